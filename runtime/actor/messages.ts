@@ -1,0 +1,41 @@
+import type { SerializedError } from '../errors/error.ts';
+
+/** Worker statistics, sent with every heartbeat. Times in milliseconds. */
+export interface WorkerStats {
+  handled: number;
+  failed: number;
+  running: number;
+  queued: number;
+  /** Handlers whose request was cancelled (timeout) while still running. */
+  abandoned: number;
+  lateResults: number;
+  runP50: number;
+  runP99: number;
+  waitP50: number;
+  waitP99: number;
+  heapUsed: number;
+}
+
+export type MainToWorker =
+  | { t: 'req'; buf: ArrayBuffer }
+  | { t: 'cancel'; handles: number[] }
+  | { t: 'close' };
+
+export type WorkerToMain =
+  | { t: 'ready' }
+  | { t: 'init-failed'; error: SerializedError }
+  | { t: 'rep'; buf: ArrayBuffer }
+  | { t: 'beat'; stats: WorkerStats }
+  | { t: 'pub'; topic: string; data: unknown }
+  | { t: 'closed' };
+
+/** What the main thread passes to a new worker as workerData. */
+export interface WorkerBoot {
+  entry: string;
+  actorModule: string;
+  actorName: string;
+  workerIndex: number;
+  options: unknown;
+  logLevel: string;
+  heartbeatMs: number;
+}

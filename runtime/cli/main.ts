@@ -1,0 +1,157 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IpcClient } from '../../clients/ts/ipc-client.ts';
+import { loadConfig } from '../config/load.ts';
+import type { OutriggerConfig } from '../config/schema.ts';
+import { Daemon, type DaemonStatus, type DrainReport } from '../daemon/daemon.ts';
+import { featurePlugins } from '../daemon/plugins.ts';
+import { OutriggerError } from '../errors/error.ts';
+import { parseArgs, USAGE } from './args.ts';
+import { formatStatus } from './format-status.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/outrigger.mjs', import.meta.url));
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readPid(config: OutriggerConfig): number | null {
+  const file = join(config.runDir, 'outrigger.pid');
+  if (!existsSync(file)) return null;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 && pidAlive(pid) ? pid : null;
+}
+
+async function control(config: OutriggerConfig, method: string, timeoutMs: number): Promise<unknown> {
+  const client = new IpcClient({ path: config.listeners.control.path, timeoutMs, heartbeatMs: 0 });
+  try {
+    return await client.call(method, {}, { timeoutMs });
+  } finally {
+    client.close();
+  }
+}
+
+async function runForeground(configFile: string | undefined): Promise<number> {
+  const loaded = await loadConfig(configFile);
+  const daemon = await Daemon.start(loaded, featurePlugins);
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      daemon.log.warn({ signal: sig }, 'second signal: forcing exit');
+      process.exit(130);
+    }
+    void daemon.stop(`signal ${sig}`).then((r) => daemon.log.info(r, 'drained'));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  // Ready line for whoever started us (the background launcher, tests).
+  process.stdout.write(`OUTRIGGER READY pid=${process.pid}\n`);
+  await daemon.stopped;
+  return 0;
+}
+
+async function startBackground(configFile: string | undefined): Promise<number> {
+  const { config } = await loadConfig(configFile);
+  const running = readPid(config);
+  if (running) throw new OutriggerError('ALREADY_RUNNING', `outrigger is already running (pid ${running})`);
+  mkdirSync(config.runDir, { recursive: true });
+  const logFile = join(config.runDir, 'outrigger.log');
+  const out = openSync(logFile, 'a');
+  const args = [BIN, 'start', '--foreground', ...(configFile ? ['--config', configFile] : [])];
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out], env: process.env });
+  child.unref();
+  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    const code = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 100))]);
+    if (code !== null) {
+      console.error(`outrigger failed to start (exit ${code}); see ${logFile}:\n${tail(logFile)}`);
+      return 1;
+    }
+    try {
+      const status = (await control(config, 'daemon.status', 1000)) as DaemonStatus;
+      console.log(`outrigger started, pid ${status.pid}; log ${logFile}`);
+      for (const l of status.listeners) console.log(`  ${l.name.padEnd(8)} ${l.bound.join(' ')}`);
+      return 0;
+    } catch {
+      /* not up yet */
+    }
+  }
+  console.error(`outrigger did not become ready within 60s; see ${logFile}`);
+  return 1;
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-20).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+async function stop(configFile: string | undefined, timeoutMs: number | undefined): Promise<number> {
+  const { config } = await loadConfig(configFile);
+  const pid = readPid(config);
+  if (!pid) throw new OutriggerError('NOT_RUNNING', `outrigger is not running (no live pid in ${config.runDir})`);
+  const wait = (timeoutMs ?? config.shutdown.graceMs) + 10_000;
+  let report: DrainReport | null = null;
+  try {
+    report = (await control(config, 'daemon.stop', wait)) as DrainReport;
+  } catch {
+    process.kill(pid, 'SIGTERM'); // control socket unreachable: fall back to the signal
+  }
+  const until = Date.now() + wait;
+  while (pidAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  if (pidAlive(pid)) {
+    console.error(`outrigger (pid ${pid}) did not exit within ${wait} ms`);
+    return 1;
+  }
+  if (report) {
+    console.log(
+      `outrigger stopped (pid ${pid}): ${report.drained} of ${report.inflightAtStart} in-flight requests drained, ` +
+        `${report.abandoned} abandoned, in ${report.durationMs} ms`,
+    );
+  } else console.log(`outrigger stopped (pid ${pid}) after SIGTERM`);
+  return 0;
+}
+
+async function status(configFile: string | undefined, json: boolean): Promise<number> {
+  const { config } = await loadConfig(configFile);
+  let s: DaemonStatus;
+  try {
+    s = (await control(config, 'daemon.status', 5000)) as DaemonStatus;
+  } catch {
+    throw new OutriggerError('NOT_RUNNING', `outrigger is not running (control socket ${config.listeners.control.path})`);
+  }
+  console.log(json ? JSON.stringify(s, null, 2) : formatStatus(s));
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const args = parseArgs(argv);
+    switch (args.command) {
+      case 'start':
+        return args.foreground ? await runForeground(args.config) : await startBackground(args.config);
+      case 'stop':
+        return await stop(args.config, args.timeoutMs);
+      case 'status':
+        return await status(args.config, args.json);
+      default:
+        console.log(USAGE);
+        return args.command === 'help' || args.command === '--help' ? 0 : 2;
+    }
+  } catch (err) {
+    const e = err as OutriggerError;
+    console.error(e.code ? `outrigger: ${e.code}: ${e.message}` : `outrigger: ${e.message}`);
+    return 1;
+  }
+}

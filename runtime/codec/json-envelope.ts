@@ -1,0 +1,176 @@
+/*
+ * Locates the top-level members of a JSON request envelope
+ *   {"id": <string|number|null>, "method": "<name>", "params": <any>,
+ *    "timeout": <ms>, "traceparent": "<w3c>"}
+ * without building the params value. The main thread only needs the id (to
+ * echo it verbatim), the method (to route) and the byte range of params (to
+ * hand to the worker untouched); the worker parses params itself. Nested
+ * values are skipped structurally; the worker's JSON.parse of params is the
+ * full validation. Unknown members are ignored.
+ */
+
+export interface JsonEnvelope {
+  /** Raw JSON token of `id` (with quotes for strings), or null when absent. */
+  idStart: number;
+  idEnd: number;
+  method: string | null;
+  paramsStart: number;
+  paramsEnd: number;
+  timeoutMs: number | undefined;
+  traceparent: string | undefined;
+}
+
+export class EnvelopeError extends Error {
+  constructor(
+    message: string,
+    readonly envelope: JsonEnvelope,
+  ) {
+    super(message);
+  }
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+function skipWs(b: Uint8Array, i: number): number {
+  while (i < b.length && isWs(b[i]!)) i++;
+  return i;
+}
+
+/** Returns the index after the closing quote of a string starting at i (b[i] === '"'), or -1. */
+function skipString(b: Uint8Array, i: number): number {
+  i++;
+  while (i < b.length) {
+    const c = b[i]!;
+    if (c === QUOTE) return i + 1;
+    if (c === BACKSLASH) i += 2;
+    else if (c < 0x20) return -1;
+    else i++;
+  }
+  return -1;
+}
+
+/** Index after the value starting at i, or -1 when the value is malformed. */
+function skipValue(b: Uint8Array, i: number): number {
+  if (i >= b.length) return -1;
+  const c = b[i]!;
+  if (c === QUOTE) return skipString(b, i);
+  if (c === LBRACE || c === LBRACKET) {
+    let depth = 0;
+    while (i < b.length) {
+      const d = b[i]!;
+      if (d === QUOTE) {
+        i = skipString(b, i);
+        if (i < 0) return -1;
+        continue;
+      }
+      if (d === LBRACE || d === LBRACKET) depth++;
+      else if (d === RBRACE || d === RBRACKET) {
+        depth--;
+        if (depth === 0) return i + 1;
+      }
+      i++;
+    }
+    return -1;
+  }
+  const start = i;
+  while (i < b.length) {
+    const d = b[i]!;
+    if (d === COMMA || d === RBRACE || d === RBRACKET || isWs(d)) break;
+    i++;
+  }
+  if (i === start) return -1;
+  return isScalarLiteral(b, start, i) ? i : -1;
+}
+
+const NUMBER_RE = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+function isScalarLiteral(b: Uint8Array, start: number, end: number): boolean {
+  const s = Buffer.from(b.buffer, b.byteOffset + start, end - start).latin1Slice();
+  return s === 'true' || s === 'false' || s === 'null' || NUMBER_RE.test(s);
+}
+
+function stringValue(b: Uint8Array, start: number, end: number): string {
+  const raw = Buffer.from(b.buffer, b.byteOffset + start, end - start);
+  // Fast path: no escapes, so the bytes between the quotes are the string.
+  if (raw.indexOf(BACKSLASH) < 0) return raw.utf8Slice(1, raw.length - 1);
+  return JSON.parse(raw.utf8Slice()) as string;
+}
+
+function keyIs(b: Uint8Array, start: number, end: number, key: string): boolean {
+  // start/end include the quotes
+  if (end - start - 2 !== key.length) return false;
+  for (let k = 0; k < key.length; k++) if (b[start + 1 + k] !== key.charCodeAt(k)) return false;
+  return true;
+}
+
+export function scanEnvelope(b: Uint8Array): JsonEnvelope {
+  const env: JsonEnvelope = {
+    idStart: -1,
+    idEnd: -1,
+    method: null,
+    paramsStart: -1,
+    paramsEnd: -1,
+    timeoutMs: undefined,
+    traceparent: undefined,
+  };
+  let i = skipWs(b, 0);
+  if (b[i] !== LBRACE) throw new EnvelopeError('request payload is not a JSON object', env);
+  i = skipWs(b, i + 1);
+  if (b[i] === RBRACE) return finish(b, i + 1, env);
+  for (;;) {
+    if (b[i] !== QUOTE) throw new EnvelopeError('expected a member name', env);
+    const kStart = i;
+    const kEnd = skipString(b, i);
+    if (kEnd < 0) throw new EnvelopeError('unterminated member name', env);
+    i = skipWs(b, kEnd);
+    if (b[i] !== COLON) throw new EnvelopeError('expected ":" after member name', env);
+    const vStart = skipWs(b, i + 1);
+    const vEnd = skipValue(b, vStart);
+    if (vEnd < 0) throw new EnvelopeError('malformed member value', env);
+    assign(b, kStart, kEnd, vStart, vEnd, env);
+    i = skipWs(b, vEnd);
+    if (b[i] === COMMA) {
+      i = skipWs(b, i + 1);
+      continue;
+    }
+    if (b[i] === RBRACE) return finish(b, i + 1, env);
+    throw new EnvelopeError('expected "," or "}"', env);
+  }
+}
+
+function finish(b: Uint8Array, i: number, env: JsonEnvelope): JsonEnvelope {
+  if (skipWs(b, i) !== b.length) throw new EnvelopeError('trailing bytes after the request object', env);
+  return env;
+}
+
+function assign(b: Uint8Array, kStart: number, kEnd: number, vStart: number, vEnd: number, env: JsonEnvelope): void {
+  const first = b[vStart]!;
+  if (keyIs(b, kStart, kEnd, 'id')) {
+    if (first === LBRACE || first === LBRACKET) throw new EnvelopeError('"id" must be a string, number or null', env);
+    env.idStart = vStart;
+    env.idEnd = vEnd;
+  } else if (keyIs(b, kStart, kEnd, 'method')) {
+    if (first !== QUOTE) throw new EnvelopeError('"method" must be a string', env);
+    env.method = stringValue(b, vStart, vEnd);
+  } else if (keyIs(b, kStart, kEnd, 'params')) {
+    env.paramsStart = vStart;
+    env.paramsEnd = vEnd;
+  } else if (keyIs(b, kStart, kEnd, 'timeout')) {
+    const n = Number(Buffer.from(b.buffer, b.byteOffset + vStart, vEnd - vStart).latin1Slice());
+    if (!Number.isFinite(n) || n <= 0) throw new EnvelopeError('"timeout" must be a positive number of milliseconds', env);
+    env.timeoutMs = n;
+  } else if (keyIs(b, kStart, kEnd, 'traceparent')) {
+    if (first === QUOTE) env.traceparent = stringValue(b, vStart, vEnd);
+  }
+}

@@ -1,0 +1,92 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const tcp = z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port });
+const unix = z.strictObject({
+  /** Relative paths are resolved against runDir. */
+  path: z.string().min(1),
+  /** File mode of the socket; 0o660 lets the owner's group (PHP-FPM) connect. */
+  mode: z.number().int().min(0).max(0o777).default(0o660),
+});
+const listenerCommon = {
+  enabled: z.boolean().default(true),
+  maxConnections: z.number().int().positive().default(10_000),
+  /** CIDR allow-list for TCP clients; empty means any (the default bind is loopback anyway). */
+  allow: z.array(z.string()).default([]),
+};
+const MiB = 1024 * 1024;
+
+export const listenersSchema = z.strictObject({
+  ipc: z
+    .strictObject({
+      ...listenerCommon,
+      unix: unix.optional(),
+      tcp: tcp.optional(),
+      maxFrameBytes: z.number().int().positive().max(0xffffffff).default(16 * MiB),
+    })
+    .prefault({ unix: { path: 'ipc.sock' }, tcp: { port: 6002 } }),
+  goridge: z
+    .strictObject({
+      ...listenerCommon,
+      tcp: tcp.optional(),
+      unix: unix.optional(),
+      maxFrameBytes: z.number().int().positive().max(0xffffffff).default(16 * MiB),
+    })
+    .prefault({ tcp: { port: 6001 } }),
+  isp: z
+    .strictObject({
+      ...listenerCommon,
+      tcp: tcp.optional(),
+      maxLineBytes: z.number().int().positive().default(1 * MiB),
+      heartbeatMs: z.number().int().positive().default(15_000),
+      /** A gateway silent for this many heartbeat intervals is dropped. */
+      missedHeartbeats: z.number().int().positive().default(3),
+    })
+    .prefault({ tcp: { port: 50052 } }),
+  control: z.strictObject({ path: z.string().min(1).default('control.sock') }).prefault({}),
+});
+
+export const actorSpecSchema = z.strictObject({
+  /** Module path (relative to the config file) whose default export is defineActor(...). */
+  module: z.string().min(1),
+  enabled: z.boolean().default(true),
+  workers: z.number().int().min(1).max(64).default(1),
+  /** Requests queued or running per actor before backpressure applies. */
+  maxQueue: z.number().int().positive().default(65_536),
+  options: z.unknown().optional(),
+});
+
+export const configSchema = z.strictObject({
+  /** Pid file, control socket and relative socket paths live here. */
+  runDir: z.string().min(1).default(join(tmpdir(), 'outrigger')),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  shutdown: z.strictObject({ graceMs: z.number().int().positive().default(30_000) }).prefault({}),
+  requests: z
+    .strictObject({
+      timeoutMs: z.number().int().positive().default(30_000),
+      /** Per-method deadline overrides, e.g. { 'kafka.consume.receive': 60000 }. */
+      methodTimeoutsMs: z.record(z.string(), z.number().int().positive()).default({}),
+      maxInflightPerConnection: z.number().int().positive().default(1024),
+      /** pause: stop reading a socket at a bound; reject: answer BUSY instead. */
+      overflow: z.enum(['pause', 'reject']).default('pause'),
+    })
+    .prefault({}),
+  workers: z
+    .strictObject({
+      heartbeatMs: z.number().int().positive().default(1000),
+      /** A worker with no heartbeat for this long is considered hung and replaced. */
+      hangTimeoutMs: z.number().int().positive().default(10_000),
+      restartBackoffMs: z
+        .strictObject({ initial: z.number().int().positive().default(100), max: z.number().int().positive().default(10_000) })
+        .prefault({}),
+    })
+    .prefault({}),
+  listeners: listenersSchema.prefault({}),
+  actors: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/i), actorSpecSchema).default({}),
+});
+
+export type OutriggerConfigInput = z.input<typeof configSchema>;
+export type OutriggerConfig = z.output<typeof configSchema>;
+export type ActorSpec = z.output<typeof actorSpecSchema>;

@@ -1,0 +1,98 @@
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Logger } from 'pino';
+import { type ActorDefinition, isActorDefinition } from '../actor/api.ts';
+import { ActorHost } from '../actor/host.ts';
+import { OutriggerError } from '../errors/error.ts';
+import type { OutriggerConfig } from '../config/schema.ts';
+import type { Router } from '../router/router.ts';
+
+/** Actors every daemon runs, whatever the config says. */
+export const BUILTIN_ACTORS: Record<string, string> = {
+  sys: new URL('../../actors/sys/index.ts', import.meta.url).href,
+};
+
+export interface ActorToStart {
+  name: string;
+  moduleUrl: string;
+  workers: number;
+  maxQueue: number;
+  options: unknown;
+}
+
+export function actorsFromConfig(config: OutriggerConfig, baseDir: string): ActorToStart[] {
+  const list: ActorToStart[] = Object.entries(BUILTIN_ACTORS).map(([name, moduleUrl]) => ({
+    name,
+    moduleUrl,
+    workers: 1,
+    maxQueue: 65_536,
+    options: undefined,
+  }));
+  for (const [name, spec] of Object.entries(config.actors)) {
+    if (!spec.enabled) continue;
+    const path = isAbsolute(spec.module) ? spec.module : resolve(baseDir, spec.module);
+    list.push({ name, moduleUrl: pathToFileURL(path).href, workers: spec.workers, maxQueue: spec.maxQueue, options: spec.options });
+  }
+  return list;
+}
+
+async function importDefinition(a: ActorToStart): Promise<ActorDefinition> {
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(a.moduleUrl)) as { default?: unknown };
+  } catch (err) {
+    throw new OutriggerError('CONFIG_INVALID', `config field 'actors.${a.name}.module': cannot import ${a.moduleUrl}: ${(err as Error).message}`);
+  }
+  if (!isActorDefinition(mod.default)) {
+    throw new OutriggerError('CONFIG_INVALID', `config field 'actors.${a.name}.module': ${a.moduleUrl} must default-export defineActor({...})`);
+  }
+  const def = mod.default;
+  if (def.name !== a.name) {
+    throw new OutriggerError('CONFIG_INVALID', `config field 'actors.${a.name}': the module defines actor '${def.name}'; use that name as the key`);
+  }
+  if (def.parseOptions) {
+    try {
+      def.parseOptions(a.options);
+    } catch (err) {
+      throw new OutriggerError('CONFIG_INVALID', `config field 'actors.${a.name}.options': ${(err as Error).message}`);
+    }
+  }
+  return def;
+}
+
+/** Imports, validates and starts every actor; a failure stops start-up with the reason. */
+export async function startActors(
+  list: ActorToStart[],
+  config: OutriggerConfig,
+  router: Router,
+  log: Logger,
+): Promise<Map<string, ActorHost>> {
+  const hosts = new Map<string, ActorHost>();
+  for (const a of list) {
+    const def = await importDefinition(a);
+    const host = new ActorHost(
+      def,
+      {
+        module: a.moduleUrl,
+        workers: a.workers,
+        maxQueue: a.maxQueue,
+        options: a.options,
+        logLevel: config.logLevel,
+        heartbeatMs: config.workers.heartbeatMs,
+        hangTimeoutMs: config.workers.hangTimeoutMs,
+        restartBackoffMs: config.workers.restartBackoffMs,
+      },
+      router,
+      log.child({ actor: def.name }),
+    );
+    hosts.set(def.name, host);
+    try {
+      await host.start();
+    } catch (err) {
+      for (const h of hosts.values()) await h.stop(Date.now());
+      throw err;
+    }
+    router.registerActor(host);
+  }
+  return hosts;
+}

@@ -1,0 +1,45 @@
+import type { BodyFormat } from '../actor/formats.ts';
+import type { SerializedError } from '../errors/error.ts';
+import type { DeadlineEntry, DeadlineList } from './deadlines.ts';
+
+/**
+ * Where a reply goes: one per client connection. The listener's protocol
+ * session implements it and turns results into frames of its own protocol.
+ */
+export interface ReplySink {
+  /** False once the connection is gone; replies for it are dropped and counted. */
+  readonly open: boolean;
+  resolve(p: Pending, result: Uint8Array): void;
+  reject(p: Pending, error: SerializedError): void;
+}
+
+export interface PendingHolder {
+  release(p: Pending): void;
+}
+
+/**
+ * One request in flight. The (connection, request id) pair lives here as
+ * (sink, token): `token` is the protocol's own reply context (IPC id and
+ * frame type, Goridge seq and method). `handle` is the number that crosses
+ * the thread boundary in its place.
+ */
+export class Pending implements DeadlineEntry {
+  handle = 0;
+  settled = false;
+  startedAt = 0;
+  deadline = 0;
+  dlPrev: DeadlineEntry | null = null;
+  dlNext: DeadlineEntry | null = null;
+  dlList: DeadlineList | null = null;
+  /** Whoever holds the request (an actor host), told once when it settles. */
+  holder: PendingHolder | null = null;
+  /** The holder's own bookkeeping (which worker slot has it). */
+  slot = -1;
+
+  constructor(
+    readonly sink: ReplySink,
+    readonly token: unknown,
+    readonly method: string,
+    readonly format: BodyFormat,
+  ) {}
+}

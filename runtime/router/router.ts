@@ -1,0 +1,220 @@
+import type { ActorHost } from '../actor/host.ts';
+import { decodeBody, encodeResult } from '../actor/body-codec.ts';
+import type { BodyFormat } from '../actor/formats.ts';
+import { serializeError, type SerializedError } from '../errors/error.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { DeadlineRegistry } from './deadlines.ts';
+import { Pending, type ReplySink } from './pending.ts';
+
+/** A method served on the main thread (control plane: stats, status, init). */
+export type MainHandler = (params: unknown, ctx: { method: string; deadline: number }) => unknown;
+
+export type Route =
+  | { kind: 'actor'; method: string; host: ActorHost; methodIndex: number; timeoutMs: number | undefined }
+  | { kind: 'main'; method: string; handler: MainHandler; timeoutMs: number | undefined };
+
+export interface DispatchOptions {
+  timeoutMs?: number | undefined;
+  traceparent?: string | undefined;
+}
+
+export interface RouterOptions {
+  defaultTimeoutMs: number;
+  /** Per-method overrides from config, by full method name. */
+  methodTimeoutsMs?: Record<string, number>;
+  overflow: 'pause' | 'reject';
+  clock?: Clock;
+}
+
+export class RouterStats {
+  requests = 0;
+  ok = 0;
+  errors = 0;
+  timeouts = 0;
+  /** Replies that arrived after their request had timed out. */
+  lateReplies = 0;
+  /** Replies whose connection had closed. */
+  orphanReplies = 0;
+  busy = 0;
+  readonly errorsByCode = new Map<string, number>();
+  readonly byMethod = new Map<string, { ok: number; error: number }>();
+}
+
+/** Reasons the router hands back when a listener should stop reading a socket. */
+export type Admission = 'ok' | 'saturated';
+
+/**
+ * Maps method names to actors and owns every pending request: its deadline,
+ * and exactly-once delivery of its reply or error to the connection.
+ */
+export class Router {
+  readonly stats = new RouterStats();
+  readonly #routes = new Map<string, Route>();
+  readonly #deadlines: DeadlineRegistry<Pending>;
+  readonly #clock: Clock;
+  #draining = false;
+  /** Hook for metrics: called once per settled request. */
+  onSettled: ((p: Pending, outcome: string, durationMs: number) => void) | null = null;
+
+  constructor(readonly opts: RouterOptions) {
+    this.#clock = opts.clock ?? systemClock;
+    this.#deadlines = new DeadlineRegistry<Pending>((p) => this.#expire(p), this.#clock);
+  }
+
+  get inflight(): number {
+    return this.#deadlines.size;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  startDraining(): void {
+    this.#draining = true;
+  }
+
+  register(route: Route): void {
+    if (this.#routes.has(route.method)) throw new Error(`method '${route.method}' is registered twice`);
+    this.#routes.set(route.method, route);
+  }
+
+  registerActor(host: ActorHost): void {
+    host.methods.forEach((m, methodIndex) => {
+      const method = `${host.name}.${m}`;
+      this.register({ kind: 'actor', method, host, methodIndex, timeoutMs: this.opts.methodTimeoutsMs?.[method] });
+    });
+  }
+
+  registerMain(method: string, handler: MainHandler): void {
+    this.register({ kind: 'main', method, handler, timeoutMs: this.opts.methodTimeoutsMs?.[method] });
+  }
+
+  lookup(method: string): Route | undefined {
+    return this.#routes.get(method);
+  }
+
+  methods(): string[] {
+    return [...this.#routes.keys()];
+  }
+
+  /**
+   * Starts a request. Errors (unknown method, draining, busy) are delivered
+   * through the sink like any reply, so callers handle one path. Returns
+   * 'saturated' when the target actor's queue is full and the caller, in
+   * pause mode, should stop reading until `route.host.onDrain` fires.
+   */
+  dispatch(
+    sink: ReplySink,
+    token: unknown,
+    method: string,
+    format: BodyFormat,
+    body: Uint8Array,
+    opts?: DispatchOptions,
+  ): { pending: Pending; admission: Admission; route: Route | undefined } {
+    const p = new Pending(sink, token, method, format);
+    p.startedAt = this.#clock.now();
+    this.stats.requests++;
+    const route = this.#routes.get(method);
+    if (this.#draining) {
+      this.#failNow(p, { code: 'SHUTTING_DOWN', message: 'the daemon is shutting down' });
+      return { pending: p, admission: 'ok', route };
+    }
+    if (!route) {
+      this.#failNow(p, { code: 'UNKNOWN_METHOD', message: `unknown method '${method}'` });
+      return { pending: p, admission: 'ok', route };
+    }
+    this.#deadlines.add(p, opts?.timeoutMs ?? route.timeoutMs ?? this.opts.defaultTimeoutMs);
+    if (route.kind === 'main') {
+      this.#runMain(p, route, body);
+      return { pending: p, admission: 'ok', route };
+    }
+    const host = route.host;
+    if (host.saturated && this.opts.overflow === 'reject') {
+      this.stats.busy++;
+      this.reject(p, { code: 'BUSY', message: `actor '${host.name}' queue is full (${host.opts.maxQueue})` });
+      return { pending: p, admission: 'ok', route };
+    }
+    host.submit(p, route.methodIndex, body, opts?.traceparent);
+    return { pending: p, admission: host.saturated ? 'saturated' : 'ok', route };
+  }
+
+  #runMain(p: Pending, route: Extract<Route, { kind: 'main' }>, body: Uint8Array): void {
+    let out: unknown;
+    try {
+      out = route.handler(decodeBody(p.format, body), { method: route.method, deadline: p.deadline });
+    } catch (err) {
+      this.reject(p, serializeError(err));
+      return;
+    }
+    Promise.resolve(out).then(
+      (v) => {
+        try {
+          this.resolve(p, encodeResult(p.format, v));
+        } catch (err) {
+          this.reject(p, serializeError(err));
+        }
+      },
+      (err) => this.reject(p, serializeError(err)),
+    );
+  }
+
+  resolve(p: Pending, result: Uint8Array): void {
+    if (!this.#settle(p, 'ok')) return;
+    this.stats.ok++;
+    p.sink.resolve(p, result);
+  }
+
+  reject(p: Pending, error: SerializedError): void {
+    if (!this.#settle(p, error.code)) return;
+    this.#countError(error.code);
+    p.sink.reject(p, error);
+  }
+
+  /** Rejects a request that never entered the registry (no deadline, no holder). */
+  #failNow(p: Pending, error: SerializedError): void {
+    p.settled = true;
+    this.#countError(error.code);
+    this.onSettled?.(p, error.code, 0);
+    if (p.sink.open) p.sink.reject(p, error);
+  }
+
+  #countError(code: string): void {
+    this.stats.errors++;
+    this.stats.errorsByCode.set(code, (this.stats.errorsByCode.get(code) ?? 0) + 1);
+  }
+
+  /** Marks settled exactly once; false when the reply must be dropped. */
+  #settle(p: Pending, outcome: string): boolean {
+    if (p.settled) {
+      this.stats.lateReplies++;
+      return false;
+    }
+    p.settled = true;
+    this.#deadlines.remove(p);
+    p.holder?.release(p);
+    this.onSettled?.(p, outcome, this.#clock.now() - p.startedAt);
+    if (!p.sink.open) {
+      this.stats.orphanReplies++;
+      return false;
+    }
+    return true;
+  }
+
+  #expire(p: Pending): void {
+    p.settled = true;
+    this.stats.timeouts++;
+    this.#countError('TIMEOUT');
+    p.holder?.release(p);
+    this.onSettled?.(p, 'TIMEOUT', this.#clock.now() - p.startedAt);
+    if (!p.sink.open) {
+      this.stats.orphanReplies++;
+      return;
+    }
+    p.sink.reject(p, { code: 'TIMEOUT', message: `request '${p.method}' timed out after ${p.deadline - p.startedAt} ms` });
+  }
+
+  /** Expires due requests now (tests with a fake clock call this). */
+  expireDue(): void {
+    this.#deadlines.expireDue();
+  }
+}

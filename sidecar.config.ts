@@ -1,0 +1,19 @@
+// Outrigger's embedded default configuration: everything on loopback, no
+// external service needed. Copy and edit, then `outrigger start --config FILE`.
+// Environment overrides: PORT (Goridge TCP), IPC_SOCKET, IPC_PORT, ISP_PORT,
+// LOG_LEVEL, OUTRIGGER_RUN_DIR.
+import { defineConfig } from './runtime/config/define.ts';
+
+export default defineConfig({
+  logLevel: 'info',
+  requests: { timeoutMs: 30_000, overflow: 'pause' },
+  listeners: {
+    ipc: { unix: { path: 'ipc.sock' }, tcp: { host: '127.0.0.1', port: 6002 } },
+    goridge: { tcp: { host: '127.0.0.1', port: 6001 } },
+    isp: { tcp: { host: '127.0.0.1', port: 50052 } },
+  },
+  actors: {
+    // A user actor, loaded from its module and reachable as example.<method>.
+    example: { module: './actors/example/counter.ts', workers: 1 },
+  },
+});
