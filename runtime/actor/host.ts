@@ -182,6 +182,7 @@ export class ActorHost extends EventEmitter implements PendingHolder {
       case 'beat':
         slot.lastBeat = Date.now();
         slot.stats = msg.stats;
+        this.emit('beat', slot, msg.stats);
         break;
       case 'ready':
         slot.consecutiveFailures = 0;
@@ -257,6 +258,12 @@ export class ActorHost extends EventEmitter implements PendingHolder {
     );
     for (const s of this.slots) if (!s.worker) s.state = 'closed';
     await Promise.all(exits);
+  }
+
+  /** Hot reload: workers switch level now, and restarted workers boot with it. */
+  setLogLevel(level: string): void {
+    this.log.level = level;
+    for (const s of this.slots) s.setLogLevel(level);
   }
 
   snapshot(): ActorSnapshot {

@@ -8,6 +8,8 @@ import { decodeBody, encodeResult } from './body-codec.ts';
 import type { BodyFormat } from './formats.ts';
 import type { MainToWorker, WorkerBoot, WorkerToMain } from './messages.ts';
 import { serializeError } from '../errors/error.ts';
+import { BucketCounts } from '../metrics/buckets.ts';
+import { breakerSnapshots } from '../resilience/breakers.ts';
 import { createLogger } from '../log.ts';
 
 const port = parentPort!;
@@ -64,6 +66,10 @@ const concurrency = def.concurrency ?? 1024;
 
 const runHist = createHistogram();
 const waitHist = createHistogram();
+// Cumulative buckets for Prometheus (the perf_hooks histograms above are per-beat percentiles).
+const runBuckets = new BucketCounts();
+const waitBuckets = new BucketCounts();
+const bootId = Math.floor(Math.random() * 0x7fffffff);
 const live = new Map<number, Call>();
 const queue: { req: BatchRequest; arrived: number }[] = [];
 let running = 0;
@@ -96,7 +102,9 @@ function fail(handle: number, err: unknown): void {
 
 function finish(handle: number, call: Call, format: BodyFormat, started: number, outcome: unknown, isError: boolean): void {
   running--;
-  runHist.record(Math.max(1, Math.round((performance.now() - started) * 1e6)));
+  const ranMs = performance.now() - started;
+  runHist.record(Math.max(1, Math.round(ranMs * 1e6)));
+  runBuckets.observe(ranMs / 1000);
   if (call.cancelled) {
     lateResults++;
   } else {
@@ -122,6 +130,7 @@ function start(r: BatchRequest, arrived: number): void {
   if (!call) return; // cancelled while queued
   const started = performance.now();
   waitHist.record(Math.max(1, Math.round((started - arrived) * 1e6)));
+  waitBuckets.observe((started - arrived) / 1000);
   running++;
   let result: unknown;
   try {
@@ -183,6 +192,10 @@ port.on('message', (msg: MainToWorker) => {
       closing = true;
       void maybeClosed();
       break;
+    case 'log-level':
+      // Hot reload: the actor's ctx.log follows; child loggers it made earlier keep their level.
+      log.level = msg.level;
+      break;
   }
 });
 
@@ -205,6 +218,10 @@ setInterval(() => {
       waitP50: pct(waitHist, 50),
       waitP99: pct(waitHist, 99),
       heapUsed: process.memoryUsage().heapUsed,
+      bootId,
+      run: runBuckets.snapshot(),
+      wait: waitBuckets.snapshot(),
+      breakers: breakerSnapshots(),
     },
   });
   runHist.reset();

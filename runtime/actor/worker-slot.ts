@@ -111,6 +111,11 @@ export class WorkerSlot {
     this.#cancels = [];
   }
 
+  setLogLevel(level: string): void {
+    this.boot.logLevel = level;
+    if (this.worker) this.#post(this.worker, { t: 'log-level', level });
+  }
+
   close(): void {
     if (!this.worker) return;
     this.state = 'closing';

@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { metricsConfigSchema, rateLimitSchema, reloadConfigSchema, tracingConfigSchema } from './ops-schema.ts';
 
 const port = z.number().int().min(0).max(65535);
 const tcp = z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port });
@@ -15,6 +16,8 @@ const listenerCommon = {
   maxConnections: z.number().int().positive().default(10_000),
   /** CIDR allow-list for TCP clients; empty means any (the default bind is loopback anyway). */
   allow: z.array(z.string()).default([]),
+  /** Per-connection request rate limit (token bucket); unset means unlimited. */
+  rateLimit: rateLimitSchema.optional(),
 };
 const MiB = 1024 * 1024;
 
@@ -85,6 +88,10 @@ export const configSchema = z.strictObject({
     .prefault({}),
   listeners: listenersSchema.prefault({}),
   actors: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/i), actorSpecSchema).default({}),
+  // operations layer (runtime/config/ops-schema.ts)
+  metrics: metricsConfigSchema,
+  tracing: tracingConfigSchema,
+  reload: reloadConfigSchema,
 });
 
 export type OutriggerConfigInput = z.input<typeof configSchema>;

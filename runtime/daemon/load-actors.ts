@@ -66,6 +66,8 @@ export async function startActors(
   config: OutriggerConfig,
   router: Router,
   log: Logger,
+  /** Hot reload starts replacement hosts first and swaps their routes in later. */
+  registerRoutes = true,
 ): Promise<Map<string, ActorHost>> {
   const hosts = new Map<string, ActorHost>();
   for (const a of list) {
@@ -92,7 +94,7 @@ export async function startActors(
       for (const h of hosts.values()) await h.stop(Date.now());
       throw err;
     }
-    router.registerActor(host);
+    if (registerRoutes) router.registerActor(host);
   }
   return hosts;
 }
