@@ -149,7 +149,7 @@ async function reload(configFile: string | undefined): Promise<number> {
     throw new OutriggerError('NOT_RUNNING', `outrigger is not running (control socket ${config.listeners.control.path})`);
   }
   if (r.rejected) {
-    console.error(`outrigger: reload rejected, the running config stays:\n${r.rejected}`);
+    console.error(`outrigger: RELOAD_REJECTED: ${r.rejected}\n(the running config stays)`);
     return 1;
   }
   console.log(r.changes.length > 0 ? `config reloaded:\n  ${r.changes.join('\n  ')}` : 'config reloaded: nothing changed in the core');

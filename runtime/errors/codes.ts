@@ -32,6 +32,10 @@ export const ERROR_CODES = {
   // daemon control
   NOT_RUNNING: 'No daemon is running for this pid file / control socket.',
   ALREADY_RUNNING: 'A daemon is already running for this pid file.',
+  // operations (runtime/resilience, hot reload)
+  CIRCUIT_OPEN: 'The circuit breaker for the backend is open; the call failed fast without trying it.',
+  RATE_LIMITED: "The connection exceeded its listener's request rate limit.",
+  RELOAD_REJECTED: 'A config reload was refused; the running config stays.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
