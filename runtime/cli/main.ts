@@ -139,7 +139,15 @@ async function status(configFile: string | undefined, json: boolean): Promise<nu
 }
 
 async function reload(configFile: string | undefined): Promise<number> {
-  const { config } = await loadConfig(configFile);
+  let config: OutriggerConfig;
+  try {
+    ({ config } = await loadConfig(configFile));
+  } catch (err) {
+    // The daemon would refuse the same file for the same reason: say so without bothering it.
+    const e = err as OutriggerError;
+    console.error(`outrigger: RELOAD_REJECTED: ${e.code}: ${e.message}\n(not sent to the daemon; the running config stays)`);
+    return 1;
+  }
   let r: ReloadResult;
   try {
     r = (await control(config, 'daemon.reload', 120_000)) as ReloadResult;

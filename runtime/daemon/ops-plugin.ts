@@ -9,7 +9,7 @@ import { DaemonMetrics, allBreakers } from '../metrics/runtime-metrics.ts';
 import { OpsHttpServer } from '../metrics/http-server.ts';
 import { readiness } from '../metrics/probes.ts';
 import { collectProcessMetrics, collected, exposition, sharedRegistry } from '../metrics/registry.ts';
-import { scrubLabelValue } from '../security/redact.ts';
+import { redactSecrets, scrubLabelValue } from '../security/redact.ts';
 import { RequestTracer } from '../tracing/tracer.ts';
 import { watchConfigFile } from './config-reload.ts';
 import type { Daemon, ListenerPlugin } from './daemon.ts';
@@ -73,9 +73,10 @@ export const opsPlugin: ListenerPlugin = async (d: Daemon) => {
 
   if (c.reload.watch) watchConfigFile(d, c.reload.debounceMs);
 
+  // Scrubbed as a whole: breaker names and exporter errors come from feature code and may carry URLs.
   d.addStatusSection('ops', () => {
     const r = readiness(d);
-    return {
+    return redactSecrets({
       metricsUrl: http?.url ?? null,
       ready: r.ready,
       notReadyReasons: r.reasons,
@@ -85,7 +86,7 @@ export const opsPlugin: ListenerPlugin = async (d: Daemon) => {
       tracing: tracer
         ? { endpoint: scrubLabelValue(tracer.cfg.otlpEndpoint), exported: tracer.exported, dropped: tracer.dropped, failures: tracer.failures, lastError: tracer.lastError }
         : null,
-    };
+    });
   });
 
   d.onExit(async () => {

@@ -8,16 +8,18 @@
 
 export const REDACTED = '[redacted]';
 
-/** Property names that hold secrets (case-insensitive, matched on the whole name or its last word). */
-const SECRET_KEY =
-  /(^|[_\-.]|[a-z](?=[A-Z]))(password|passwd|pass|secret|token|apikey|api_key|privatekey|private_key|key|passphrase|credentials?|authorization|cookie|sasl)$/i;
+const WORDS = 'password|passwd|pass|secret|token|apikey|api_key|privatekey|private_key|key|passphrase|credentials?|authorization|cookie';
+/** A whole name, or a last word after a separator (sasl_password, tls.key). */
+const SECRET_NAME = new RegExp(`(^|[_\\-.])(${WORDS})$`, 'i');
+/** A camelCase last word (saslPassword, apiToken, privateKey): case-sensitive so "monkey" is not "mon"+"key". */
+const SECRET_CAMEL = /[a-z0-9](Password|Passwd|Pass|Secret|Token|ApiKey|Key|Passphrase|Credentials?|Authorization|Cookie)$/;
 
 /** Names that end in "key" but are not secrets. */
 const NOT_SECRET = /^(pinkey|partitionkey|routingkey|idkey|keys|key_?field|messagekey|sortkey|keyprefix|hotkey|publickey|keepalive)$/i;
 
 export function isSecretKey(name: string): boolean {
   if (NOT_SECRET.test(name)) return false;
-  return SECRET_KEY.test(name) || /^(password|secret|token|key|cert_?key|tls_?key|ssl_?key)$/i.test(name);
+  return SECRET_NAME.test(name) || SECRET_CAMEL.test(name);
 }
 
 const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+):([^/@\s]+)@/gi;

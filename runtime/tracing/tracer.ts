@@ -36,12 +36,21 @@ export class RequestTracer {
   failures = 0;
   lastError: string | null = null;
   #lastWarn = 0;
+  readonly #url: string;
+  readonly #headers: Record<string, string>;
 
   constructor(
     readonly cfg: TracingConfig & { otlpEndpoint: string },
     readonly version: string,
     readonly log: Logger,
   ) {
+    // fetch refuses URLs with credentials: user:pass@ becomes a Basic authorization header.
+    const url = new URL(cfg.otlpEndpoint);
+    const auth = url.username ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}` : null;
+    url.username = '';
+    url.password = '';
+    this.#url = url.href;
+    this.#headers = { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}), ...cfg.headers };
     this.#timer = setInterval(() => void this.flush(), cfg.exportIntervalMs);
     this.#timer.unref();
   }
@@ -94,9 +103,9 @@ export class RequestTracer {
       const batch = this.#queue.splice(0, BATCH);
       const body = encodeTraceExport({ serviceName: this.cfg.serviceName, serviceVersion: this.version }, batch);
       try {
-        const res = await fetch(this.cfg.otlpEndpoint, {
+        const res = await fetch(this.#url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...this.cfg.headers },
+          headers: this.#headers,
           body,
           signal: AbortSignal.timeout(10_000),
         });
