@@ -4,6 +4,8 @@
 # Runs `apt-get update` only when something is missing. Needs root (or sudo).
 #
 #   python3-pymodbus  -> test/peers/modbus/pymodbus_server.py (run with /usr/bin/python3)
+#   python3-serial-asyncio -> only a Recommends of python3-pymodbus, but pymodbus.server imports
+#                        serial + serial_asyncio unconditionally (we install without recommends)
 #   mbpoll            -> Modbus CLI client used for smoke checks
 #   libmodbus-dev     -> headers + .so for test/peers/modbus/libmodbus_server.c
 #   pkg-config, gcc   -> building the libmodbus server
@@ -11,7 +13,7 @@
 #   kcat              -> Kafka CLI client
 set -euo pipefail
 
-PKGS=(python3-pymodbus mbpoll libmodbus-dev pkg-config gcc php-cli php-msgpack phpunit kcat)
+PKGS=(python3-pymodbus python3-serial-asyncio mbpoll libmodbus-dev pkg-config gcc php-cli php-msgpack phpunit kcat)
 
 missing=()
 for p in "${PKGS[@]}"; do
