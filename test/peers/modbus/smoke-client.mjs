@@ -11,6 +11,7 @@
 // `modbus.sh start-libmodbus PORT --rtu-over-tcp`. (modbus-serial's connectTcpRTUBuffered is NOT RTU-over-TCP:
 // it strips the CRC and sends MBAP frames.)
 // Exit code 0 = all good. Prints one summary line.
+import { performance } from 'node:perf_hooks';
 import ModbusRTU from 'modbus-serial';
 
 const args = process.argv.slice(2);
