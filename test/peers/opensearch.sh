@@ -100,6 +100,7 @@ cmd_start() {
     fi
     write_config
     mkdir -p "$RUN"
+    [ -s "$LOG" ] && mv -f "$LOG" "$LOG.1"   # keep the previous run's log (e.g. after kill9)
     : > "$LOG"
     log "starting (heap $HEAP_MIN-$HEAP_MAX), log: $LOG"
     # setsid: own session, so the test runner's Ctrl-C / process-group kills do not reach it.
