@@ -49,7 +49,7 @@ cmd_build() {
   local src="$SRC_DIR/libmodbus_server.c" stamp="$BASE/libmodbus_server.sha256" want
   command -v gcc >/dev/null || die "gcc missing (run test/peers/install-debian.sh)"
   pkg-config --exists libmodbus 2>/dev/null || die "libmodbus-dev missing (run test/peers/install-debian.sh)"
-  want="$(cat "$src" | sha256sum | cut -d' ' -f1)-$(pkg-config --modversion libmodbus)"
+  want="$(sha256sum < "$src" | cut -d' ' -f1)-$(pkg-config --modversion libmodbus)"
   if [ -x "$BIN" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     log "libmodbus_server up to date ($BIN)"
     return 0
