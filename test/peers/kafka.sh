@@ -235,6 +235,11 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 transaction.state.log.num.partitions=1
 group.initial.rebalance.delay.ms=0
+# After kill -9 the restarted controller keeps the dead broker's registration until its
+# session expires (DUPLICATE_BROKER_REGISTRATION, default 9 s + backoff = ~14 s restart).
+# 3 s keeps crash-test restarts around 4 s; heartbeats are local, so fencing is unlikely.
+broker.session.timeout.ms=3000
+broker.heartbeat.interval.ms=500
 auto.create.topics.enable=true
 delete.topic.enable=true
 num.network.threads=2
@@ -245,6 +250,7 @@ log.cleaner.threads=1
 log.cleaner.dedupe.buffer.size=16777216
 log.segment.bytes=67108864
 log.retention.hours=24
+log.segment.delete.delay.ms=1000
 EOF
   cat >"$LOG4J" <<'EOF'
 log4j.rootLogger=INFO, stdout
