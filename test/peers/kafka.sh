@@ -106,12 +106,14 @@ install_libs() {
   log "fetching kafka_2.13:$KAFKA_VERSION runtime jars from Maven Central ..."
   tmp="$PEER/libs.tmp.$$"
   rm -rf "$tmp"
-  mvn -q -B -f "$POM" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" >&2 \
+  # Maven 3.8 -q still emits bare ANSI resets; strip them. pipefail keeps mvn's exit status.
+  mvn -q -B -Dstyle.color=never -f "$POM" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" 2>&1 \
+    | sed -e 's/\x1b\[[0-9;]*m//g' -e '/^$/d' >&2 \
     || { rm -rf "$tmp"; die "mvn dependency:copy-dependencies failed"; }
   echo "$want" >"$tmp/.pom.sha256"
   rm -rf "$LIBS"
   mv "$tmp" "$LIBS"
-  log "jars ready in ${LIBS#"$ROOT"/} ($(ls "$LIBS" | wc -l) files, $(du -sh "$LIBS" | cut -f1), $(since "$t0"))"
+  log "jars ready in ${LIBS#"$ROOT"/} ($(find "$LIBS" -name "*.jar" | wc -l) jars, $(du -sh "$LIBS" | cut -f1), $(since "$t0"))"
 }
 
 install_kcat() {
@@ -302,7 +304,7 @@ cmd_start() {
   fi
   rm -f "$PIDF"
   command -v node >/dev/null || die "node not found"
-  [[ -f "$LIBS/.pom.sha256" ]] || install_libs
+  install_libs # cheap when cached (compares the pom hash)
   for p in "$PORT_PLAINTEXT" "$PORT_CONTROLLER" "$PORT_SASL" "$PORT_SSL"; do
     if port_busy "$p"; then
       ss -ltnp "sport = :$p" >&2 2>/dev/null || true
@@ -317,6 +319,7 @@ cmd_start() {
   printf '=== kafka.sh start %s ===\n' "$(date -Is)" >"$LOG"
   # setsid: own session, so the caller's Ctrl-C / process-group kill does not take the broker along.
   # fd 9 (our lock) must not leak into the JVM. The inner shell records the JVM's exact pid.
+  # shellcheck disable=SC2016 # $$ and $@ belong to the inner shell
   setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PIDF" \
     java "${JAVA_OPTS[@]}" -cp "$LIBS/*" kafka.Kafka "$PROPS" \
     </dev/null >>"$LOG" 2>&1 9>&- &
