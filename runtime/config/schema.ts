@@ -49,8 +49,10 @@ export const listenersSchema = z.strictObject({
 });
 
 export const actorSpecSchema = z.strictObject({
-  /** Module path (relative to the config file) whose default export is defineActor(...). */
-  module: z.string().min(1),
+  /** Module path (relative to the config file) whose default export is defineActor(...). Omit it to tune a built-in actor (sys). */
+  module: z.string().min(1).optional(),
+  /** worker: handlers run on worker threads (default). inline: on the main thread, no hop (only for trivially cheap handlers). */
+  mode: z.enum(['worker', 'inline']).default('worker'),
   enabled: z.boolean().default(true),
   workers: z.number().int().min(1).max(64).default(1),
   /** Requests queued or running per actor before backpressure applies. */

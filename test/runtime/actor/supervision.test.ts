@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActorHost } from '../../../runtime/actor/host.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 
 const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code: string }) => e.code);
@@ -55,7 +56,7 @@ describe('actor supervision', () => {
 
   it('times requests out with TIMEOUT and tells the worker to abandon them', async () => {
     const c = d.client();
-    const host = d.daemon.hosts.get('faulty')!;
+    const host = d.daemon.hosts.get('faulty') as ActorHost;
     const started = Date.now();
     await expect(c.call('faulty.sleep', { ms: 400 }, { serverTimeoutMs: 50 })).rejects.toMatchObject({ code: 'TIMEOUT' });
     expect(Date.now() - started).toBeLessThan(350);
