@@ -29,8 +29,8 @@ import (
 	"net/rpc"
 	"os"
 	"reflect"
-	"sort"
 	"runtime"
+	"sort"
 	"time"
 
 	goridgerpc "github.com/roadrunner-server/goridge/v3/pkg/rpc"
