@@ -16,6 +16,7 @@ import {
   type GobStructType,
   type GobType,
   decodeGob,
+  decodeGobStream,
   encodeGob,
   gobInterface,
   mapOf,
@@ -39,9 +40,9 @@ interface CheckOut {
   error?: string;
 }
 
-function runCheck(lines: { id: string; target: string; frame: Buffer }[]): { status: number | null; out: Map<string, CheckOut> } {
+function runCheck(lines: { id: string; target: string; frame: Buffer }[], mode = 'check'): { status: number | null; out: Map<string, CheckOut> } {
   const input = lines.map((l) => JSON.stringify({ id: l.id, target: l.target, frame_hex: l.frame.toString('hex') })).join('\n');
-  const res = spawnSync(binary, ['check'], { input, encoding: 'utf8', timeout: 60_000 });
+  const res = spawnSync(binary, [mode], { input, encoding: 'utf8', timeout: 60_000 });
   const out = new Map<string, CheckOut>();
   for (const line of res.stdout.split('\n').filter(Boolean)) {
     const o = JSON.parse(line) as CheckOut;
@@ -218,5 +219,27 @@ describe.skipIf(!hasGo)('gob interop with Go (goridge v3.8.3 ClientCodec)', () =
     const { status, out } = runCheck([{ id: 'unregistered', target: 'map_si', frame: encodeGoridgeReply(1, 'App.Echo', 0x20, body) }]);
     expect(out.get('unregistered')?.error).toMatch(/name not registered for interface: "map\[string\]string"/);
     expect(status).toBe(1);
+  });
+
+  it('ClientCodec makes a NEW gob decoder per frame: each reply body must carry its own type definitions', () => {
+    const first = encodeGob(['a']); // defines []string as id 65, then the value
+    const secondEncodeOnSameStream = Buffer.from('06ff8200010162', 'hex'); // (65, ["b"]) with no definition
+    expect(decodeGobStream(Buffer.concat([first, secondEncodeOnSameStream])).ok).toBe(true); // fine on one gob stream
+    const reply = (seq: number, body: Buffer) => encodeGoridgeReply(seq, 'App.Echo', 0x20, body);
+
+    const dependent = runCheck([
+      { id: 'first', target: 'strings', frame: reply(1, first) },
+      { id: 'second', target: 'strings', frame: reply(2, secondEncodeOnSameStream) },
+    ], 'check-shared');
+    expect(dependent.out.get('first')).toMatchObject({ ok: true, json: '["a"]' });
+    expect(dependent.out.get('second')?.error).toMatch(/gob/);
+    expect(dependent.status).toBe(1);
+
+    const selfContained = runCheck([
+      { id: 'first', target: 'strings', frame: reply(1, first) },
+      { id: 'second', target: 'strings', frame: reply(2, encodeGob(['b'])) },
+    ], 'check-shared');
+    expect(selfContained.out.get('second')).toMatchObject({ ok: true, json: '["b"]' });
+    expect(selfContained.status).toBe(0);
   });
 });
