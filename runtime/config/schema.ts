@@ -60,6 +60,9 @@ export const actorSpecSchema = z.strictObject({
   options: z.unknown().optional(),
 });
 
+/** Actors the daemon always runs; they may be tuned under their name in `actors` without a module. */
+export const BUILTIN_ACTOR_NAMES: readonly string[] = ['sys'];
+
 export const configSchema = z.strictObject({
   /** Pid file, control socket and relative socket paths live here. */
   runDir: z.string().min(1).default(join(tmpdir(), 'outrigger')),
@@ -86,7 +89,16 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   listeners: listenersSchema.prefault({}),
-  actors: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/i), actorSpecSchema).default({}),
+  actors: z
+    .record(z.string().regex(/^[a-z][a-z0-9_-]*$/i), actorSpecSchema)
+    .default({})
+    .superRefine((actors, ctx) => {
+      for (const [name, spec] of Object.entries(actors)) {
+        if (!spec.module && !BUILTIN_ACTOR_NAMES.includes(name)) {
+          ctx.addIssue({ code: 'custom', path: [name, 'module'], message: 'Invalid input: expected string (the path of an actor module)' });
+        }
+      }
+    }),
 });
 
 export type OutriggerConfigInput = z.input<typeof configSchema>;
