@@ -166,20 +166,11 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
   }
 
   #onMessage(slot: WorkerSlot, msg: WorkerToMain): void {
+    if (msg instanceof ArrayBuffer) {
+      this.#onReplies(slot, msg);
+      return;
+    }
     switch (msg.t) {
-      case 'rep':
-        readReplies(msg.buf, (handle, isError, bytes) => {
-          const p = slot.inflight.get(handle);
-          if (!p) {
-            this.lateReplies++;
-            this.router.stats.lateReplies++;
-            return;
-          }
-          slot.inflight.delete(handle);
-          if (isError) this.router.reject(p, JSON.parse(bytes.utf8Slice()) as SerializedError);
-          else this.router.resolve(p, bytes);
-        });
-        break;
       case 'beat':
         slot.lastBeat = Date.now();
         slot.stats = msg.stats;
@@ -202,6 +193,20 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
         slot.kill(null);
         break;
     }
+  }
+
+  #onReplies(slot: WorkerSlot, buf: ArrayBuffer): void {
+    readReplies(buf, (handle, isError, bytes) => {
+      const p = slot.inflight.get(handle);
+      if (!p) {
+        this.lateReplies++;
+        this.router.stats.lateReplies++;
+        return;
+      }
+      slot.inflight.delete(handle);
+      if (isError) this.router.reject(p, JSON.parse(bytes.utf8Slice()) as SerializedError);
+      else this.router.resolve(p, bytes);
+    });
   }
 
   #onExit(slot: WorkerSlot, code: number, reason: 'crashed' | 'hung' | 'closed'): void {
