@@ -88,7 +88,7 @@ async function main(): Promise<void> {
       sock.write(out);
     };
     sock.on('data', (chunk: Buffer) => {
-      let buf = pending ? Buffer.concat([pending, chunk]) : chunk;
+      const buf = pending ? Buffer.concat([pending, chunk]) : chunk;
       pending = null;
       let off = 0;
       let replies = 0;
