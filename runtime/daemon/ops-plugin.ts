@@ -3,7 +3,7 @@
  * the router hooks, actor metric snapshots, the /metrics + /healthz + /readyz
  * endpoint, the config file watcher, and the 'ops' section of status.
  */
-import type { ActorHost } from '../actor/host.ts';
+import type { ActorRuntime } from '../actor/runtime.ts';
 import type { TracingConfig } from '../config/ops-schema.ts';
 import { DaemonMetrics, allBreakers } from '../metrics/runtime-metrics.ts';
 import { OpsHttpServer } from '../metrics/http-server.ts';
@@ -47,8 +47,8 @@ export const opsPlugin: ListenerPlugin = async (d: Daemon) => {
   if (metrics) {
     collectProcessMetrics();
     d.events.on('metrics', (data: unknown, actor: string) => metrics.remote.receive(data, actor));
-    d.events.on('actor-started', (h: ActorHost) => metrics.actorStats.attach(h));
-    d.events.on('actor-retired', (h: ActorHost) => {
+    d.events.on('actor-started', (h: ActorRuntime) => metrics.actorStats.attach(h));
+    d.events.on('actor-retired', (h: ActorRuntime) => {
       if (!d.hosts.has(h.name)) metrics.remote.retireActor(h.name);
     });
     for (const [name, help, pick] of [

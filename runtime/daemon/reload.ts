@@ -11,7 +11,7 @@
  *   and log level change; the feature modules' onReload hooks run.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { ActorHost } from '../actor/host.ts';
+import type { ActorRuntime } from '../actor/runtime.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { OutriggerConfig } from '../config/schema.ts';
 import type { OutriggerError } from '../errors/error.ts';
@@ -35,7 +35,7 @@ export interface ReloadResult {
 }
 
 function sameActor(a: ActorToStart, b: ActorToStart): boolean {
-  return a.moduleUrl === b.moduleUrl && a.workers === b.workers && a.maxQueue === b.maxQueue && isDeepStrictEqual(a.options, b.options);
+  return a.moduleUrl === b.moduleUrl && a.mode === b.mode && a.workers === b.workers && a.maxQueue === b.maxQueue && isDeepStrictEqual(a.options, b.options);
 }
 
 function ipcAddress(c: OutriggerConfig): string {
@@ -67,7 +67,7 @@ export async function applyReload(d: Daemon, next: LoadedConfig, hooks: ReloadHo
   const after = new Map(actorsFromConfig(next.config, next.baseDir).map((a) => [a.name, a]));
   const toStart = [...after.values()].filter((a) => !before.has(a.name) || !sameActor(before.get(a.name)!, a));
   const removed = [...before.keys()].filter((n) => !after.has(n));
-  let started = new Map<string, ActorHost>();
+  let started = new Map<string, ActorRuntime>();
   try {
     started = await startActors(toStart, next.config, d.router, d.log, false);
   } catch (err) {
@@ -100,7 +100,7 @@ export async function applyReload(d: Daemon, next: LoadedConfig, hooks: ReloadHo
 
   // ---- commit
   const drainUntil = Date.now() + next.config.shutdown.graceMs;
-  const retiring: ActorHost[] = [];
+  const retiring: ActorRuntime[] = [];
   for (const [name, host] of started) {
     const old = d.hosts.get(name);
     if (old) {

@@ -5,7 +5,8 @@
  * "retired" totals, so handled/failed counts and run/wait histograms never
  * go backwards. At most one heartbeat interval of a dying worker is lost.
  */
-import type { ActorHost } from '../actor/host.ts';
+import { ActorHost } from '../actor/host.ts';
+import type { ActorRuntime } from '../actor/runtime.ts';
 import type { WorkerStats } from '../actor/messages.ts';
 import type { WorkerSlot } from '../actor/worker-slot.ts';
 import { BucketCounts } from './buckets.ts';
@@ -38,8 +39,8 @@ export class ActorStatsTracker {
   readonly #last = new Map<string, { host: ActorHost; slot: number; stats: WorkerStats }>();
   readonly #attached = new WeakSet<ActorHost>();
 
-  attach(host: ActorHost): void {
-    if (this.#attached.has(host)) return;
+  attach(host: ActorRuntime): void {
+    if (!(host instanceof ActorHost) || this.#attached.has(host)) return;
     this.#attached.add(host);
     host.on('beat', (slot: WorkerSlot, stats: WorkerStats) => this.#onBeat(host, slot.index, stats));
   }
@@ -61,8 +62,8 @@ export class ActorStatsTracker {
   }
 
   /** Totals per actor over live and retired workers; `live` are the hosts now serving. */
-  totals(live: Iterable<ActorHost>): Map<string, ActorTotals> {
-    const liveHosts = new Set(live);
+  totals(live: Iterable<ActorRuntime>): Map<string, ActorTotals> {
+    const liveHosts = new Set<ActorRuntime>(live);
     for (const [key, entry] of this.#last) {
       // A host replaced by reload, or a slot beyond the new worker count.
       if (!liveHosts.has(entry.host) || entry.slot >= entry.host.slots.length) {
@@ -83,6 +84,14 @@ export class ActorStatsTracker {
     }
     for (const h of liveHosts) if (!out.has(h.name)) out.set(h.name, emptyTotals());
     for (const { host, stats } of this.#last.values()) addStats(out.get(host.name)!, stats);
+    // Inline actors run on the main thread: their counts are in the snapshot (no run/wait timing).
+    for (const h of liveHosts) {
+      const inline = h instanceof ActorHost ? undefined : h.snapshot().inline;
+      if (inline) {
+        out.get(h.name)!.handled += inline.handled;
+        out.get(h.name)!.failed += inline.failed;
+      }
+    }
     return out;
   }
 }

@@ -26,14 +26,15 @@ export class BucketCounts {
     this.counts = new Float64Array(bounds.length + 1);
   }
 
-  observe(value: number): void {
+  /** `weight` > 1 when only one in `weight` events is timed (the worker samples). */
+  observe(value: number, weight = 1): void {
     const b = this.bounds;
     let i = 0;
     // Linear scan: most observations land in the first few buckets.
     while (i < b.length && value > b[i]!) i++;
-    this.counts[i]!++;
-    this.sum += value;
-    this.count++;
+    this.counts[i]! += weight;
+    this.sum += value * weight;
+    this.count += weight;
   }
 
   snapshot(): BucketSnapshot {

@@ -148,10 +148,8 @@ export class Listener {
   }
 
   /**
-   * Stops accepting; existing connections stay open. server.close() stops
-   * accepting at once, but its callback waits for every open connection to
-   * end, so it is not awaited: a drain or a hot reload must not hang on a
-   * client that keeps its connection.
+   * Stops accepting; existing connections stay open. (server.close's own
+   * callback waits for every connection to end, so it is not awaited here.)
    */
   async stopAccepting(): Promise<void> {
     for (const s of this.#servers) if (s.listening) s.close();
