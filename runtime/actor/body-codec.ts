@@ -13,8 +13,9 @@ export interface FormatCodec {
 }
 
 // useRecords off: plain msgpack maps, so PHP's ext-msgpack and Go's
-// vmihailenco/msgpack read what we write.
-const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+// vmihailenco/msgpack read what we write. variableMapSize: small objects get
+// fixmap headers as those encoders write them (byte-equal Goridge replies).
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
 
 const EMPTY = new Uint8Array(0);
 

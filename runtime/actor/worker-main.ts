@@ -5,6 +5,7 @@ import { createHistogram, performance } from 'node:perf_hooks';
 import { isActorDefinition, type ActorContext, type ActorDefinition, type ActorInstance, type CallContext, type Handler } from './api.ts';
 import { BatchWriter, readRequests, type BatchRequest } from './batch.ts';
 import { decodeBody, encodeResult } from './body-codec.ts';
+import './extra-formats.ts';
 import type { BodyFormat } from './formats.ts';
 import type { MainToWorker, WorkerBoot, WorkerToMain } from './messages.ts';
 import { serializeError } from '../errors/error.ts';
