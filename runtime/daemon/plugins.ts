@@ -1,7 +1,8 @@
 import type { ListenerPlugin } from './daemon.ts';
+import { goridgePlugin } from '../protocols/goridge-plugin.ts';
 
 /**
  * Listener plugins the CLI starts with the daemon. Each protocol beyond the
  * core IPC listener (Goridge, ISP, metrics) adds one line here.
  */
-export const featurePlugins: ListenerPlugin[] = [];
+export const featurePlugins: ListenerPlugin[] = [goridgePlugin];

@@ -44,8 +44,8 @@ const FORMAT_OF_CODEC: Partial<Record<GoridgeCodec, BodyFormat>> = {
   gob: BodyFormat.GOB,
 };
 
-/** Reading stops for good once the stream is broken; the bit is ours, outside PauseReason's. */
-const PAUSE_FATAL = 0x100;
+/** How long a connection with a broken frame stream may linger for its client to close it (Go: 2 s). */
+const LINGER_MS = 2000;
 
 /** Messages that are goridge's own error texts and go out verbatim, as Go sends them. */
 const GO_VERBATIM = new Set([GORIDGE_ERR_UNKNOWN_RAW]);
@@ -71,7 +71,8 @@ export class GoridgeSession implements ProtocolSession, ReplySink {
   readonly #decoder: GoridgeDecoder;
   #inflight = 0;
   #waitingForActor = false;
-  #closeWhenIdle = false;
+  /** The frame stream is broken: input is discarded and the connection closes once calls in flight are answered. */
+  #broken = false;
 
   constructor(
     readonly conn: Connection,
@@ -92,6 +93,7 @@ export class GoridgeSession implements ProtocolSession, ReplySink {
   }
 
   onData(chunk: Buffer): void {
+    if (this.#broken) return;
     const { frames, error } = this.#decoder.push(chunk);
     for (let i = 0; i < frames.length; i++) this.#onFrame(frames[i]!);
     if (error) this.#onBrokenStream(error);
@@ -140,28 +142,40 @@ export class GoridgeSession implements ProtocolSession, ReplySink {
   }
 
   #onBrokenStream(err: GoridgeDecodeError): void {
-    this.conn.pause(PAUSE_FATAL);
+    this.#broken = true;
     this.log?.warn({ conn: this.conn.id, remote: this.conn.remote, code: err.code, reason: err.message }, 'goridge: closing connection');
     if (err.code === 'FRAME_TOO_LARGE' && err.seq !== undefined) {
       // Go has no cap; ours answers the refused call so the client sees why, then closes.
       this.conn.write(encodeGoridgeError(err.seq, '', GORIDGE_FLAG.JSON, goridgeErrorText(err)));
     }
-    this.#closeWhenIdle = true;
-    if (this.#inflight === 0) this.conn.end();
+    if (this.#inflight === 0) this.#close();
+  }
+
+  /**
+   * Half-closes after the queued replies, then keeps reading (and dropping)
+   * what the client still sends: closing with unread input would make the
+   * kernel answer RST, which can destroy the error reply before the client
+   * reads it. Like Go's 2 s drain, the socket is destroyed if the client
+   * does not close within LINGER_MS.
+   */
+  #close(): void {
+    this.conn.end();
+    this.conn.socket.resume();
+    setTimeout(() => this.conn.destroy(), LINGER_MS).unref();
   }
 
   resolve(p: Pending, result: Uint8Array): void {
     const t = p.token as GoridgeToken;
     this.#settled();
     this.conn.write(encodeGoridgeReply(t.seq, t.method, t.codecFlag, result));
-    if (this.#closeWhenIdle && this.#inflight === 0) this.conn.end();
+    if (this.#broken && this.#inflight === 0) this.#close();
   }
 
   reject(p: Pending, error: SerializedError): void {
     const t = p.token as GoridgeToken;
     this.#settled();
     this.conn.write(encodeGoridgeError(t.seq, t.method, t.codecFlag, goridgeErrorText(error)));
-    if (this.#closeWhenIdle && this.#inflight === 0) this.conn.end();
+    if (this.#broken && this.#inflight === 0) this.#close();
   }
 
   #settled(): void {
