@@ -28,6 +28,8 @@ export interface CallOptions {
   /** send as a v1.0 sync request (0x01) instead of async (0x04) */
   sync?: boolean;
   traceparent?: string;
+  /** Deadline the daemon applies to this request (the envelope's `timeout`), in ms. */
+  serverTimeoutMs?: number;
 }
 
 class Call implements DeadlineEntry {
@@ -180,6 +182,7 @@ export class IpcClient {
     const id = this.#nextId++;
     const envelope: Record<string, unknown> = { id, method, params };
     if (opts.traceparent) envelope.traceparent = opts.traceparent;
+    if (opts.serverTimeoutMs !== undefined) envelope.timeout = opts.serverTimeoutMs;
     const frame = encodeIpcFrame(opts.sync ? IPC_V1_0 : IPC_V1_1, opts.sync ? IpcType.SYNC : IpcType.ASYNC_REQUEST, JSON.stringify(envelope));
     return new Promise((resolve, reject) => {
       const call = new Call(id, conn, resolve, reject);

@@ -4,6 +4,7 @@ import type { ActorDefinition } from './api.ts';
 import { decodeBody } from './body-codec.ts';
 import { readReplies } from './batch.ts';
 import type { WorkerStats, WorkerToMain } from './messages.ts';
+import type { ActorRuntime } from './runtime.ts';
 import { WorkerSlot } from './worker-slot.ts';
 import { OutriggerError, serializeError, type SerializedError } from '../errors/error.ts';
 import type { Pending, PendingHolder } from '../router/pending.ts';
@@ -28,7 +29,7 @@ const CRASH_LOOP_FAILURES = 3;
  * (pooled: least loaded; pinned: by key), bounds the queue, and restarts
  * crashed or hung workers with backoff.
  */
-export class ActorHost extends EventEmitter implements PendingHolder {
+export class ActorHost extends EventEmitter implements ActorRuntime, PendingHolder {
   readonly name: string;
   readonly slots: WorkerSlot[] = [];
   readonly methods: readonly string[];
@@ -296,4 +297,6 @@ export interface ActorSnapshot {
     pinnedKeys: number;
     stats: WorkerStats | null;
   }[];
+  /** Inline actors only: counts of requests run on the main thread. */
+  inline?: { handled: number; failed: number };
 }

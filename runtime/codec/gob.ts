@@ -23,7 +23,8 @@
  *
  * Decoding maps to JS as: struct -> object keyed by Go field name (omitted fields get
  * their Go zero value: 0, '', false, empty Buffer, [] for slices, null for nil
- * maps/pointers/interfaces); map with string keys -> object, other keys -> Map;
+ * maps/pointers/interfaces and for structs/arrays/GobEncoders, which Go omits only
+ * when nil or zero); map with string keys -> object, other keys -> Map;
  * []byte -> Buffer (copied); ints beyond 2^53 -> bigint; interface -> its concrete value;
  * complex -> {real, imag}; GobEncoder/BinaryMarshaler -> Buffer, TextMarshaler -> string.
  * Strings are decoded as UTF-8 (invalid bytes become U+FFFD; send binary as []byte).
@@ -36,7 +37,8 @@
  * gob.Register-ed by the Go peer. Encoding errors are thrown as GobEncodeError
  * (caller bugs); decoding errors are returned as values.
  */
-import { GobMalformed, GobStreamReader, type GobDecodeOptions } from './gob/decode.ts';
+import { GobStreamReader, type GobDecodeOptions } from './gob/decode.ts';
+import { GobMalformed } from './gob/wire.ts';
 import { type GobType, type GobValue } from './gob/types.ts';
 
 export {

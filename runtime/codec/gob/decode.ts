@@ -2,7 +2,7 @@
 // encoding/gob's decoder.go/decode.go control flow (message handling, type
 // sequences, struct deltas) without Go's local-type matching: values are decoded
 // purely from the wire types the stream defines.
-import { GobCursor, GobMalformed } from './wire.ts';
+import { GobCursor } from './wire.ts';
 import {
   BUILTIN_BY_ID,
   FIRST_USER_ID,
@@ -329,4 +329,3 @@ function zeroValue(t: GobType): GobValue {
   }
 }
 
-export { GobMalformed };

@@ -4,6 +4,7 @@
 //
 //	gobvectors gen    > test/fixtures/gob-vectors.json
 //	gobvectors check  < lines of {"id","target","frame_hex"}
+//	gobvectors check-shared  (same input, one ClientCodec for all frames)
 //
 // gen: every case goes through ClientCodec.WriteRequest, exactly as a Go client
 // calling client.Call("App.Echo", value, &reply) would send it; the body is the
@@ -272,6 +273,7 @@ func targets() map[string]func() any {
 		"inner":       func() any { return new(Inner) },
 		"inners":      func() any { return new([]Inner) },
 		"node":        func() any { return new(Node) },
+		"stamped":     func() any { return new(Stamped) },
 	}
 }
 
@@ -292,27 +294,27 @@ type checkOut struct {
 	Error    string `json:"error,omitempty"`
 }
 
-func checkOne(in checkIn) checkOut {
+// readOne reads the next reply from codec into the Go type named by in.Target.
+func readOne(codec *goridgerpc.ClientCodec, in checkIn) checkOut {
 	res := checkOut{ID: in.ID}
 	mk, ok := targets()[in.Target]
 	if !ok {
 		res.Error = "unknown target " + in.Target
 		return res
 	}
-	frame, err := hex.DecodeString(in.FrameHex)
-	if err != nil {
-		res.Error = err.Error()
-		return res
-	}
-	codec := goridgerpc.NewClientCodec(&memConn{r: bytes.NewReader(frame)})
 	var hdr rpc.Response
-	if err = codec.ReadResponseHeader(&hdr); err != nil {
+	if err := codec.ReadResponseHeader(&hdr); err != nil {
 		res.Error = err.Error()
 		return res
 	}
 	res.Seq, res.Method, res.RPCError = hdr.Seq, hdr.ServiceMethod, hdr.Error
+	if hdr.Error != "" {
+		// net/rpc's client reads the body of an error reply into nil, which goridge skips.
+		res.OK = codec.ReadResponseBody(nil) == nil
+		return res
+	}
 	out := mk()
-	if err = codec.ReadResponseBody(out); err != nil {
+	if err := codec.ReadResponseBody(out); err != nil {
 		res.Error = err.Error()
 		return res
 	}
@@ -326,11 +328,13 @@ func checkOne(in checkIn) checkOut {
 	return res
 }
 
-func check() error {
+// check decodes every frame with its own ClientCodec; with shared set, all frames
+// go through ONE ClientCodec, as replies on one connection do.
+func check(shared bool) error {
 	sc := bufio.NewScanner(os.Stdin)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	enc := json.NewEncoder(os.Stdout)
-	failed := 0
+	var ins []checkIn
+	var frames [][]byte
 	for sc.Scan() {
 		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
 			continue
@@ -339,16 +343,33 @@ func check() error {
 		if err := json.Unmarshal(sc.Bytes(), &in); err != nil {
 			return err
 		}
-		res := checkOne(in)
+		frame, err := hex.DecodeString(in.FrameHex)
+		if err != nil {
+			return fmt.Errorf("%s: %w", in.ID, err)
+		}
+		ins, frames = append(ins, in), append(frames, frame)
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	var sharedCodec *goridgerpc.ClientCodec
+	if shared {
+		sharedCodec = goridgerpc.NewClientCodec(&memConn{r: bytes.NewReader(bytes.Join(frames, nil))})
+	}
+	enc := json.NewEncoder(os.Stdout)
+	failed := 0
+	for i, in := range ins {
+		codec := sharedCodec
+		if codec == nil {
+			codec = goridgerpc.NewClientCodec(&memConn{r: bytes.NewReader(frames[i])})
+		}
+		res := readOne(codec, in)
 		if !res.OK {
 			failed++
 		}
 		if err := enc.Encode(res); err != nil {
 			return err
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return err
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d frame(s) failed to decode", failed)
@@ -362,9 +383,11 @@ func main() {
 	case len(os.Args) == 2 && os.Args[1] == "gen":
 		err = gen()
 	case len(os.Args) == 2 && os.Args[1] == "check":
-		err = check()
+		err = check(false)
+	case len(os.Args) == 2 && os.Args[1] == "check-shared":
+		err = check(true)
 	default:
-		err = fmt.Errorf("usage: gobvectors gen|check")
+		err = fmt.Errorf("usage: gobvectors gen|check|check-shared")
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gobvectors:", err)
