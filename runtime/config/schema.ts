@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { appApiConfigSchema } from '../app-api/config.ts';
 
 const port = z.number().int().min(0).max(65535);
 const tcp = z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port });
@@ -89,6 +90,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   listeners: listenersSchema.prefault({}),
+  /** Seed 000's App API (App.Init / App.Kafka / App.Shutdown over Goridge); see docs/app-api.md. */
+  app: appApiConfigSchema.prefault({}),
   actors: z
     .record(z.string().regex(/^[a-z][a-z0-9_-]*$/i), actorSpecSchema)
     .default({})

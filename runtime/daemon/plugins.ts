@@ -1,8 +1,9 @@
 import type { ListenerPlugin } from './daemon.ts';
+import { appApiPlugin } from '../app-api/plugin.ts';
 import { goridgePlugin } from '../protocols/goridge-plugin.ts';
 
 /**
  * Listener plugins the CLI starts with the daemon. Each protocol beyond the
  * core IPC listener (Goridge, ISP, metrics) adds one line here.
  */
-export const featurePlugins: ListenerPlugin[] = [goridgePlugin];
+export const featurePlugins: ListenerPlugin[] = [goridgePlugin, appApiPlugin];
