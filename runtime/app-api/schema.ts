@@ -98,14 +98,14 @@ export const produceMessageSchema = z.strictObject({
 
 export const consumeInitMessageSchema = z.strictObject({
   connection: nonEmpty,
-  group_options: z.strictObject({
+  group_options: phpMap(z.strictObject({
     group_id: nonEmpty,
     session_timeout: duration.optional(),
     rebalance_timeout: duration.optional(),
     heartbeat_interval: duration.optional(),
     instance_id: nonEmpty.optional(),
-  }),
-  consume_options: z.strictObject({
+  })),
+  consume_options: phpMap(z.strictObject({
     topics: z.array(nonEmpty).min(1, 'must list at least one topic'),
     /** Where a group without committed offsets starts: the oldest record (default, as franz-go) or new ones only. */
     offset: z
@@ -116,7 +116,7 @@ export const consumeInitMessageSchema = z.strictObject({
     max_wait: duration.optional(),
     /** Commit what consume_receive returns without waiting for consume_ack. */
     auto_commit: z.boolean().default(false),
-  }),
+  })),
 });
 
 export const consumeReceiveMessageSchema = z.strictObject({
@@ -148,6 +148,7 @@ function invalid(issues: readonly z.core.$ZodIssue[], root: string): OutriggerEr
 }
 
 export function parseAppConfigs(value: unknown): AppConfigs {
+  if (Array.isArray(value) && value.length === 0) return appConfigsSchema.parse({}); // PHP's empty array
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new OutriggerError('INVALID_PARAMS', 'configs: must be an object with "application" and "kafka"', { fields: ['configs'] });
   }
