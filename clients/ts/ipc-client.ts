@@ -72,6 +72,7 @@ class ClientConnection {
       s.setNoDelay(true);
       s.once('connect', () => {
         this.socket = s;
+        this.client.connects++;
         this.connecting = null;
         this.failures = 0;
         this.lastHeard = Date.now();
@@ -157,6 +158,8 @@ export class IpcClient {
   #nextId = 1;
   #heartbeat: NodeJS.Timeout | null = null;
   #closed = false;
+  /** Successful connects so far (the pool size, plus one per reconnect). */
+  connects = 0;
 
   constructor(opts: IpcClientOptions) {
     if (!opts.path && opts.port === undefined) throw new TypeError('IpcClient needs a unix path or a TCP port');

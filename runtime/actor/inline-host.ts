@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { ActorDefinition, ActorInstance, CallContext, Handler } from './api.ts';
 import { decodeBody, encodeResult } from './body-codec.ts';
+import { DrainSignal } from './drain-signal.ts';
 import type { ActorSnapshot } from './host.ts';
 import type { ActorRuntime } from './runtime.ts';
 import { serializeError } from '../errors/error.ts';
@@ -24,7 +25,7 @@ export class InlineHost extends EventEmitter implements ActorRuntime, PendingHol
   #outstanding = 0;
   #handled = 0;
   #failed = 0;
-  readonly #drainWaiters = new Set<() => void>();
+  readonly #drained = new DrainSignal();
 
   constructor(
     readonly def: ActorDefinition,
@@ -50,7 +51,7 @@ export class InlineHost extends EventEmitter implements ActorRuntime, PendingHol
   }
 
   onDrain(fn: () => void): void {
-    this.#drainWaiters.add(fn);
+    this.#drained.add(fn);
   }
 
   async start(): Promise<void> {
@@ -105,11 +106,7 @@ export class InlineHost extends EventEmitter implements ActorRuntime, PendingHol
   release(p: Pending): void {
     p.holder = null;
     this.#outstanding--;
-    if (this.#drainWaiters.size > 0 && this.#outstanding <= this.opts.maxQueue / 2) {
-      const waiters = [...this.#drainWaiters];
-      this.#drainWaiters.clear();
-      for (const fn of waiters) fn();
-    }
+    this.#drained.check(this.#outstanding, this.opts.maxQueue);
   }
 
   async stop(deadline: number): Promise<void> {

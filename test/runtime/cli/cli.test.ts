@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +51,27 @@ describe('outrigger CLI', () => {
     expect(stop.out).toMatch(/outrigger stopped \(pid \d+\): 0 of 0 in-flight requests drained, 0 abandoned/);
     expect(existsSync(join(runDir, 'outrigger.pid'))).toBe(false);
     expect(outrigger(['status', '--config', file]).out).toContain('NOT_RUNNING');
+  });
+
+  it('drains on SIGTERM and exits at once on a second signal', async () => {
+    const faulty = fileURLToPath(new URL('../../fixtures/actors/faulty.ts', import.meta.url));
+    const { file, runDir } = writeConfig(`${LISTENERS}, actors: { faulty: { module: '${faulty}' } }`);
+    const proc = spawn(process.execPath, [BIN, 'start', '--foreground', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve) => proc.stdout.on('data', (b: Buffer) => b.toString().includes('READY') && resolve()));
+    const { IpcClient } = await import('../../../clients/ts/ipc-client.ts');
+    const client = new IpcClient({ path: join(runDir, 'ipc.sock'), heartbeatMs: 0 });
+    const stuck = client.call('faulty.sleep', { ms: 60_000 }).catch((e: { code: string }) => e.code);
+    await new Promise((r) => setTimeout(r, 200));
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    proc.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(proc.exitCode).toBeNull(); // still draining: the request is in flight, grace is 30 s
+    const t0 = Date.now();
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(await stuck).toBe('CONNECTION_CLOSED');
+    client.close();
   });
 
   it('refuses to start on a bad config field and names it', () => {

@@ -24,6 +24,7 @@ import {
 } from '../../../runtime/codec/gob.ts';
 import { GoridgeDecoder } from '../../../runtime/codec/goridge.ts';
 import { loadGobVectors, revive } from './gob-fixtures.ts';
+import { prng } from '../../helpers/prng.ts';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const vectors = loadGobVectors();
@@ -338,20 +339,9 @@ describe('gob: malformed input is a GOB_MALFORMED value', () => {
   });
 });
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('gob: decoder fuzz (seeded)', () => {
   it('mutated Go and Outrigger streams: never throws, never hangs, ok or GOB_MALFORMED', () => {
-    const rnd = mulberry32(0x90b);
+    const rnd = prng(0x90b);
     const int = (n: number) => Math.floor(rnd() * n);
     const seeds = [
       ...vectors.map((v) => hex(v.body_hex)),

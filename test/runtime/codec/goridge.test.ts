@@ -20,6 +20,7 @@ import {
   splitServiceMethod,
   tableCrc32,
 } from '../../../runtime/codec/goridge.ts';
+import { prng } from '../../helpers/prng.ts';
 
 interface Vector {
   name: string;
@@ -306,7 +307,7 @@ describe('encoder details', () => {
   });
 
   it('table CRC fallback equals zlib.crc32 and the spec values', () => {
-    const rnd = mulberry32(7);
+    const rnd = prng(7);
     for (let i = 0; i < 200; i++) {
       const b = Buffer.from(Array.from({ length: i % 40 }, () => Math.floor(rnd() * 256)));
       expect(tableCrc32(b)).toBe(zlib.crc32(b));
@@ -320,22 +321,11 @@ describe('encoder details', () => {
   });
 });
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('GoridgeDecoder fuzz (seeded)', () => {
   const CODES = new Set(['GORIDGE_BAD_CRC', 'GORIDGE_BAD_OPTIONS', 'GORIDGE_BAD_METHOD_LEN', 'FRAME_TOO_LARGE']);
 
   it('random and mutated streams: never throws, always frames or a coded error', () => {
-    const rnd = mulberry32(0x60d1d6e);
+    const rnd = prng(0x60d1d6e);
     const int = (n: number) => Math.floor(rnd() * n);
     const seeds = vectors.map(bytes);
     let framesSeen = 0;
