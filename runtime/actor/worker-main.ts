@@ -98,7 +98,7 @@ function flushReplies(): void {
 
 function reply(handle: number, isError: boolean, bytes: Uint8Array): void {
   if (!replies) {
-    replies = new BatchWriter();
+    replies = new BatchWriter(1024);
     setImmediate(flushReplies);
   }
   replies.addReply(handle, isError, bytes);
