@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { OutriggerError } from '../errors/error.ts';
 import type { AppApiConfig } from './config.ts';
 import type { MethodCaller } from './forward.ts';
-import { connectCallOf, kafkaCallOf, toAppRecords, type AppRecord } from './kafka-calls.ts';
+import { connectCallOf, kafkaCallOf, toRecords } from './kafka-calls.ts';
 import { unwrapPayload } from './payload.ts';
 import { describeConfigs, parseAppConfigs, parseKafkaPayload, type AppConfigs } from './schema.ts';
 
@@ -71,12 +71,12 @@ export class AppApi {
   }
 
   /** App.Kafka: one of produce, consume_init, consume_receive, consume_ack, consume_close. */
-  async kafka(params: unknown, deadline: number): Promise<boolean | AppRecord[]> {
+  async kafka(params: unknown, deadline: number): Promise<boolean | unknown[]> {
     const payload = parseKafkaPayload(unwrapPayload(params, 'payload'));
     this.#requireKafka('App.Kafka', `action ${payload.action} needs it`);
     const call = kafkaCallOf(payload);
     const result = await this.caller.call(this.#kafkaMethod(call.method), call.params, deadline - Date.now());
-    return payload.action === 'consume_receive' ? toAppRecords(result) : true;
+    return payload.action === 'consume_receive' ? toRecords(result) : true;
   }
 
   /** App.Shutdown: answers true, then drains and stops the daemon (unless configured to ignore it). */

@@ -34,12 +34,18 @@ const broker = z.string().refine((s) => {
   return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
 }, 'must be "host:port"');
 
-export const kafkaConnectionSchema = z.strictObject({
+/**
+ * Seed 000's connection fields are checked here, with App.Init's field names.
+ * Other fields (Outrigger's extensions: client_id, request_timeout, retry,
+ * circuit, ...) pass through to kafka.connections.set, whose strict schema
+ * refuses unknown ones (actors/kafka/config.ts, docs/kafka.md).
+ */
+export const kafkaConnectionSchema = z.looseObject({
   brokers: z.array(broker).min(1, 'must list at least one broker'),
-  auto_create_topics_enable: z.boolean().default(false),
+  auto_create_topics_enable: z.boolean().optional(),
   tls: z
-    .strictObject({
-      enabled: z.boolean().default(false),
+    .looseObject({
+      enabled: z.boolean().optional(),
       /** Client certificate and key (PEM file paths) for mutual TLS; both or neither. */
       cert: nonEmpty.optional(),
       key: nonEmpty.optional(),
@@ -96,37 +102,64 @@ export const produceMessageSchema = z.strictObject({
   sync_mode: z.boolean().default(false),
 });
 
+const OFFSET_START = ['atstart', 'start', 'earliest', 'beginning', 'oldest'];
+const OFFSET_END = ['atend', 'end', 'latest', 'newest'];
+/** Seed: ConsumeOffsetType::AtStart / AtEnd, in any of these spellings (case and _ - ignored). */
+const offset = z.string().refine((o) => {
+  const v = o.toLowerCase().replace(/[^a-z]/g, '');
+  return OFFSET_START.includes(v) || OFFSET_END.includes(v);
+}, 'must be AtStart or AtEnd (also at_start, earliest, at_end, latest)');
+
+const positiveInt = z.number().int().min(1, 'must be >= 1');
+
 export const consumeInitMessageSchema = z.strictObject({
   connection: nonEmpty,
-  group_options: phpMap(z.strictObject({
-    group_id: nonEmpty,
-    session_timeout: duration.optional(),
-    rebalance_timeout: duration.optional(),
-    heartbeat_interval: duration.optional(),
-    instance_id: nonEmpty.optional(),
-  })),
-  consume_options: phpMap(z.strictObject({
-    topics: z.array(nonEmpty).min(1, 'must list at least one topic'),
-    /** Where a group without committed offsets starts: the oldest record (default, as franz-go) or new ones only. */
-    offset: z
-      .enum(['at_start', 'at_end', 'earliest', 'latest'])
-      .transform((o) => (o === 'earliest' ? 'at_start' : o === 'latest' ? 'at_end' : o))
-      .default('at_start'),
-    /** Longest wait of consume_receive for the first record. */
-    max_wait: duration.optional(),
-    /** Commit what consume_receive returns without waiting for consume_ack. */
-    auto_commit: z.boolean().default(false),
-  })),
+  group_options: phpMap(
+    z.strictObject({
+      group_id: nonEmpty,
+      session_timeout: duration.optional(),
+      rebalance_timeout: duration.optional(),
+      heartbeat_interval: duration.optional(),
+      instance_id: nonEmpty.optional(),
+    }),
+  ),
+  consume_options: phpMap(
+    z.strictObject({
+      topics: z.array(nonEmpty).min(1, 'must list at least one topic'),
+      /** Where a partition without a committed offset starts; the Kafka actor's default is AtEnd. */
+      offset: offset.optional(),
+      /** Records buffered ahead per topic. */
+      fetch_size: positiveInt.optional(),
+      /** Records of a topic received and not yet acked, at most; 0 = no limit. */
+      concurrency: z.number().int().min(0, 'must be >= 0').optional(),
+      max_wait: duration.optional(),
+      max_bytes_per_partition: positiveInt.optional(),
+    }),
+  ),
 });
 
 export const consumeReceiveMessageSchema = z.strictObject({
   connection: nonEmpty,
   topic: nonEmpty,
-  size: z.number().int().min(1, 'must be >= 1').max(10_000, 'must be <= 10000').default(1),
+  size: z.number().int().min(1, 'must be >= 1').max(100_000, 'must be <= 100000').default(1),
+  /** How long to wait when no record is buffered (default 500 ms). */
+  max_wait: duration.optional(),
 });
 
-export const consumeAckMessageSchema = z.strictObject({ connection: nonEmpty, topic: nonEmpty });
-export const consumeCloseMessageSchema = z.strictObject({ connection: nonEmpty });
+const ackedRecord = z.strictObject({ partition: z.number().int().min(0), offset: z.number().int().min(0) });
+
+export const consumeAckMessageSchema = z.strictObject({
+  connection: nonEmpty,
+  topic: nonEmpty,
+  /** Acknowledge only these; without it every record received so far on the topic. */
+  records: z.array(ackedRecord).optional(),
+});
+
+export const consumeCloseMessageSchema = z.strictObject({
+  connection: nonEmpty,
+  /** Close only this topic's consumer; without it every consumer of the connection. */
+  topic: nonEmpty.optional(),
+});
 
 export const KAFKA_ACTIONS = {
   produce: produceMessageSchema,
@@ -195,10 +228,10 @@ export function describeConfigs(c: AppConfigs): Record<string, unknown> {
         name,
         {
           brokers: k.brokers,
-          tls: k.tls?.enabled ?? false,
+          tls: k.tls ? k.tls.enabled !== false : false,
           mtls: k.tls?.cert !== undefined,
           sasl: k.sasl?.type ?? 'none',
-          auto_create_topics: k.auto_create_topics_enable,
+          auto_create_topics: k.auto_create_topics_enable ?? false,
         },
       ]),
     ),

@@ -59,11 +59,12 @@ describe('App API over Goridge (Kafka actor stand-in records the forwarded calls
     expect(calls.map((x) => x.method)).toEqual(['connections.set', 'connections.set']);
     expect(calls.find((x) => x.params.name === 'aliyun-kafka-public')!.params).toEqual({
       name: 'aliyun-kafka-public',
-      brokers: ['cluster-1:9093', 'cluster-2:9093'],
-      allowAutoTopicCreation: false,
-      tls: {},
-      sasl: { mechanism: 'scram_sha_256', username: 'user', password: 'hunter2-secret' },
-      pingTimeoutMs: 10_000,
+      config: {
+        brokers: ['cluster-1:9093', 'cluster-2:9093'],
+        tls: { enabled: true },
+        sasl: { type: 'scram_sha_256', username: 'user', password: 'hunter2-secret' },
+        ping: { timeout: 10_000 },
+      },
     });
     // Every PHP-FPM worker calls appInit at boot: the same configs again is answered without re-registering.
     expect(await text('App.Init', json(CONFIGS))).toBe('true');
@@ -95,9 +96,9 @@ describe('App API over Goridge (Kafka actor stand-in records the forwarded calls
     expect(unpack(await c.call('App.Kafka', pack(produce), MSGPACK).then((r) => r.body))).toBe(true);
     const calls = await recorded();
     expect(calls.map((x) => x.params)).toEqual([
-      { connection: 'kafka-common', topic: 'orders', value: '{"id":1}', headers: { source: 'php-app' }, sync: true },
-      { connection: 'kafka-common', topic: 'orders', value: '{"id":1}', key: 'k1', headers: {}, sync: true },
-      { connection: 'kafka-common', topic: 'orders', value: '{"id":1}', headers: { source: 'php-app' }, sync: true },
+      { connection: 'kafka-common', topic: 'orders', value: '{"id":1}', headers: { source: 'php-app' }, sync_mode: true },
+      { connection: 'kafka-common', topic: 'orders', value: '{"id":1}', key: 'k1', headers: {}, sync_mode: true },
+      { connection: 'kafka-common', topic: 'orders', value: '{"id":1}', headers: { source: 'php-app' }, sync_mode: true },
     ]);
   });
 
@@ -121,19 +122,19 @@ describe('App API over Goridge (Kafka actor stand-in records the forwarded calls
       headers: { source: 'test' },
       timestamp: 1_700_000_000_000,
     });
-    expect((records[0] as { key: unknown }).key).toBeNull();
+    expect(records.map((r) => (r as { value: unknown }).value)).toEqual(['value-0', 'value-1', { base64: 'AAEC' }]);
     expect(await call('consume_ack', { connection: 'kafka-common', topic: 'orders' })).toBe('true');
+    expect(await call('consume_receive', { connection: 'kafka-common', topic: 'orders', max_wait: '2s' })).toMatch(/^\[/);
     expect(await call('consume_close', { connection: 'kafka-common' })).toBe('true');
     const calls = await recorded();
-    expect(calls.map((x) => x.method)).toEqual(['consume.init', 'consume.receive', 'consume.ack', 'consume.close']);
+    expect(calls.map((x) => x.method)).toEqual(['consume.init', 'consume.receive', 'consume.ack', 'consume.receive', 'consume.close']);
     expect(calls[0]!.params).toEqual({
       connection: 'kafka-common',
-      groupId: 'php-consumer',
-      topics: ['orders'],
-      fromBeginning: true,
-      autoCommit: false,
-      sessionTimeoutMs: 45_000,
+      group_options: { group_id: 'php-consumer', session_timeout: 45_000 },
+      consume_options: { topics: ['orders'], offset: 'at_start' },
     });
+    expect(calls[1]!.params).toEqual({ connection: 'kafka-common', topic: 'orders', size: 10 });
+    expect(calls[3]!.params).toEqual({ connection: 'kafka-common', topic: 'orders', size: 1, max_wait_ms: 2000 });
   });
 
   it('App.Kafka reports bad payloads by field and passes the Kafka actor errors through', async () => {

@@ -38,7 +38,7 @@ describe('App.Init configs', () => {
       },
     });
     expect(c.application?.timezone).toBe('UTC');
-    expect(c.kafka['v6']!.auto_create_topics_enable).toBe(false);
+    expect(c.kafka['v6']!.auto_create_topics_enable).toBeUndefined();
     expect(c.kafka['aliyun-kafka-public']!.ping!.timeout).toBe(10_000);
     expect(parseAppConfigs({ kafka: [] }).kafka).toEqual({});
     expect(parseAppConfigs({}).kafka).toEqual({});
@@ -50,7 +50,7 @@ describe('App.Init configs', () => {
     [{ kafka: { k: { brokers: ['a:1'], sasl: { type: 'plain', username: '' , password: 'x' } } } }, 'configs.kafka.k.sasl.username: must be a non-empty string'],
     [{ kafka: { k: { brokers: ['a:1'], tls: { enabled: true, key: '/k' } } } }, 'configs.kafka.k.tls.cert: cert and key must be given together'],
     [{ kafka: { k: { brokers: ['a:1'], ping: { timeout: 'soon' } } } }, 'configs.kafka.k.ping.timeout: must be a Go duration'],
-    [{ kafka: { k: { brokers: ['a:1'], tsl: {} } } }, 'configs.kafka.k: Unrecognized key: "tsl"'],
+    [{ kafka: { k: { brokers: ['a:1'], sasl: { type: 'plain', username: 'u', password: 'p', mechanism: 'x' } } } }, 'configs.kafka.k.sasl: Unrecognized key: "mechanism"'],
     [{ kafka: { 'bad name': { brokers: ['a:1'] } } }, 'connection names are 1-128 of'],
     [{ application: { debug: 'yes' } }, 'configs.application.debug: Invalid input: expected boolean'],
     ['x', 'configs: must be an object'],
@@ -80,7 +80,14 @@ describe('App.Kafka payloads', () => {
       action: 'consume_init',
       consume_init_message: { connection: 'c', group_options: { group_id: 'g' }, consume_options: { topics: ['t'], offset: 'latest' } },
     });
-    expect(i.message).toMatchObject({ consume_options: { offset: 'at_end', auto_commit: false } });
+    expect(i.message).toMatchObject({ consume_options: { topics: ['t'], offset: 'latest' } });
+    const bad = errorOf(() =>
+      parseKafkaPayload({
+        action: 'consume_init',
+        consume_init_message: { connection: 'c', group_options: { group_id: 'g' }, consume_options: { topics: ['t'], offset: 'middle' } },
+      }),
+    );
+    expect(bad.message).toContain('payload.consume_init_message.consume_options.offset: must be AtStart or AtEnd');
   });
 
   it.each([
