@@ -99,7 +99,7 @@ export class AppApi {
     if (this.caller.has(this.#kafkaMethod('produce'))) return;
     throw new OutriggerError(
       'UNKNOWN_METHOD',
-      `${call}: ${why}, but this daemon runs no Kafka actor '${this.config.kafkaActor}' (add it under "actors" in the config)`,
+      `${call}: ${why}, but this daemon runs no Kafka actor '${this.config.kafkaActor}' (docs/kafka.md: enabling it)`,
     );
   }
 }
@@ -107,7 +107,7 @@ export class AppApi {
 /** TLS files are read by the Kafka actor later; a missing one is reported now, naming the field. */
 function checkTlsFiles(c: AppConfigs): void {
   for (const [name, k] of Object.entries(c.kafka)) {
-    if (!k.tls?.enabled) continue;
+    if (!k.tls || k.tls.enabled === false) continue; // a tls block without `enabled` turns TLS on
     for (const field of ['cert', 'key', 'root_ca'] as const) {
       const path = k.tls[field];
       if (path === undefined) continue;

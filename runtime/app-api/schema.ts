@@ -28,7 +28,7 @@ export const duration = z.unknown().transform((v, ctx): number => {
   return z.NEVER;
 });
 
-const BROKER = /^(\[[0-9a-f:.]+\]|[^\s:/[\]]+):(\d{1,5})$/i;
+const BROKER = /^([^\s:/]+):(\d{1,5})$/;
 const broker = z.string().refine((s) => {
   const m = BROKER.exec(s);
   return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 65535;

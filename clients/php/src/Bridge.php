@@ -83,16 +83,17 @@ final class Bridge implements BridgeInterface
         return $this->kafka('produce', $message);
     }
 
-    /** Joins a consumer group: $groupOptions ['group_id' => ...], $consumeOptions ['topics' => [...], 'offset' => 'at_start'|'at_end']. */
+    /** Joins a consumer group: $groupOptions ['group_id' => ...], $consumeOptions ['topics' => [...], 'offset' => 'AtStart'|'AtEnd']. */
     public function kafkaConsumeInit(string $connection, array $groupOptions, array $consumeOptions): bool
     {
         return $this->kafka('consume_init', ['connection' => $connection, 'group_options' => $groupOptions, 'consume_options' => $consumeOptions]);
     }
 
     /**
-     * Up to $size records, each ['topic', 'partition', 'offset', 'key', 'value', 'headers', 'timestamp'].
+     * Up to $size records, each ['topic', 'partition', 'offset', 'key', 'value', 'headers', 'timestamp'];
+     * key/value are strings for UTF-8 bytes, ['base64' => ...] otherwise; an empty list when nothing arrived in time.
      *
-     * @return list<array{topic: string, partition: int, offset: int|string, key: ?string, value: string, headers: array<string, string>, timestamp: int}>
+     * @return list<array{topic: string, partition: int, offset: int, key: mixed, value: mixed, headers: array<string, mixed>, timestamp: int}>
      */
     public function kafkaConsumeReceive(string $connection, string $topic, int $size = 1): array
     {

@@ -155,7 +155,7 @@ describe('App API without a Kafka actor, and App.Shutdown', () => {
     const { d, c } = await startWith({});
     const r = await c.call('App.Kafka', php({ action: 'consume_close', consume_close_message: { connection: 'x' } }));
     expect(r.body.toString()).toBe(
-      "UNKNOWN_METHOD: App.Kafka: action consume_close needs it, but this daemon runs no Kafka actor 'kafka' (add it under \"actors\" in the config)",
+      "UNKNOWN_METHOD: App.Kafka: action consume_close needs it, but this daemon runs no Kafka actor 'kafka' (docs/kafka.md: enabling it)",
     );
     expect((await c.call('App.Init', php({ application: { name: 'a' } }))).body.toString()).toBe('true');
     expect((await c.call('App.Shutdown', php(''))).body.toString()).toBe('true');

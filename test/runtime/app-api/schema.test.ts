@@ -34,11 +34,11 @@ describe('App.Init configs', () => {
           sasl: { type: 'scram_sha_256', username: 'u', password: 'p' },
           ping: { timeout: '10s' },
         },
-        v6: { brokers: ['[::1]:9092'] },
+        v2: { brokers: ['10.0.0.2:9092', 'b-2.kafka.internal:9093'] },
       },
     });
     expect(c.application?.timezone).toBe('UTC');
-    expect(c.kafka['v6']!.auto_create_topics_enable).toBeUndefined();
+    expect(c.kafka['v2']!.auto_create_topics_enable).toBeUndefined();
     expect(c.kafka['aliyun-kafka-public']!.ping!.timeout).toBe(10_000);
     expect(parseAppConfigs({ kafka: [] }).kafka).toEqual({});
     expect(parseAppConfigs({}).kafka).toEqual({});
