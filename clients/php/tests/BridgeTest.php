@@ -10,7 +10,8 @@ use Outrigger\Sidecar\Goridge\RpcClient;
 use PHPUnit\Framework\TestCase;
 
 /**
- * The Bridge against a live daemon that runs no Kafka actor: App.Init of the
+ * The Bridge against a live daemon whose App API forwards to a Kafka actor
+ * that does not exist (app.kafkaActor 'absent-kafka'): App.Init of the
  * application block, validation of every App.Kafka shape (done before any
  * Kafka work), and the seed's double-encoded payload style. The Kafka round
  * trip itself is BridgeKafkaTest, against a broker.
@@ -83,7 +84,7 @@ final class BridgeTest extends TestCase
             self::fail('expected a ServiceException');
         } catch (ServiceException $e) {
             self::assertSame('UNKNOWN_METHOD', $e->getErrorCode());
-            self::assertStringContainsString("runs no Kafka actor 'kafka'", $e->getMessage());
+            self::assertStringContainsString("runs no Kafka actor 'absent-kafka'", $e->getMessage());
         }
     }
 

@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appApiPlugin } from '../../../runtime/app-api/plugin.ts';
 import { goridgePlugin } from '../../../runtime/protocols/goridge-plugin.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
+import { phpunit } from './run-phpunit.ts';
 
 /*
  * Runs the PHP bridge library's phpunit suite (clients/php, Debian's phpunit
@@ -12,21 +11,6 @@ import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
  * here: one serving Goridge (TCP + unix) and binary IPC (unix + TCP), and one
  * that the App.Shutdown test stops.
  */
-
-const phpDir = fileURLToPath(new URL('../../../clients/php/', import.meta.url));
-
-function phpunit(env: Record<string, string>): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    execFile('phpunit', ['--configuration', join(phpDir, 'phpunit.xml.dist')], { cwd: phpDir, env: { ...process.env, ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
-      const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
-      if (e && e.code === 'ENOENT') {
-        reject(new Error('phpunit is not installed: apt-get install -y php-cli php-msgpack phpunit (test/peers/install-debian.sh)'));
-        return;
-      }
-      resolve({ code: e ? Number(e.code ?? 1) : 0, output: stdout + stderr });
-    });
-  });
-}
 
 describe('PHP bridge library (phpunit) against live daemons', () => {
   let main: TestDaemon;
@@ -41,6 +25,8 @@ describe('PHP bridge library (phpunit) against live daemons', () => {
           ipc: { unix: { path: 'ipc.sock' }, tcp: { host: '127.0.0.1', port: 0 } },
         },
         actors: { probe: { module: './test/fixtures/actors/probe.ts' } },
+        // BridgeTest checks the App API's answer when no Kafka actor serves it.
+        app: { kafkaActor: 'absent-kafka' },
       },
       [goridgePlugin, appApiPlugin],
     );
@@ -60,7 +46,7 @@ describe('PHP bridge library (phpunit) against live daemons', () => {
   });
 
   it('passes every phpunit test', async () => {
-    const { code, output } = await phpunit(env);
+    const { code, output } = await phpunit(env, 'unit,live');
     if (code !== 0) console.error(output);
     expect(output).toMatch(/OK \(\d+ tests, \d+ assertions\)/);
     expect(code).toBe(0);
