@@ -17,7 +17,8 @@ use Outrigger\Sidecar\Socket\Address;
  * sidecar) through the `App` service — App.Init, App.Kafka, App.Shutdown.
  *
  * Config keys (seed 000's database.php block plus a few more):
- *   host, port        TCP address (default 127.0.0.1:6001), or
+ *   host, port        TCP address (default 127.0.0.1:6001); a host holding a whole address
+ *                     (application.yaml's `sidecar.host: tcp://host:6001`) is used as `address`, or
  *   address           'tcp://host:port' / 'unix:///path/to.sock' (wins over host/port)
  *   timeout           seconds per call, default 5.0
  *   retries           extra attempts for calls that surely did not reach the sidecar, default 3
@@ -36,9 +37,11 @@ final class Bridge implements BridgeInterface
 
     public function __construct(array $config = [])
     {
-        $address = isset($config['address'])
-            ? Address::parse((string) $config['address'])
-            : Address::tcp((string) ($config['host'] ?? '127.0.0.1'), (int) ($config['port'] ?? 6001));
+        $host = (string) ($config['host'] ?? '127.0.0.1');
+        // application.yaml's `sidecar.host` is a whole address (tcp://host.docker.internal:6001).
+        $address = isset($config['address']) || str_contains($host, '://')
+            ? Address::parse((string) ($config['address'] ?? $host))
+            : Address::tcp($host, (int) ($config['port'] ?? 6001));
         $timeout = (float) ($config['timeout'] ?? 5.0);
         $codec = match ($config['codec'] ?? 'json') {
             'json' => new JsonCodec(),

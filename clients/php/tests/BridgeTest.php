@@ -25,6 +25,7 @@ final class BridgeTest extends TestCase
             'json over tcp' => [['address' => Env::get('OUTRIGGER_GORIDGE_TCP')]],
             'msgpack over unix' => [['address' => Env::get('OUTRIGGER_GORIDGE_UNIX'), 'codec' => 'msgpack']],
             'seed 000 host/port config' => [self::hostPort()],
+            'application.yaml sidecar.host address' => [['host' => Env::get('OUTRIGGER_GORIDGE_TCP')]],
         ];
     }
 
