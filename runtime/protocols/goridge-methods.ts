@@ -24,7 +24,6 @@ export interface GoridgeMethod {
   readonly nameBytes: Buffer;
 }
 
-export type GoridgeLookup = { readonly found: GoridgeMethod; readonly error?: undefined } | { readonly found?: undefined; readonly error: string };
 
 function pascal(segment: string): string {
   return segment
@@ -58,18 +57,19 @@ export class GoridgeMethodTable {
   /** `source` lists the router's methods; it is re-read when a name misses and the list has grown. */
   constructor(readonly source: () => string[]) {}
 
-  resolve(name: string): GoridgeLookup {
+  /** The method a Goridge name reaches, or net/rpc's error text for a miss. */
+  resolve(name: string): GoridgeMethod | string {
     const hit = this.#byName.get(name);
-    if (hit) return { found: hit };
+    if (hit) return hit;
     const methods = this.source();
     if (methods.length !== this.#builtFrom) {
       this.#build(methods);
       const retry = this.#byName.get(name);
-      if (retry) return { found: retry };
+      if (retry) return retry;
     }
     const dot = name.lastIndexOf('.');
-    if (dot < 0) return { error: rpcIllFormed(name) };
-    return { error: this.#services.has(name.slice(0, dot)) ? rpcCantFindMethod(name) : rpcCantFindService(name) };
+    if (dot < 0) return rpcIllFormed(name);
+    return this.#services.has(name.slice(0, dot)) ? rpcCantFindMethod(name) : rpcCantFindService(name);
   }
 
   /** Every Goridge name and the router method it reaches (for docs and status). */

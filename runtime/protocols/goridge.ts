@@ -107,12 +107,12 @@ export class GoridgeSession implements ProtocolSession, ReplySink {
     const replyCodec = codecOf(f.flags);
     const replyFlag = replyCodecFlag(replyCodec);
     // net/rpc looks the method up before decoding the body, so a bad name wins over a bad codec.
-    const lookup = this.methods.resolve(f.method);
-    if (lookup.error !== undefined) {
-      this.conn.write(encodeGoridgeError(f.seq, f.methodBytes, replyFlag, lookup.error));
+    const target = this.methods.resolve(f.method);
+    if (typeof target === 'string') {
+      this.conn.write(encodeGoridgeError(f.seq, f.methodBytes, replyFlag, target));
       return;
     }
-    const { method, nameBytes } = lookup.found;
+    const { method, nameBytes } = target;
     const bodyCodec = requestBodyCodec(f.flags);
     const format = FORMAT_OF_CODEC[bodyCodec];
     if (format === undefined || bodyCodec !== replyCodec) {
