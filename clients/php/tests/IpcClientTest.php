@@ -77,7 +77,7 @@ final class IpcClientTest extends TestCase
     {
         $ipc = new IpcClient(Env::ipcUnix(), 5.0, 20, 0.3);
         $errors = [];
-        $ipc->sendAsync('probe.sleep', 800, function ($result, ?SidecarException $error) use (&$errors): void {
+        $ipc->sendAsync('probe.sleep', 1500, function ($result, ?SidecarException $error) use (&$errors): void {
             $errors[] = $error;
         });
         $ok = null;
@@ -86,11 +86,11 @@ final class IpcClientTest extends TestCase
         });
         $start = microtime(true);
         self::assertSame(2, $ipc->wait(5.0));
-        self::assertLessThan(0.7, microtime(true) - $start);
+        self::assertLessThan(1.4, microtime(true) - $start, 'settled by the 0.3 s expiry, not by the 1.5 s reply');
         self::assertTrue($ok);
         self::assertCount(1, $errors);
         self::assertInstanceOf(TimeoutException::class, $errors[0]);
-        usleep(700_000); // the late reply arrives and must not run anything
+        usleep(1_400_000); // the late reply arrives and must not run anything
         self::assertSame(0, $ipc->poll(0.1));
         self::assertSame('still fine', $ipc->call('sys.echo', 'still fine'));
     }

@@ -170,7 +170,7 @@ describe('Goridge listener backpressure', () => {
     try {
       const port = d.daemon.listeners.find((x) => x.name === 'goridge')!.tcpPort;
       const c = new GoridgeClient({ address: `tcp://127.0.0.1:${port}` });
-      const replies = await Promise.all(Array.from({ length: 8 }, () => c.call('App.Sleep', json(30))));
+      const replies = await Promise.all(Array.from({ length: 8 }, () => c.call('App.Sleep', json(500))));
       const busy = replies.filter((r) => r.body.toString().startsWith('BUSY: '));
       expect(busy).toHaveLength(4);
       expect(replies.filter((r) => r.body.toString() === 'true')).toHaveLength(4);
