@@ -5,6 +5,7 @@ import { createHistogram, performance } from 'node:perf_hooks';
 import { isActorDefinition, type ActorContext, type ActorDefinition, type ActorInstance, type CallContext, type Handler } from './api.ts';
 import { BatchWriter, readRequests } from './batch.ts';
 import { decodeBody, encodeResult } from './body-codec.ts';
+import './extra-formats.ts';
 import type { BodyFormat } from './formats.ts';
 import type { MainToWorker, WorkerBoot, WorkerToMain } from './messages.ts';
 import { serializeError } from '../errors/error.ts';
@@ -111,7 +112,7 @@ function flushReplies(): void {
 
 function reply(handle: number, isError: boolean, bytes: Uint8Array): void {
   if (!replies) {
-    replies = new BatchWriter();
+    replies = new BatchWriter(1024);
     setImmediate(flushReplies);
   }
   replies.addReply(handle, isError, bytes);

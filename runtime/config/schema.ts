@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { metricsConfigSchema, rateLimitSchema, reloadConfigSchema, tracingConfigSchema } from './ops-schema.ts';
+import { appApiConfigSchema } from '../app-api/config.ts';
 
 const port = z.number().int().min(0).max(65535);
 const tcp = z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port });
@@ -92,6 +93,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   listeners: listenersSchema.prefault({}),
+  /** Seed 000's App API (App.Init / App.Kafka / App.Shutdown over Goridge); see docs/app-api.md. */
+  app: appApiConfigSchema.prefault({}),
   actors: z
     .record(z.string().regex(/^[a-z][a-z0-9_-]*$/i), actorSpecSchema)
     .default({})

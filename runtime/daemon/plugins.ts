@@ -1,8 +1,10 @@
 import type { ListenerPlugin } from './daemon.ts';
 import { opsPlugin } from './ops-plugin.ts';
+import { appApiPlugin } from '../app-api/plugin.ts';
+import { goridgePlugin } from '../protocols/goridge-plugin.ts';
 
 /**
  * Listener plugins the CLI starts with the daemon. Each protocol beyond the
  * core IPC listener (Goridge, ISP, metrics) adds one line here.
  */
-export const featurePlugins: ListenerPlugin[] = [opsPlugin];
+export const featurePlugins: ListenerPlugin[] = [opsPlugin, goridgePlugin, appApiPlugin];
