@@ -16,6 +16,7 @@ import {
   requestBodyCodec,
 } from '../codec/goridge.ts';
 import type { SerializedError } from '../errors/error.ts';
+import type { ListenerRateLimit, TokenBucket } from '../resilience/rate-limit.ts';
 import type { Pending, ReplySink } from '../router/pending.ts';
 import type { Router } from '../router/router.ts';
 import { type Connection, PauseReason, type ProtocolSession } from '../transport/connection.ts';
@@ -26,6 +27,8 @@ export interface GoridgeLimits {
   maxFrameBytes: number;
   maxInflightPerConnection: number;
   overflow: 'pause' | 'reject';
+  /** The listener's per-connection rate limit, if any. */
+  rateLimit?: ListenerRateLimit | null | undefined;
 }
 
 /** Reply context of one Goridge call: what the reply frame must echo. */
@@ -73,6 +76,7 @@ export class GoridgeSession implements ProtocolSession, ReplySink {
   #waitingForActor = false;
   /** The frame stream is broken: input is discarded and the connection closes once calls in flight are answered. */
   #broken = false;
+  readonly #bucket: TokenBucket | null;
 
   constructor(
     readonly conn: Connection,
@@ -82,6 +86,12 @@ export class GoridgeSession implements ProtocolSession, ReplySink {
     readonly log?: Logger,
   ) {
     this.#decoder = new GoridgeDecoder({ maxPayloadBytes: limits.maxFrameBytes });
+    this.#bucket = limits.rateLimit?.forConnection() ?? null;
+  }
+
+  /** Listener name, for per-listener request metrics. */
+  get listener(): string {
+    return this.conn.listener;
   }
 
   get open(): boolean {
@@ -126,6 +136,13 @@ export class GoridgeSession implements ProtocolSession, ReplySink {
       });
       this.conn.write(encodeGoridgeError(f.seq, nameBytes, replyFlag, text));
       return;
+    }
+    if (this.#bucket) {
+      const limited = this.limits.rateLimit!.admit(this.#bucket);
+      if (limited) {
+        this.conn.write(encodeGoridgeError(f.seq, nameBytes, replyFlag, goridgeErrorText(limited)));
+        return;
+      }
     }
     this.#inflight++;
     const token = new GoridgeToken(f.seq, nameBytes, replyFlag);
