@@ -7,10 +7,19 @@ import { OutriggerError } from '../errors/error.ts';
 import type { OutriggerConfig } from '../config/schema.ts';
 import type { Router } from '../router/router.ts';
 
-/** Actors every daemon runs, whatever the config says. */
+/**
+ * Actors every daemon runs. A built-in actor gets the top-level config
+ * section of its own name (e.g. `kafka`) as its options, and takes
+ * `enabled` and `workers` from it when the section has them.
+ */
 export const BUILTIN_ACTORS: Record<string, string> = {
   sys: new URL('../../actors/sys/index.ts', import.meta.url).href,
+  kafka: new URL('../../actors/kafka/index.ts', import.meta.url).href,
 };
+
+function builtinSection(config: OutriggerConfig, name: string): { enabled?: boolean; workers?: number } | undefined {
+  return (config as unknown as Record<string, { enabled?: boolean; workers?: number } | undefined>)[name];
+}
 
 export interface ActorToStart {
   name: string;
@@ -21,13 +30,15 @@ export interface ActorToStart {
 }
 
 export function actorsFromConfig(config: OutriggerConfig, baseDir: string): ActorToStart[] {
-  const list: ActorToStart[] = Object.entries(BUILTIN_ACTORS).map(([name, moduleUrl]) => ({
-    name,
-    moduleUrl,
-    workers: 1,
-    maxQueue: 65_536,
-    options: undefined,
-  }));
+  const list: ActorToStart[] = Object.entries(BUILTIN_ACTORS)
+    .filter(([name]) => builtinSection(config, name)?.enabled !== false)
+    .map(([name, moduleUrl]) => ({
+      name,
+      moduleUrl,
+      workers: builtinSection(config, name)?.workers ?? 1,
+      maxQueue: 65_536,
+      options: builtinSection(config, name),
+    }));
   for (const [name, spec] of Object.entries(config.actors)) {
     if (!spec.enabled) continue;
     const path = isAbsolute(spec.module) ? spec.module : resolve(baseDir, spec.module);
