@@ -1,12 +1,18 @@
 // The driver contract against the real Kafka 3.9 broker (test/peers/kafka.sh start).
+import { afterAll, beforeAll } from 'vitest';
 import { kafkajsDriver } from '../../../actors/kafka/kafkajs/driver.ts';
 import { driverContract } from './driver-contract.ts';
-import { requireKafkaPeer } from './kafka-peer.ts';
+import { lockKafkaPeer, PEER, requireKafkaPeer } from './kafka-peer.ts';
 
-await requireKafkaPeer();
+let release: (() => void) | undefined;
+beforeAll(async () => {
+  await requireKafkaPeer();
+  release = await lockKafkaPeer();
+});
+afterAll(() => release?.());
 
 driverContract('kafkajs against Kafka 3.9.1', () => ({
   driver: kafkajsDriver,
-  connection: { brokers: ['127.0.0.1:19092'] },
+  connection: { brokers: [PEER.plaintext] },
   settleMs: 15_000,
 }));
