@@ -52,7 +52,7 @@ export const connectionSchema = z
     /** Connect (and authenticate) timeout: how long an unreachable broker may take to say so. */
     ping: z.strictObject({ timeout: duration.default(5000) }).prefault({}),
     /** How long a request to the broker may take before it counts as failed. */
-    request_timeout: duration.default(30_000),
+    request_timeout: duration.default(10_000),
     /** Records larger than this fail with KAFKA_MESSAGE_TOO_LARGE before they are sent (broker default 1 MiB). */
     max_message_bytes: z.number().int().positive().default(1_048_576),
     /** Client retries for retriable broker errors, kept short so a dead cluster fails calls in about a second. */

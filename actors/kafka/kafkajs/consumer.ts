@@ -75,6 +75,12 @@ export class KafkajsConsumer implements DriverConsumer {
   }
 
   async start(): Promise<TopicPartition[]> {
+    // kafkajs resolves where partitions without a committed offset start (AtEnd = the log end) in its
+    // first fetch; waiting for it means a record produced after start() returns is never skipped.
+    let offFetch: (() => void) | undefined;
+    const firstFetch = new Promise<void>((resolve) => {
+      offFetch = this.#consumer.on(this.#consumer.events.FETCH, () => resolve());
+    });
     try {
       await this.#consumer.connect();
       await this.#consumer.subscribe({ topics: this.opts.topics, fromBeginning: this.opts.fromBeginning });
@@ -96,9 +102,14 @@ export class KafkajsConsumer implements DriverConsumer {
           this.events.records(batch.topic, batch.partition, records);
         },
       });
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([firstFetch, new Promise<void>((r) => (timer = setTimeout(r, this.opts.maxWaitMs + 2000)))]);
+      clearTimeout(timer);
     } catch (err) {
       await this.close().catch(() => {});
       throw fromKafkaJS(err, `join group '${this.opts.groupId}'`);
+    } finally {
+      offFetch?.();
     }
     return this.#assignment;
   }

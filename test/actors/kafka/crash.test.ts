@@ -68,7 +68,9 @@ describe('broker kill -9 during sync produce', () => {
       while (acked.length < 300) await sleep(10);
       kafkaSh('kill9');
       const ackedAtKill = acked.length;
-      await sleep(1500);
+      // Long enough for several failed rounds (the circuit opens after 3); a restarting broker accepts
+      // connections before it answers, so calls made during the restart wait for request_timeout instead.
+      await sleep(3000);
       const duringOutage = acked.length - ackedAtKill;
       kafkaSh('start');
       const ackedAtRestart = acked.length;
