@@ -27,8 +27,9 @@ interface Entry {
   solo: boolean;
   attempts: number;
   lastError?: OutriggerError;
-  resolve(r: ProducedRecord): void;
-  reject(err: unknown): void;
+  /** Sync entries only: the caller's promise. Async entries settle through the pipeline (no closure per record). */
+  resolve: ((r: ProducedRecord) => void) | null;
+  reject: ((err: unknown) => void) | null;
 }
 
 export interface PipelineStats {
@@ -110,16 +111,8 @@ export class ProducePipeline {
       deadline: this.now() + this.opts.deliveryTimeoutMs,
       solo: false,
       attempts: 0,
-      resolve: () => {
-        this.#asyncQueued--;
-      },
-      reject: (err) => {
-        this.#asyncQueued--;
-        this.stats.failed++;
-        const e = err instanceof OutriggerError ? err : kafkaError('KAFKA_ERROR', String((err as Error)?.message ?? err));
-        this.stats.failedByCode[e.code] = (this.stats.failedByCode[e.code] ?? 0) + 1;
-        this.onAsyncFailure(record, e);
-      },
+      resolve: null,
+      reject: null,
     };
     this.#push(entry);
     if (this.#queuedBytes >= this.opts.batchMaxBytes || this.queued >= this.opts.batchMaxMessages) this.#drain();
@@ -232,7 +225,11 @@ export class ProducePipeline {
       (results) => {
         this.#inFlight--;
         this.stats.delivered += batch.length;
-        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
+        for (let i = 0; i < batch.length; i++) {
+          const e = batch[i]!;
+          if (e.resolve) e.resolve(results[i]!);
+          else this.#asyncQueued--;
+        }
         this.#afterRequest();
       },
       (err: unknown) => {
@@ -294,8 +291,16 @@ export class ProducePipeline {
   }
 
   #fail(e: Entry, err: unknown): void {
-    if (e.sync) this.stats.syncErrors++;
-    e.reject(err);
+    if (e.reject) {
+      this.stats.syncErrors++;
+      e.reject(err);
+      return;
+    }
+    this.#asyncQueued--;
+    this.stats.failed++;
+    const error = err instanceof OutriggerError ? err : kafkaError('KAFKA_ERROR', String((err as Error)?.message ?? err));
+    this.stats.failedByCode[error.code] = (this.stats.failedByCode[error.code] ?? 0) + 1;
+    this.onAsyncFailure(e.record, error);
   }
 
   #expired(e: Entry, last?: OutriggerError): OutriggerError {

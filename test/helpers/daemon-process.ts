@@ -11,6 +11,12 @@ import type { OutriggerConfigInput } from '../../runtime/config/schema.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/outrigger.mjs', import.meta.url));
 
+/** Daemons still running when this process exits (a crashed bench or test) are killed, never orphaned. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
 export interface DaemonProcess {
   readonly runDir: string;
   readonly ipcPath: string;
@@ -50,6 +56,8 @@ export async function startDaemonProcess(config: OutriggerConfigInput, timeoutMs
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     });
+    live.add(child);
+    child.once('exit', () => live.delete(child));
     child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
     await new Promise<void>((resolve, reject) => {
