@@ -29,7 +29,7 @@ export async function rawProducer(kafka: InstanceType<typeof Kafka>): Promise<Pr
  */
 export async function rawAsyncProduce(producer: Producer, topic: string, values: Buffer[], b: Batching): Promise<number> {
   const t0 = performance.now();
-  let queue: { value: Buffer }[] = [];
+  const queue: { value: Buffer }[] = [];
   let bytes = 0;
   let inFlight = 0;
   let delivered = 0;
