@@ -114,6 +114,9 @@ export class Connection {
     }
     this.breaker.check();
     const client = await this.client();
+    if (p.group_options.instance_id !== undefined && this.driver.name === 'kafkajs') {
+      this.log.warn({ instanceId: p.group_options.instance_id }, 'group_options.instance_id is ignored: kafkajs has no static group membership');
+    }
     const c = this.settings.consumer;
     const g = p.group_options;
     const o = p.consume_options;

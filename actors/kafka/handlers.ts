@@ -53,8 +53,12 @@ const DEADLINE_MARGIN_MS = 50;
 
 export function kafkaHandlers(registry: ConnectionRegistry): Record<KafkaMethod, Handler> {
   return {
-    produce: (params) => {
+    produce: (params, call: CallContext) => {
       const p = parseProduce(params);
+      // The caller's W3C trace context travels with the record, unless the caller set one itself.
+      if (call.traceparent !== undefined && !p.record.headers.some((h) => h.key === 'traceparent')) {
+        p.record.headers.push({ key: 'traceparent', value: Buffer.from(call.traceparent) });
+      }
       const conn = registry.get(p.connection);
       const size = recordSize(p.record);
       if (size > conn.config.max_message_bytes) {

@@ -62,6 +62,16 @@ describe('kafka actor over IPC (memory driver)', () => {
     expect(await c.call('kafka.consume.receive', { connection: 'dev', topic: t, size: 1, max_wait_ms: 0, encoding: 'base64' })).toEqual([]);
   });
 
+  it('carries the caller\'s W3C traceparent into the record headers', async () => {
+    const t = topic('trace');
+    const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await c.call('kafka.produce', { connection: 'dev', topic: t, value: 'traced', sync_mode: true }, { traceparent: tp });
+    await c.call('kafka.produce', { connection: 'dev', topic: t, value: 'own', headers: { traceparent: 'mine' }, sync_mode: true }, { traceparent: tp });
+    await init(t);
+    const got = await receive(t, 10, 1000);
+    expect(got.map((r) => r.headers)).toEqual([{ traceparent: tp }, { traceparent: 'mine' }]);
+  });
+
   it('receive waits up to max_wait_ms when nothing is buffered, and returns as soon as a record arrives', async () => {
     const t = topic('longpoll');
     await init(t);

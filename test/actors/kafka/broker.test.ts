@@ -168,3 +168,36 @@ describe('two daemons in one consumer group', () => {
     }
   });
 });
+
+describe('graceful daemon stop', () => {
+  it('delivers lingering async records and commits acknowledged offsets before the daemon exits', async () => {
+    const topic = `graceful-${run}`;
+    const conf = {
+      kafka: {
+        driver: 'kafkajs' as const,
+        producer: { lingerMs: 10_000 },
+        connections: { main: { brokers: [PEER.plaintext], topics: { [topic]: { partitions: 1 } } } },
+      },
+    };
+    const init = { connection: 'main', group_options: { group_id: `g-${topic}`, ...GROUP_FAST }, consume_options: { topics: [topic], offset: 'AtStart' } };
+    const a = await startTestDaemon(conf);
+    const ca = a.client();
+    for (let i = 0; i < 5; i++) await ca.call('kafka.produce', { connection: 'main', topic, value: `sync-${i}`, sync_mode: true });
+    await ca.call('kafka.consume.init', init);
+    expect(await receiveAll(ca, 'main', topic, 5)).toHaveLength(5);
+    await ca.call('kafka.consume.ack', { connection: 'main', topic, records: [0, 1, 2].map((offset) => ({ partition: 0, offset })) });
+    for (let i = 0; i < 10; i++) await ca.call('kafka.produce', { connection: 'main', topic, value: `async-${i}` });
+    await a.stop(); // the linger is 10 s: only the shutdown flush can have sent these
+    expect(kcatValues(topic)).toHaveLength(15);
+
+    const b = await startTestDaemon(conf);
+    try {
+      const cb = b.client();
+      await cb.call('kafka.consume.init', init);
+      const rest = await receiveAll(cb, 'main', topic, 12);
+      expect(rest.map((r) => r.offset)).toEqual(Array.from({ length: 12 }, (_, i) => i + 3));
+    } finally {
+      await b.stop();
+    }
+  });
+});
