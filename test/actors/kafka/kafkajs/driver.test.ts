@@ -1,8 +1,8 @@
 // The driver contract against the real Kafka 3.9 broker (test/peers/kafka.sh start).
 import { afterAll, beforeAll } from 'vitest';
-import { kafkajsDriver } from '../../../actors/kafka/kafkajs/driver.ts';
-import { driverContract } from './driver-contract.ts';
-import { lockKafkaPeer, PEER, requireKafkaPeer } from './kafka-peer.ts';
+import { kafkajsDriver } from '../../../../actors/kafka/kafkajs/driver.ts';
+import { driverContract } from '../driver-contract.ts';
+import { lockKafkaPeer, PEER, requireKafkaPeer } from '../kafka-peer.ts';
 
 let release: (() => void) | undefined;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
-import { memoryDriver } from '../../../actors/kafka/memory/driver.ts';
-import { driverContract } from './driver-contract.ts';
+import { memoryDriver } from '../../../../actors/kafka/memory/driver.ts';
+import { driverContract } from '../driver-contract.ts';
 
 // Topic and group names are unique per case, so the cases can share one in-process cluster.
 driverContract('memory', () => ({
