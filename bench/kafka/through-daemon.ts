@@ -15,8 +15,8 @@ export interface Caller {
  * Goridge connection per Caller and maps kafka.produce to App.Kafka, start
  * the daemon with its goridge listener on, and run with `--transport goridge`.
  */
-export const TRANSPORTS: Record<string, (d: DaemonProcess) => Caller> = {
-  ipc: (d) => d.client({ pool: 1, timeoutMs: 120_000 }),
+export const TRANSPORTS: Record<string, (d: DaemonProcess, connections: number) => Caller> = {
+  ipc: (d, connections) => d.client({ pool: connections, timeoutMs: 120_000 }),
 };
 
 interface ProducerStats {
@@ -28,7 +28,7 @@ async function delivered(c: Caller, connection: string): Promise<ProducerStats['
 }
 
 /**
- * Async produce, pipelined: `window` calls in flight on one connection.
+ * Async produce, pipelined: `window` calls in flight, spread over the caller's connections.
  * Timed until the broker acknowledged every record (the daemon's delivered
  * count), not merely until the daemon accepted them.
  */

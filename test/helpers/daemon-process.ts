@@ -52,7 +52,9 @@ export async function startDaemonProcess(config: OutriggerConfigInput, timeoutMs
   const clients: IpcClient[] = [];
 
   const launch = async (): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, [BIN, 'start', '--foreground', '--config', configFile], {
+    // OUTRIGGER_DAEMON_NODE_ARGS passes node flags to the daemon only (e.g. --cpu-prof for a bench).
+    const nodeArgs = (process.env.OUTRIGGER_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, BIN, 'start', '--foreground', '--config', configFile], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     });
