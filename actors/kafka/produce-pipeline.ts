@@ -58,6 +58,7 @@ export class ProducePipeline {
   #lingerTimer: NodeJS.Timeout | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
   #immediate = false;
+  #soon = false;
   #closed = false;
   #closeDeadline = Infinity;
   readonly #idle = new Set<() => void>();
@@ -90,7 +91,7 @@ export class ProducePipeline {
     if (this.#closed) return Promise.reject(new OutriggerError('SHUTTING_DOWN', 'the kafka producer is closing'));
     return new Promise((resolve, reject) => {
       this.#push({ record, size, sync: true, deadline: Infinity, solo: false, attempts: 0, resolve, reject });
-      this.#scheduleImmediate();
+      this.#scheduleSoon();
     });
   }
 
@@ -153,6 +154,20 @@ export class ProducePipeline {
   #push(e: Entry): void {
     this.#queue.push(e);
     this.#queuedBytes += e.size;
+  }
+
+  /**
+   * Sends at the end of the current task: a worker runs a whole batch of
+   * requests in one task, so the sync records of that batch share a request
+   * without waiting an event-loop turn.
+   */
+  #scheduleSoon(): void {
+    if (this.#soon) return;
+    this.#soon = true;
+    queueMicrotask(() => {
+      this.#soon = false;
+      this.#drain();
+    });
   }
 
   #scheduleImmediate(): void {
