@@ -169,6 +169,36 @@ describe('two daemons in one consumer group', () => {
   });
 });
 
+describe('rebalance', () => {
+  it('hands the records a member received but never acknowledged to the partition\'s next owner; acknowledged ones stay done', async () => {
+    const topic = `rebalance-${run}`;
+    const conf = { kafka: { driver: 'kafkajs' as const, connections: { main: { brokers: [PEER.plaintext], topics: { [topic]: { partitions: 2 } } } } } };
+    const init = { connection: 'main', group_options: { group_id: `g-${topic}`, ...GROUP_FAST }, consume_options: { topics: [topic], offset: 'AtStart' } };
+    const a = await startTestDaemon(conf);
+    const b = await startTestDaemon(conf);
+    try {
+      const ca = a.client();
+      const cb = b.client();
+      await ca.call('kafka.consume.init', init);
+      for (let i = 0; i < 20; i++) await ca.call('kafka.produce', { connection: 'main', topic, partition: i % 2, value: `r${i}`, sync_mode: true });
+      const inHand = await receiveAll(ca, 'main', topic, 20);
+      expect(inHand).toHaveLength(20);
+      // A finishes partition 0 only; partition 1's ten records stay received-but-unacknowledged.
+      await ca.call('kafka.consume.ack', { connection: 'main', topic, records: inHand.filter((r) => r.partition === 0).map((r) => ({ partition: 0, offset: r.offset })) });
+      await cb.call('kafka.consume.init', init); // rebalance: one partition moves to B
+      await ca.call('kafka.consume.close', { connection: 'main' }); // and then the other one
+      const got = await receiveAll(cb, 'main', topic, 10);
+      await new Promise((r) => setTimeout(r, 500));
+      got.push(...((await cb.call('kafka.consume.receive', { connection: 'main', topic, size: 100, max_wait_ms: 200 })) as WireRecord[]));
+      expect(got.map((r) => r.value).sort()).toEqual(inHand.filter((r) => r.partition === 1).map((r) => r.value).sort());
+      await cb.call('kafka.consume.close', { connection: 'main' });
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+});
+
 describe('graceful daemon stop', () => {
   it('delivers lingering async records and commits acknowledged offsets before the daemon exits', async () => {
     const topic = `graceful-${run}`;
