@@ -70,6 +70,13 @@ export class Connection {
     );
   }
 
+  /** Refuses at once while the circuit is open, before any work is queued (a half-open trial goes through call()). */
+  failFastIfOpen(): void {
+    if (this.breaker.state !== 'open') return;
+    this.breaker.rejected++;
+    throw this.breaker.openError();
+  }
+
   get driverName(): DriverName {
     return this.driver.name;
   }
@@ -92,7 +99,7 @@ export class Connection {
   }
 
   async #send(records: OutgoingRecord[]): Promise<ProducedRecord[]> {
-    this.breaker.check();
+    this.failFastIfOpen();
     const client = await this.client();
     return this.breaker.call(() => client.produce(records, { timeoutMs: this.config.request_timeout }));
   }
@@ -112,7 +119,7 @@ export class Connection {
       const assignment = await existing.started;
       return { session: existing, reinitialized: true, redelivered: existing.redeliver(), assignment };
     }
-    this.breaker.check();
+    this.failFastIfOpen();
     const client = await this.client();
     if (p.group_options.instance_id !== undefined && this.driver.name === 'kafkajs') {
       this.log.warn({ instanceId: p.group_options.instance_id }, 'group_options.instance_id is ignored: kafkajs has no static group membership');

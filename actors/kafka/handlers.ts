@@ -69,7 +69,7 @@ export function kafkaHandlers(registry: ConnectionRegistry): Record<KafkaMethod,
         });
       }
       // An open circuit refuses at once, before a record is accepted that could not be delivered.
-      conn.breaker.check();
+      conn.failFastIfOpen();
       if (p.sync) return conn.producer.produceSync(p.record, size);
       conn.producer.produceAsync(p.record, size);
       return ACCEPTED;

@@ -44,8 +44,12 @@ export class CircuitBreaker {
   #trials = 0;
   #lastError: CircuitOpenData['lastError'] = null;
   /** Counters for status pages. */
-  opened = 0;
-  refused = 0;
+  failures = 0;
+  successes = 0;
+  /** Calls refused with CIRCUIT_OPEN. */
+  rejected = 0;
+  /** Times the circuit opened. */
+  opens = 0;
 
   constructor(
     readonly backend: string,
@@ -65,14 +69,17 @@ export class CircuitBreaker {
   }
 
   /** Consecutive counted failures so far (resets on success). */
-  get failures(): number {
+  get consecutiveFailures(): number {
     return this.#failures;
   }
 
   /** Throws CIRCUIT_OPEN if a call would be refused now, without starting one. */
   check(): void {
     const state = this.state;
-    if (state === 'open' || (state === 'half-open' && this.#trials >= this.options.halfOpenMax)) throw this.#refusal(state);
+    if (state === 'open' || (state === 'half-open' && this.#trials >= this.options.halfOpenMax)) {
+      this.rejected++;
+      throw this.openError();
+    }
   }
 
   async call<T>(fn: () => Promise<T> | T): Promise<T> {
@@ -81,10 +88,10 @@ export class CircuitBreaker {
     if (trial) this.#trials++;
     try {
       const result = await fn();
-      this.success();
+      this.recordSuccess();
       return result;
     } catch (err) {
-      this.failure(err);
+      this.recordFailure(err);
       throw err;
     } finally {
       if (trial) this.#trials = Math.max(0, this.#trials - 1);
@@ -92,7 +99,8 @@ export class CircuitBreaker {
   }
 
   /** Records a success observed outside call() (e.g. a background reconnect). */
-  success(): void {
+  recordSuccess(): void {
+    this.successes++;
     this.#failures = 0;
     if (this.#state !== 'closed') {
       this.#state = 'closed';
@@ -101,27 +109,51 @@ export class CircuitBreaker {
   }
 
   /** Records a failure observed outside call(); errors `isFailure` rejects are ignored. */
-  failure(err: unknown): void {
-    if (this.options.isFailure && !this.options.isFailure(err)) return;
+  recordFailure(err?: unknown): void {
+    if (err !== undefined && this.options.isFailure && !this.options.isFailure(err)) return;
+    this.failures++;
     this.#failures++;
-    this.#lastError = describe(err);
+    if (err !== undefined) this.#lastError = describe(err);
     if (this.#state === 'half-open' || this.#failures >= this.options.failureThreshold) {
-      if (this.#state !== 'open') this.opened++;
+      if (this.#state !== 'open') this.opens++;
       this.#state = 'open';
       this.#openedAt = this.#now();
     }
   }
 
-  snapshot(): { backend: string; state: CircuitState; failures: number; opened: number; refused: number } {
-    return { backend: this.backend, state: this.state, failures: this.#failures, opened: this.opened, refused: this.refused };
+  snapshot(): {
+    backend: string;
+    state: CircuitState;
+    consecutiveFailures: number;
+    failures: number;
+    successes: number;
+    rejected: number;
+    opens: number;
+    retryInMs: number;
+  } {
+    const state = this.state;
+    return {
+      backend: this.backend,
+      state,
+      consecutiveFailures: this.#failures,
+      failures: this.failures,
+      successes: this.successes,
+      rejected: this.rejected,
+      opens: this.opens,
+      retryInMs: this.#retryInMs(state),
+    };
   }
 
-  #refusal(state: CircuitState): OutriggerError {
-    this.refused++;
-    const retryInMs = state === 'open' ? Math.max(0, this.options.resetTimeoutMs - (this.#now() - this.#openedAt)) : 0;
+  /** The error a refused call gets (exposed so callers can fail fast before queueing work). */
+  openError(): OutriggerError {
+    const retryInMs = this.#retryInMs(this.state);
     const data: CircuitOpenData = { backend: this.backend, retryInMs, lastError: this.#lastError };
     const why = this.#lastError ? ` after ${this.#lastError.code}: ${this.#lastError.message}` : '';
     return new OutriggerError('CIRCUIT_OPEN', `${this.backend} is failing fast${why}; retry in ${retryInMs} ms`, data);
+  }
+
+  #retryInMs(state: CircuitState): number {
+    return state === 'open' ? Math.max(0, this.options.resetTimeoutMs - (this.#now() - this.#openedAt)) : 0;
   }
 
   #now(): number {

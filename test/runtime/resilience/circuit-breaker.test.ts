@@ -34,7 +34,7 @@ describe('CircuitBreaker', () => {
       retryInMs: 1000,
       lastError: { code: 'KAFKA_UNREACHABLE', message: 'no broker' },
     });
-    expect(b.refused).toBe(1);
+    expect(b.rejected).toBe(1);
   });
 
   it('a success resets the consecutive count', async () => {
@@ -43,7 +43,7 @@ describe('CircuitBreaker', () => {
     await b.call(() => 1);
     await codeOf(b.call(() => boom()));
     expect(b.state).toBe('closed');
-    expect(b.failures).toBe(1);
+    expect(b.consecutiveFailures).toBe(1);
   });
 
   it('half-opens after resetTimeoutMs, admits halfOpenMax trials, closes on success', async () => {
@@ -71,7 +71,7 @@ describe('CircuitBreaker', () => {
     c.advance(100);
     expect(await codeOf(b.call(() => boom()))).toBe('KAFKA_UNREACHABLE');
     expect(b.state).toBe('open');
-    expect(b.opened).toBe(2);
+    expect(b.opens).toBe(2);
     c.advance(99);
     expect(await codeOf(b.call(() => 1))).toBe('CIRCUIT_OPEN');
   });
@@ -84,13 +84,15 @@ describe('CircuitBreaker', () => {
     expect(b.state).toBe('open');
   });
 
-  it('check() refuses without running anything; success()/failure() feed observations from outside call()', () => {
+  it('check() refuses without running anything; recordSuccess()/recordFailure() feed observations from outside call()', () => {
     const b = new CircuitBreaker('x', { failureThreshold: 2 });
-    b.failure(new Error('a'));
+    b.recordFailure(new Error('a'));
     b.check();
-    b.failure(new Error('b'));
+    b.recordFailure(new Error('b'));
     expect(() => b.check()).toThrow(/failing fast/);
-    b.success();
+    expect(b.openError().code).toBe('CIRCUIT_OPEN');
+    expect(b.snapshot()).toMatchObject({ backend: 'x', state: 'open', consecutiveFailures: 2, failures: 2, rejected: 1, opens: 1 });
+    b.recordSuccess();
     expect(b.state).toBe('closed');
   });
 
