@@ -7,8 +7,9 @@
 //
 //   test/peers/kafka.sh start
 //   node bin/run-ts.mjs bench/kafka/run.ts [--messages 100000] [--size 100] [--clients 64] [--sync-seconds 8]
-//        [--consume 100000] [--rounds 3] [--window 4096] [--pool 4] [--transport ipc]
+//        [--consume 100000] [--rounds 3] [--window 4096] [--pool 4] [--transport ipc|goridge] [--only async,sync,consume]
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { requireKafkaPeer, lockKafkaPeer, PEER } from '../../test/actors/kafka/kafka-peer.ts';
@@ -56,8 +57,18 @@ await admin.connect();
 await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
 await admin.disconnect();
 
+/** A free loopback TCP port for the Goridge listener (--transport goridge). */
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
 const daemon = await startDaemonProcess({
   logLevel: 'warn',
+  ...(args.transport === 'goridge' ? { listeners: { goridge: { tcp: { host: '127.0.0.1', port: await freePort() } } } } : {}),
   kafka: {
     driver: 'kafkajs',
     producer: { ...BATCHING, maxQueuedMessages: Math.max(100_000, WINDOW * 4) },
@@ -65,7 +76,7 @@ const daemon = await startDaemonProcess({
   },
 });
 const producer = await rawProducer(kafka);
-const main: Caller = transport(daemon, POOL);
+const main: Caller = await TRANSPORTS.ipc!(daemon, POOL);
 
 
 async function asyncScenario(): Promise<void> {
@@ -96,7 +107,7 @@ async function asyncScenario(): Promise<void> {
 
 /** Sync produce latency with `clients` concurrent callers, each waiting for its ack before the next call. */
 async function syncScenario(clients: number): Promise<void> {
-  const callers = Array.from({ length: clients }, () => transport!(daemon, 1));
+  const callers = await Promise.all(Array.from({ length: clients }, () => transport!(daemon, 1)));
   await daemonSyncLatency(callers, 'bench', topics.sync, 1000, payload(0));
   await rawSyncLatency(producer, topics.sync, clients, 1000, Buffer.from(payload(0)));
   const dSync: number[] = [];
@@ -139,7 +150,7 @@ async function consumeScenario(): Promise<void> {
 }
 
 try {
-  console.log(`kafka bench: ${cpus().length} × ${cpus()[0]?.model}, node ${process.version}, transport ${args.transport}`);
+  console.log(`kafka bench: ${cpus().length} × ${cpus()[0]?.model}, node ${process.version}; sync scenario over ${args.transport}, async and consume over ipc`);
   console.log(`records of ${SIZE} B; ${ROUNDS} rounds, daemon and raw alternating; batching ${JSON.stringify(BATCHING)}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
 
   // Warm-up: connections, metadata, JIT on both paths.

@@ -8,7 +8,7 @@ import { startDaemonProcess } from '../../test/helpers/daemon-process.ts';
 import { daemonAsyncProduce, TRANSPORTS } from './through-daemon.ts';
 await requireKafkaPeer();
 const d = await startDaemonProcess({ kafka: { driver: 'kafkajs', producer: { lingerMs: 5, maxQueuedMessages: 200000 }, connections: { bench: { brokers: [PEER.plaintext], auto_create_topics_enable: true } } } });
-const c = TRANSPORTS.ipc!(d, 4);
+const c = await TRANSPORTS.ipc!(d, 4);
 const pid = d.child.pid!;
 /** CPU ms per thread id (USER_HZ = 100). */
 const snap = (): Map<string, number> =>

@@ -8,15 +8,44 @@ export interface Caller {
   close(): void;
 }
 
+/** The subset of clients/ts/goridge-client.ts (goridge-app branch) the bench uses. */
+interface GoridgeClientLike {
+  connected(): Promise<void>;
+  call(method: string, body: Uint8Array): Promise<{ isError: boolean; body: Buffer }>;
+  close(): void;
+}
+
 /**
- * How the bench reaches the daemon. `ipc` is Outrigger's binary IPC over the
- * unix socket (one connection per Caller). To measure over Goridge once the
- * goridge-app branch's client is merged, add an entry here that opens one
- * Goridge connection per Caller and maps kafka.produce to App.Kafka, start
- * the daemon with its goridge listener on, and run with `--transport goridge`.
+ * Seed 000's PHP Bridge path: App.Kafka over Goridge, `{"action": "produce", "produce_message": {...}}`, answered
+ * `true`. Only kafka.produce is mapped (the sync-latency scenario); the client module is loaded at run time so this
+ * file also compiles in a tree without the goridge-app branch.
  */
-export const TRANSPORTS: Record<string, (d: DaemonProcess, connections: number) => Caller> = {
-  ipc: (d, connections) => d.client({ pool: connections, timeoutMs: 120_000 }),
+async function goridgeCaller(address: string): Promise<Caller> {
+  const url = new URL('../../clients/ts/goridge-client.ts', import.meta.url).href;
+  const mod = (await import(url).catch(() => {
+    throw new Error('--transport goridge needs clients/ts/goridge-client.ts and the Goridge listener (goridge-app branch)');
+  })) as { GoridgeClient: new (o: { address: string; timeoutMs: number }) => GoridgeClientLike };
+  const client = new mod.GoridgeClient({ address, timeoutMs: 120_000 });
+  await client.connected();
+  return {
+    async call(method, params) {
+      if (method !== 'kafka.produce') throw new Error(`the goridge transport maps kafka.produce only, not ${method}`);
+      const reply = await client.call('App.Kafka', Buffer.from(JSON.stringify({ action: 'produce', produce_message: params })));
+      if (reply.isError) throw new Error(reply.body.toString());
+      return JSON.parse(reply.body.toString()) as unknown;
+    },
+    close: () => client.close(),
+  };
+}
+
+/**
+ * How the bench reaches the daemon, one Caller per client connection set.
+ * `ipc`: Outrigger's binary IPC over the unix socket, `connections` sockets per Caller.
+ * `goridge`: App.Kafka over a Goridge TCP connection (seed 000's Bridge), for `--only sync`.
+ */
+export const TRANSPORTS: Record<string, (d: DaemonProcess, connections: number) => Promise<Caller>> = {
+  ipc: async (d, connections) => d.client({ pool: connections, timeoutMs: 120_000 }),
+  goridge: async (d) => goridgeCaller(`tcp://127.0.0.1:${d.goridgePort ?? 0}`),
 };
 
 interface ProducerStats {

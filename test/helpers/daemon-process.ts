@@ -20,6 +20,8 @@ process.once('exit', () => {
 export interface DaemonProcess {
   readonly runDir: string;
   readonly ipcPath: string;
+  /** The Goridge TCP port when the config enabled that listener with a fixed port. */
+  readonly goridgePort: number | undefined;
   child: ChildProcess;
   /** Output so far (stdout and stderr), for failure messages. */
   output(): string;
@@ -86,6 +88,7 @@ export async function startDaemonProcess(config: OutriggerConfigInput, timeoutMs
   const proc: DaemonProcess = {
     runDir,
     ipcPath: join(runDir, 'ipc.sock'),
+    goridgePort: (full.listeners?.goridge as { tcp?: { port?: number } } | undefined)?.tcp?.port,
     child: await launch(),
     output: () => out,
     client(opts = {}) {
