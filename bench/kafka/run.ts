@@ -49,8 +49,8 @@ const run = randomUUID().slice(0, 6);
 const topics = { async: `bench-async-${run}`, sync: `bench-sync-${run}`, consume: `bench-consume-${run}` };
 const payload = (i: number): string => `${i}:`.padEnd(SIZE, 'x');
 
-await requireKafkaPeer();
 const release = await lockKafkaPeer();
+await requireKafkaPeer();
 const kafka = rawKafka([PEER.plaintext]);
 const admin = kafka.admin();
 await admin.connect();

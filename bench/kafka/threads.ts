@@ -3,9 +3,10 @@
 // read from /proc (Linux). Needs the Kafka peer (test/peers/kafka.sh start).
 //   node bin/run-ts.mjs bench/kafka/threads.ts
 import { readFileSync, readdirSync } from 'node:fs';
-import { PEER, requireKafkaPeer } from '../../test/actors/kafka/kafka-peer.ts';
+import { lockKafkaPeer, PEER, requireKafkaPeer } from '../../test/actors/kafka/kafka-peer.ts';
 import { startDaemonProcess } from '../../test/helpers/daemon-process.ts';
 import { daemonAsyncProduce, TRANSPORTS } from './through-daemon.ts';
+const release = await lockKafkaPeer();
 await requireKafkaPeer();
 const d = await startDaemonProcess({ kafka: { driver: 'kafkajs', producer: { lingerMs: 5, maxQueuedMessages: 200000 }, connections: { bench: { brokers: [PEER.plaintext], auto_create_topics_enable: true } } } });
 const c = await TRANSPORTS.ipc!(d, 4);
@@ -32,3 +33,4 @@ for (const [t, v] of rows) {
 }
 c.close();
 await d.stop();
+release();

@@ -38,8 +38,9 @@ let d: TestDaemon;
 let c: IpcClient;
 
 beforeAll(async () => {
-  await requireKafkaPeer();
+  // Lock first: while another file has the broker killed on purpose, it is down but not missing.
   release = await lockKafkaPeer();
+  await requireKafkaPeer();
   d = await startTestDaemon({ kafka: { driver: 'kafkajs', connections } });
   c = d.client();
 });

@@ -16,8 +16,9 @@ const run = randomUUID().slice(0, 8);
 let release: (() => void) | undefined;
 
 beforeAll(async () => {
-  await requireKafkaPeer();
+  // Lock first: while another file has the broker killed on purpose, it is down but not missing.
   release = await lockKafkaPeer();
+  await requireKafkaPeer();
 });
 
 afterAll(async () => {

@@ -6,8 +6,9 @@ import { lockKafkaPeer, PEER, requireKafkaPeer } from '../kafka-peer.ts';
 
 let release: (() => void) | undefined;
 beforeAll(async () => {
-  await requireKafkaPeer();
+  // Lock first: while another file has the broker killed on purpose, it is down but not missing.
   release = await lockKafkaPeer();
+  await requireKafkaPeer();
 });
 afterAll(() => release?.());
 
