@@ -12,6 +12,14 @@ export default defineConfig({
     goridge: { tcp: { host: '127.0.0.1', port: 6001 } },
     isp: { tcp: { host: '127.0.0.1', port: 50052 } },
   },
+  kafka: {
+    // memory: in-process topics, partitions, groups and committed offsets, so
+    // this config runs with no broker. Set 'kafkajs' (and real brokers) for a cluster.
+    driver: 'memory',
+    connections: {
+      'kafka-common': { brokers: ['127.0.0.1:9092'], auto_create_topics_enable: true },
+    },
+  },
   actors: {
     // A user actor, loaded from its module and reachable as example.<method>.
     example: { module: './actors/example/counter.ts', workers: 1 },

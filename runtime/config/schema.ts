@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { metricsConfigSchema, rateLimitSchema, reloadConfigSchema, tracingConfigSchema } from './ops-schema.ts';
 import { appApiConfigSchema } from '../app-api/config.ts';
+import { kafkaConfigSchema } from '../../actors/kafka/config.ts';
 
 const port = z.number().int().min(0).max(65535);
 const tcp = z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port });
@@ -65,7 +66,7 @@ export const actorSpecSchema = z.strictObject({
 });
 
 /** Actors the daemon always runs; they may be tuned under their name in `actors` without a module. */
-export const BUILTIN_ACTOR_NAMES: readonly string[] = ['sys'];
+export const BUILTIN_ACTOR_NAMES: readonly string[] = ['sys', 'kafka'];
 
 export const configSchema = z.strictObject({
   /** Pid file, control socket and relative socket paths live here. */
@@ -105,6 +106,8 @@ export const configSchema = z.strictObject({
         }
       }
     }),
+  /** Kafka connections and driver (the built-in kafka actor's options); see docs/kafka.md. */
+  kafka: kafkaConfigSchema.prefault({}),
   // operations layer (runtime/config/ops-schema.ts)
   metrics: metricsConfigSchema,
   tracing: tracingConfigSchema,

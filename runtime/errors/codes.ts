@@ -41,6 +41,20 @@ export const ERROR_CODES = {
   GORIDGE_BAD_OPTIONS: 'A Goridge frame does not carry exactly two options (seq, method length).',
   GORIDGE_BAD_METHOD_LEN: 'A Goridge frame declares a method name longer than its payload.',
   GOB_ENCODE_INVALID: 'A result cannot be encoded as Go gob for a gob (Go client) call.',
+  // kafka (actors/kafka)
+  KAFKA_UNKNOWN_CONNECTION: 'No Kafka connection has this name.',
+  KAFKA_UNKNOWN_TOPIC: 'The topic does not exist and the connection does not auto-create topics.',
+  KAFKA_UNKNOWN_PARTITION: 'The explicit partition is not one of the topic partitions.',
+  KAFKA_MESSAGE_TOO_LARGE: 'The record is larger than the connection or broker limit.',
+  KAFKA_NOT_AUTHORIZED: 'The broker refused the operation for this principal.',
+  KAFKA_AUTH_FAILED: 'SASL authentication or the TLS handshake with the broker failed.',
+  KAFKA_UNREACHABLE: 'No broker of the connection could be reached.',
+  KAFKA_TIMEOUT: 'The broker did not answer within the request timeout.',
+  KAFKA_QUEUE_FULL: 'The async produce queue of the connection is full.',
+  KAFKA_CONSUMER_NOT_FOUND: 'No consumer was initialised for this connection and topic.',
+  KAFKA_CONSUMER_CONFLICT: 'Another group already consumes this topic on this connection.',
+  KAFKA_COMMIT_FAILED: 'The broker refused the offset commit; the acks are kept and committed later.',
+  KAFKA_ERROR: 'Another Kafka broker or client error; data.type names it.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -28,7 +28,10 @@ const CONFIGS = {
   },
 };
 
-async function startWith(actors: Record<string, { module: string }>, app = {}): Promise<{ d: TestDaemon; c: GoridgeClient }> {
+async function startWith(
+  actors: Record<string, { module?: string; enabled?: boolean }>,
+  app = {},
+): Promise<{ d: TestDaemon; c: GoridgeClient }> {
   const d = await startTestDaemon(
     { listeners: { goridge: { tcp: { host: '127.0.0.1', port: 0 } } }, actors, app },
     [goridgePlugin, appApiPlugin],
@@ -152,7 +155,8 @@ describe('App API over Goridge (Kafka actor stand-in records the forwarded calls
 
 describe('App API without a Kafka actor, and App.Shutdown', () => {
   it('says which actor is missing, and App.Shutdown answers true then drains and stops the daemon', async () => {
-    const { d, c } = await startWith({});
+    // kafka is a built-in actor: switch it off to see the API without it
+    const { d, c } = await startWith({ kafka: { enabled: false } });
     const r = await c.call('App.Kafka', php({ action: 'consume_close', consume_close_message: { connection: 'x' } }));
     expect(r.body.toString()).toBe(
       "UNKNOWN_METHOD: App.Kafka: action consume_close needs it, but this daemon runs no Kafka actor 'kafka' (docs/kafka.md: enabling it)",
