@@ -119,6 +119,8 @@ export interface DeviceSpec {
   readonly reconnect: { readonly minMs: number; readonly maxMs: number };
   readonly serial: { readonly baudRate: number; readonly dataBits: 7 | 8; readonly stopBits: 1 | 2; readonly parity: 'none' | 'even' | 'odd' };
   readonly registers: readonly RegisterSpec[];
+  /** Device-level defaults, for registers given later (on-demand reads and writes by address). */
+  readonly defaults: RegisterDefaults;
 }
 
 function fieldOf(path: readonly PropertyKey[]): string {
@@ -180,10 +182,12 @@ function normalizeDevice(d: DeviceParsed, prefix: string): DeviceSpec & { named:
     reconnect: { minMs: d.reconnect_min_ms, maxMs: d.reconnect_max_ms },
     serial: { baudRate: d.baud_rate, dataBits: d.data_bits, stopBits: d.stop_bits, parity: d.parity },
     registers,
+    defaults: { device_id: d.device_id, byte_order: d.byte_order, word_order: d.word_order, on_change: d.on_change },
   };
 }
 
-type Defaults = Pick<DeviceParsed, 'device_id' | 'byte_order' | 'word_order' | 'on_change'>;
+export type RegisterDefaults = Pick<DeviceParsed, 'device_id' | 'byte_order' | 'word_order' | 'on_change'>;
+type Defaults = RegisterDefaults;
 
 /** Validates one register on its own (on-demand reads of addresses not in the config). */
 export function parseRegisterSpec(raw: unknown, defaults: Defaults, field: string): RegisterSpec {
