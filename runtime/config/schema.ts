@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { modbusConfigSchema } from '../../actors/modbus/config.ts';
 
 const port = z.number().int().min(0).max(65535);
 const tcp = z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port });
@@ -85,6 +86,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   listeners: listenersSchema.prefault({}),
   actors: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/i), actorSpecSchema).default({}),
+  modbus: modbusConfigSchema.prefault({}),
 });
 
 export type OutriggerConfigInput = z.input<typeof configSchema>;

@@ -10,6 +10,7 @@ import type { Router } from '../router/router.ts';
 /** Actors every daemon runs, whatever the config says. */
 export const BUILTIN_ACTORS: Record<string, string> = {
   sys: new URL('../../actors/sys/index.ts', import.meta.url).href,
+  modbus: new URL('../../actors/modbus/index.ts', import.meta.url).href,
 };
 
 export interface ActorToStart {

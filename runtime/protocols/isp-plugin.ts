@@ -1,0 +1,41 @@
+import type { ListenerPlugin } from '../daemon/daemon.ts';
+import { Listener } from '../transport/listener.ts';
+import { IspSession } from './isp.ts';
+import { IspHub } from './isp-hub.ts';
+
+const MiB = 1024 * 1024;
+/** Unsent bytes a gateway socket may hold before DATA waits in the session queue. */
+export const ISP_SOCKET_HIGH_WATER_BYTES = 1 * MiB;
+/** DATA a slow gateway may have waiting before the oldest is dropped (about 50k points). */
+export const ISP_MAX_QUEUED_DATA_BYTES = 8 * MiB;
+
+/**
+ * The ISP listener of seed 001 (TCP, default 127.0.0.1:50052, env ISP_PORT):
+ * gateways configure Modbus devices with CONFIG, ask STATUS, and receive the
+ * DATA of every device. Also serves `isp.stats` (the counters) over IPC.
+ */
+export const ispListenerPlugin: ListenerPlugin = (daemon) => {
+  const cfg = daemon.config.listeners.isp;
+  if (!cfg.enabled || !cfg.tcp) return [];
+  const log = daemon.log.child({ listener: 'isp' });
+  const hub = new IspHub(daemon.router, { heartbeatMs: cfg.heartbeatMs, missedHeartbeats: cfg.missedHeartbeats }, log);
+  hub.attach(daemon.events);
+  daemon.onExit(() => hub.detach());
+  daemon.router.registerMain('isp.stats', () => ({ ...hub.snapshotCounters(), devices: [...hub.devices] }));
+  const limits = {
+    maxLineBytes: cfg.maxLineBytes,
+    socketHighWaterBytes: ISP_SOCKET_HIGH_WATER_BYTES,
+    maxQueuedDataBytes: ISP_MAX_QUEUED_DATA_BYTES,
+  };
+  const listener = new Listener(
+    { name: 'isp', tcp: cfg.tcp, maxConnections: cfg.maxConnections, allow: cfg.allow },
+    (conn) => {
+      const session = new IspSession(conn, hub, limits);
+      hub.add(session);
+      log.info({ gateway: session.name, remote: conn.remote }, 'ISP gateway connected');
+      return session;
+    },
+    daemon.log,
+  );
+  return [listener];
+};
