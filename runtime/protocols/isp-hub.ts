@@ -17,6 +17,8 @@ export interface IspCounters {
   /** DATA messages (and their points) dropped for gateways that read too slowly. */
   data_dropped_messages: number;
   data_dropped_points: number;
+  /** DATA bytes waiting in session queues right now (bounded per gateway). */
+  data_queued_bytes: number;
 }
 
 export interface IspHubOptions {
@@ -40,6 +42,7 @@ export class IspHub implements IspSessionHost {
     gateways_dropped: 0,
     data_dropped_messages: 0,
     data_dropped_points: 0,
+    data_queued_bytes: 0,
   };
   #heartbeat: NodeJS.Timeout | null = null;
 
@@ -162,11 +165,18 @@ export class IspHub implements IspSessionHost {
   snapshotCounters(): IspCounters {
     let msgs = 0;
     let points = 0;
+    let queued = 0;
     for (const s of this.sessions) {
       msgs += s.droppedMessages;
       points += s.droppedPoints;
+      queued += s.queuedDataBytes;
     }
-    return { ...this.counters, data_dropped_messages: this.counters.data_dropped_messages + msgs, data_dropped_points: this.counters.data_dropped_points + points };
+    return {
+      ...this.counters,
+      data_dropped_messages: this.counters.data_dropped_messages + msgs,
+      data_dropped_points: this.counters.data_dropped_points + points,
+      data_queued_bytes: queued,
+    };
   }
 
   broadcast(ev: DataEvent): void {

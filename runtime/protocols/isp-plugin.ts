@@ -9,12 +9,17 @@ export const ISP_SOCKET_HIGH_WATER_BYTES = 1 * MiB;
 /** DATA a slow gateway may have waiting before the oldest is dropped (about 50k points). */
 export const ISP_MAX_QUEUED_DATA_BYTES = 8 * MiB;
 
+export interface IspListenerLimits {
+  socketHighWaterBytes: number;
+  maxQueuedDataBytes: number;
+}
+
 /**
  * The ISP listener of seed 001 (TCP, default 127.0.0.1:50052, env ISP_PORT):
  * gateways configure Modbus devices with CONFIG, ask STATUS, and receive the
  * DATA of every device. Also serves `isp.stats` (the counters) over IPC.
  */
-export const ispListenerPlugin: ListenerPlugin = (daemon) => {
+export const createIspListenerPlugin = (over: Partial<IspListenerLimits> = {}): ListenerPlugin => (daemon) => {
   const cfg = daemon.config.listeners.isp;
   if (!cfg.enabled || !cfg.tcp) return [];
   const log = daemon.log.child({ listener: 'isp' });
@@ -24,8 +29,8 @@ export const ispListenerPlugin: ListenerPlugin = (daemon) => {
   daemon.router.registerMain('isp.stats', () => ({ ...hub.snapshotCounters(), devices: [...hub.devices] }));
   const limits = {
     maxLineBytes: cfg.maxLineBytes,
-    socketHighWaterBytes: ISP_SOCKET_HIGH_WATER_BYTES,
-    maxQueuedDataBytes: ISP_MAX_QUEUED_DATA_BYTES,
+    socketHighWaterBytes: over.socketHighWaterBytes ?? ISP_SOCKET_HIGH_WATER_BYTES,
+    maxQueuedDataBytes: over.maxQueuedDataBytes ?? ISP_MAX_QUEUED_DATA_BYTES,
   };
   const listener = new Listener(
     { name: 'isp', tcp: cfg.tcp, maxConnections: cfg.maxConnections, allow: cfg.allow },
@@ -39,3 +44,5 @@ export const ispListenerPlugin: ListenerPlugin = (daemon) => {
   );
   return [listener];
 };
+
+export const ispListenerPlugin: ListenerPlugin = createIspListenerPlugin();

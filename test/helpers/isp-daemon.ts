@@ -1,0 +1,41 @@
+import type { IpcClient } from '../../clients/ts/ipc-client.ts';
+import { IspClient } from '../../clients/ts/isp-client.ts';
+import { modbusStaticDevicesPlugin } from '../../actors/modbus/static-devices.ts';
+import type { OutriggerConfigInput } from '../../runtime/config/schema.ts';
+import { createIspListenerPlugin, type IspListenerLimits } from '../../runtime/protocols/isp-plugin.ts';
+import { type TestDaemon, startTestDaemon } from './daemon.ts';
+
+export interface IspTestDaemon extends TestDaemon {
+  ispPort: number;
+  gateway(): Promise<IspClient>;
+  ipc: IpcClient;
+}
+
+/** A test daemon with the ISP listener on an ephemeral port and the static-device plugin. */
+export async function startIspDaemon(
+  overrides: OutriggerConfigInput = {},
+  limits: Partial<IspListenerLimits> = {},
+): Promise<IspTestDaemon> {
+  const { listeners, ...rest } = overrides;
+  const td = await startTestDaemon(
+    { ...rest, listeners: { ...listeners, isp: { tcp: { host: '127.0.0.1', port: 0 }, ...listeners?.isp } } },
+    [createIspListenerPlugin(limits), modbusStaticDevicesPlugin],
+  );
+  const ispPort = td.daemon.listeners.find((l) => l.name === 'isp')!.tcpPort!;
+  const gateways: IspClient[] = [];
+  const ipc = td.client();
+  return {
+    ...td,
+    ispPort,
+    ipc,
+    async gateway() {
+      const g = await IspClient.connect({ port: ispPort });
+      gateways.push(g);
+      return g;
+    },
+    async stop() {
+      for (const g of gateways) g.close();
+      await td.stop();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// Real Modbus peers for tests: started and stopped through test/peers/modbus.sh
+// (pymodbus 3.0 and a libmodbus 3.1 C server). A missing package makes the
+// script, and so the test, fail with the reason; nothing is skipped.
+import { execFileSync } from 'node:child_process';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SCRIPT = `${ROOT}test/peers/modbus.sh`;
+const PY_WRITER = fileURLToPath(new URL('./pymodbus_write.py', import.meta.url));
+
+export type PeerKind = 'pymodbus' | 'libmodbus' | 'libmodbus-rtu';
+
+function run(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  } catch (err) {
+    const e = err as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${e.stderr || e.stdout || e.message}\n` + 'Modbus peers need test/peers/install-debian.sh (python3-pymodbus, mbpoll, libmodbus-dev, gcc).');
+  }
+}
+
+/** A port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function startPeer(kind: PeerKind, port: number): void {
+  if (kind === 'pymodbus') run(SCRIPT, ['start-pymodbus', String(port)]);
+  else if (kind === 'libmodbus') run(SCRIPT, ['start-libmodbus', String(port)]);
+  else run(SCRIPT, ['start-libmodbus', String(port), '--rtu-over-tcp']);
+}
+
+export function stopPeer(port: number): void {
+  run(SCRIPT, ['stop', String(port)]);
+}
+
+export function kill9Peer(port: number): void {
+  run(SCRIPT, ['kill9', String(port)]);
+}
+
+/** Runs mbpoll against 127.0.0.1:port (zero-based references, one poll). */
+export function mbpoll(port: number, args: string[]): string {
+  return run('mbpoll', ['-m', 'tcp', '-a', '1', '-p', String(port), '-0', '-1', ...args, '127.0.0.1']);
+}
+
+/** Values mbpoll printed, in order (`[ref]: value` lines). */
+export function mbpollValues(out: string): string[] {
+  return [...out.matchAll(/^\[\d+\]:\s+(\S+)/gm)].map((m) => m[1]!);
+}
+
+export interface PyWrite {
+  address: number;
+  type: 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'float32' | 'float64' | 'string';
+  value: number | string;
+  byteorder: 'big' | 'little';
+  wordorder: 'big' | 'little';
+  /** registers, for strings */
+  quantity?: number;
+}
+
+/** Writes values with pymodbus' own BinaryPayloadBuilder (an independent byte/word order implementation). */
+export function pymodbusWrite(port: number, writes: PyWrite[], coils: { address: number; values: boolean[] }[] = []): void {
+  run('/usr/bin/python3', [PY_WRITER, String(port), JSON.stringify({ writes, coils })]);
+}
