@@ -37,6 +37,8 @@ export class IspClient {
   readonly invalid: string[] = [];
   onPoints: (points: IspPoint[], msg: IspMessage) => void = () => {};
   onMessage: (msg: IspMessage) => void = () => {};
+  /** Every line as received (JSON.parse rounds 64-bit integers; the raw text keeps their digits). */
+  onRawLine: (line: string) => void = () => {};
   #seq = 0;
   readonly #waiters = new Map<string, Waiter>();
   readonly #decoder: LineDecoder;
@@ -81,6 +83,7 @@ export class IspClient {
   }
 
   #onLine(line: Buffer): void {
+    this.onRawLine(line.toString('utf8'));
     const r = parseIspLine(line, 'sidecar');
     if (!r.ok) {
       this.invalid.push(`${r.error.code}: ${r.error.message}: ${line.toString().slice(0, 200)}`);

@@ -1,5 +1,5 @@
 import type { IpcClient } from '../../clients/ts/ipc-client.ts';
-import { IspClient } from '../../clients/ts/isp-client.ts';
+import { IspClient, type IspPoint } from '../../clients/ts/isp-client.ts';
 import { modbusStaticDevicesPlugin } from '../../actors/modbus/static-devices.ts';
 import type { OutriggerConfigInput } from '../../runtime/config/schema.ts';
 import { createIspListenerPlugin, type IspListenerLimits } from '../../runtime/protocols/isp-plugin.ts';
@@ -38,4 +38,35 @@ export async function startIspDaemon(
       await td.stop();
     },
   };
+}
+
+/**
+ * Resolves with one point per key of `device` from DATA that arrives from now
+ * on, once every key has a point that `accept`s (default: quality 1).
+ */
+export function pointsOf(
+  gw: IspClient,
+  device: string,
+  keys: readonly string[],
+  accept: (p: IspPoint) => boolean = (p) => p.quality === 1,
+  timeoutMs = 10_000,
+): Promise<Map<string, IspPoint>> {
+  return new Promise((resolve, reject) => {
+    const got = new Map<string, IspPoint>();
+    const prev = gw.onPoints;
+    const timer = setTimeout(() => {
+      gw.onPoints = prev;
+      const missing = keys.filter((k) => !got.has(k));
+      reject(new Error(`device '${device}': no accepted point for ${missing.join(', ')} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    gw.onPoints = (points, msg) => {
+      prev(points, msg);
+      for (const p of points) if (p.source === device && accept(p)) got.set(p.key, p);
+      if (keys.every((k) => got.has(k))) {
+        clearTimeout(timer);
+        gw.onPoints = prev;
+        resolve(got);
+      }
+    };
+  });
 }

@@ -16,7 +16,11 @@ function run(cmd: string, args: string[]): string {
     return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${e.stderr || e.stdout || e.message}\n` + 'Modbus peers need test/peers/install-debian.sh (python3-pymodbus, mbpoll, libmodbus-dev, gcc).');
+    const why = e.stderr || e.stdout || e.message;
+    const hint = /ENOENT|not found|missing|No module|not importable/i.test(why)
+      ? '\nModbus peers need test/peers/install-debian.sh (python3-pymodbus, mbpoll, libmodbus-dev, gcc).'
+      : '';
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${why}${hint}`);
   }
 }
 
@@ -46,9 +50,10 @@ export function kill9Peer(port: number): void {
   run(SCRIPT, ['kill9', String(port)]);
 }
 
-/** Runs mbpoll against 127.0.0.1:port (zero-based references, one poll). */
-export function mbpoll(port: number, args: string[]): string {
-  return run('mbpoll', ['-m', 'tcp', '-a', '1', '-p', String(port), '-0', '-1', ...args, '127.0.0.1']);
+/** Runs mbpoll against 127.0.0.1:port (zero-based references, one poll); `values` are written. */
+export function mbpoll(port: number, args: string[], values: (string | number)[] = []): string {
+  const write = values.length > 0 ? ['--', ...values.map(String)] : [];
+  return run('mbpoll', ['-m', 'tcp', '-a', '1', '-p', String(port), '-0', '-1', ...args, '127.0.0.1', ...write]);
 }
 
 /** Values mbpoll printed, in order (`[ref]: value` lines). */

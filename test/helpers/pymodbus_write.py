@@ -41,8 +41,10 @@ def main():
         if w["type"] == "string":
             raw = w["value"].encode("utf-8")
             b.add_string(raw + b"\0" * (w["quantity"] * 2 - len(raw)))
+        elif w["type"].startswith("float"):
+            getattr(b, ADD[w["type"]])(float(w["value"]))
         else:
-            getattr(b, ADD[w["type"]])(w["value"])
+            getattr(b, ADD[w["type"]])(int(w["value"]))
         rr = client.write_registers(w["address"], b.to_registers(), slave=1)
         if rr.isError():
             sys.exit(f"write {w} failed: {rr}")
