@@ -35,7 +35,7 @@ export class IspClient {
   readonly messages: IspMessage[] = [];
   /** Lines the sidecar sent that did not validate (should stay empty). */
   readonly invalid: string[] = [];
-  onPoints: (points: IspPoint[], msg: IspMessage) => void = () => {};
+  readonly #pointListeners = new Set<(points: IspPoint[], msg: IspMessage) => void>();
   onMessage: (msg: IspMessage) => void = () => {};
   /** Every line as received (JSON.parse rounds 64-bit integers; the raw text keeps their digits). */
   onRawLine: (line: string) => void = () => {};
@@ -78,6 +78,12 @@ export class IspClient {
     });
   }
 
+  /** Calls `fn` with the points of every DATA message; returns the unsubscribe function. */
+  subscribe(fn: (points: IspPoint[], msg: IspMessage) => void): () => void {
+    this.#pointListeners.add(fn);
+    return () => this.#pointListeners.delete(fn);
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
@@ -93,7 +99,7 @@ export class IspClient {
     this.messages.push(msg);
     if (this.messages.length > 10_000) this.messages.splice(0, 5000);
     this.onMessage(msg);
-    if (msg.type === 'DATA') this.onPoints(msg.payload!.points as IspPoint[], msg);
+    if (msg.type === 'DATA') for (const fn of this.#pointListeners) fn(msg.payload!.points as IspPoint[], msg);
     else if ((msg.type === 'RESPONSE' || msg.type === 'HEARTBEAT') && msg.id !== undefined) {
       const w = this.#waiters.get(msg.id);
       if (w) {

@@ -53,20 +53,18 @@ export function pointsOf(
 ): Promise<Map<string, IspPoint>> {
   return new Promise((resolve, reject) => {
     const got = new Map<string, IspPoint>();
-    const prev = gw.onPoints;
     const timer = setTimeout(() => {
-      gw.onPoints = prev;
+      unsubscribe();
       const missing = keys.filter((k) => !got.has(k));
       reject(new Error(`device '${device}': no accepted point for ${missing.join(', ')} within ${timeoutMs} ms`));
     }, timeoutMs);
-    gw.onPoints = (points, msg) => {
-      prev(points, msg);
+    const unsubscribe = gw.subscribe((points) => {
       for (const p of points) if (p.source === device && accept(p)) got.set(p.key, p);
       if (keys.every((k) => got.has(k))) {
         clearTimeout(timer);
-        gw.onPoints = prev;
+        unsubscribe();
         resolve(got);
       }
-    };
+    });
   });
 }

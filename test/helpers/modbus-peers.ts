@@ -1,7 +1,7 @@
 // Real Modbus peers for tests: started and stopped through test/peers/modbus.sh
 // (pymodbus 3.0 and a libmodbus 3.1 C server). A missing package makes the
 // script, and so the test, fail with the reason; nothing is skipped.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -11,16 +11,24 @@ const PY_WRITER = fileURLToPath(new URL('./pymodbus_write.py', import.meta.url))
 
 export type PeerKind = 'pymodbus' | 'libmodbus' | 'libmodbus-rtu';
 
-function run(cmd: string, args: string[]): string {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-  } catch (err) {
-    const e = err as { stderr?: string; stdout?: string; message: string };
+// Asynchronous on purpose: the test daemon runs in this process, and a
+// blocking child would freeze its main thread (and the DATA it delivers).
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) reject(failure(cmd, args, { stderr, stdout, message: err.message }));
+      else resolve(stdout);
+    });
+  });
+}
+
+function failure(cmd: string, args: string[], e: { stderr?: string; stdout?: string; message: string }): Error {
+  {
     const why = e.stderr || e.stdout || e.message;
     const hint = /ENOENT|not found|missing|No module|not importable/i.test(why)
       ? '\nModbus peers need test/peers/install-debian.sh (python3-pymodbus, mbpoll, libmodbus-dev, gcc).'
       : '';
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${why}${hint}`);
+    return new Error(`${cmd} ${args.join(' ')} failed: ${why}${hint}`);
   }
 }
 
@@ -36,22 +44,22 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function startPeer(kind: PeerKind, port: number): void {
-  if (kind === 'pymodbus') run(SCRIPT, ['start-pymodbus', String(port)]);
-  else if (kind === 'libmodbus') run(SCRIPT, ['start-libmodbus', String(port)]);
-  else run(SCRIPT, ['start-libmodbus', String(port), '--rtu-over-tcp']);
+export async function startPeer(kind: PeerKind, port: number): Promise<void> {
+  if (kind === 'pymodbus') await run(SCRIPT, ['start-pymodbus', String(port)]);
+  else if (kind === 'libmodbus') await run(SCRIPT, ['start-libmodbus', String(port)]);
+  else await run(SCRIPT, ['start-libmodbus', String(port), '--rtu-over-tcp']);
 }
 
-export function stopPeer(port: number): void {
-  run(SCRIPT, ['stop', String(port)]);
+export async function stopPeer(port: number): Promise<void> {
+  await run(SCRIPT, ['stop', String(port)]);
 }
 
-export function kill9Peer(port: number): void {
-  run(SCRIPT, ['kill9', String(port)]);
+export async function kill9Peer(port: number): Promise<void> {
+  await run(SCRIPT, ['kill9', String(port)]);
 }
 
 /** Runs mbpoll against 127.0.0.1:port (zero-based references, one poll); `values` are written. */
-export function mbpoll(port: number, args: string[], values: (string | number)[] = []): string {
+export function mbpoll(port: number, args: string[], values: (string | number)[] = []): Promise<string> {
   const write = values.length > 0 ? ['--', ...values.map(String)] : [];
   return run('mbpoll', ['-m', 'tcp', '-a', '1', '-p', String(port), '-0', '-1', ...args, '127.0.0.1', ...write]);
 }
@@ -72,6 +80,6 @@ export interface PyWrite {
 }
 
 /** Writes values with pymodbus' own BinaryPayloadBuilder (an independent byte/word order implementation). */
-export function pymodbusWrite(port: number, writes: PyWrite[], coils: { address: number; values: boolean[] }[] = []): void {
-  run('/usr/bin/python3', [PY_WRITER, String(port), JSON.stringify({ writes, coils })]);
+export async function pymodbusWrite(port: number, writes: PyWrite[], coils: { address: number; values: boolean[] }[] = []): Promise<void> {
+  await run('/usr/bin/python3', [PY_WRITER, String(port), JSON.stringify({ writes, coils })]);
 }

@@ -57,7 +57,7 @@ describe.each<PeerKind>(['libmodbus', 'pymodbus'])('types and orders against a %
 
   beforeAll(async () => {
     port = await freePort();
-    startPeer(kind, port);
+    await startPeer(kind, port);
     d = await startIspDaemon();
     gw = await d.gateway();
     gw.onRawLine = (l) => {
@@ -66,12 +66,12 @@ describe.each<PeerKind>(['libmodbus', 'pymodbus'])('types and orders against a %
   });
   afterAll(async () => {
     await d?.stop();
-    if (port) stopPeer(port);
+    if (port) await stopPeer(port);
   });
 
   it('decodes values written by pymodbus BinaryPayloadBuilder in every byte/word order', async () => {
     const cases = pyCases(1000);
-    pymodbusWrite(
+    await pymodbusWrite(
       port,
       cases.map((c) => c.write),
     );
@@ -102,12 +102,12 @@ describe.each<PeerKind>(['libmodbus', 'pymodbus'])('types and orders against a %
   });
 
   it('decodes values written by mbpoll: 32-bit in both word orders, signed 16-bit, coils', async () => {
-    mbpoll(port, ['-t', '4:float', '-B', '-r', '2000'], [25.5]);
-    mbpoll(port, ['-t', '4:float', '-r', '2002'], [-0.75]);
-    mbpoll(port, ['-t', '4:int', '-B', '-r', '2004'], [-123456]);
-    mbpoll(port, ['-t', '4:int', '-r', '2006'], [7654321]);
-    mbpoll(port, ['-t', '4', '-r', '2008'], [64302]); // -1234 as a 16-bit two's complement
-    mbpoll(port, ['-t', '0', '-r', '2000'], [1, 0, 1]);
+    await mbpoll(port, ['-t', '4:float', '-B', '-r', '2000'], [25.5]);
+    await mbpoll(port, ['-t', '4:float', '-r', '2002'], [-0.75]);
+    await mbpoll(port, ['-t', '4:int', '-B', '-r', '2004'], [-123456]);
+    await mbpoll(port, ['-t', '4:int', '-r', '2006'], [7654321]);
+    await mbpoll(port, ['-t', '4', '-r', '2008'], [64302]); // -1234 as a 16-bit two's complement
+    await mbpoll(port, ['-t', '0', '-r', '2000'], [1, 0, 1]);
     const registers = [
       { key: 'f_abcd', address: 2000, type: 'float32' },
       { key: 'f_cdab', address: 2002, type: 'float32', word_order: 'little' },
