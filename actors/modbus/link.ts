@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { OutriggerError } from '../../runtime/errors/error.ts';
 import { Backoff } from '../../runtime/resilience/backoff.ts';
 import type { DeviceSpec } from './spec.ts';
+import { TtyRtuPort } from './tty-port.ts';
 
 export type LinkState = 'connecting' | 'connected' | 'down' | 'closed';
 // CommonJS package: the default import is module.exports, whose `default` is the client class.
@@ -108,7 +109,8 @@ export class DeviceLink {
   async #connect(): Promise<void> {
     if (this.state === 'closed') return;
     this.#setState('connecting');
-    const client = new ModbusRTU();
+    // Serial lines use our worker-safe tty port; TCP modes use modbus-serial's own sockets.
+    const client = this.spec.mode === 'rtu' ? new ModbusRTU(new TtyRtuPort(this.spec.address, this.spec.serial)) : new ModbusRTU();
     client.setTimeout(this.spec.timeoutMs);
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -152,12 +154,7 @@ export class DeviceLink {
         // Raw RTU frames (address + PDU + CRC) over a TCP socket; modbus-serial calls this "telnet".
         return client.connectTelnet(s.host, { port: s.port });
       case 'rtu':
-        return client.connectRTUBuffered(s.address, {
-          baudRate: s.serial.baudRate,
-          dataBits: s.serial.dataBits,
-          stopBits: s.serial.stopBits,
-          parity: s.serial.parity,
-        });
+        return new Promise((resolve, reject) => client.open((err?: Error | null) => (err ? reject(err) : resolve())));
     }
   }
 
