@@ -108,10 +108,23 @@ export class IspSession implements ProtocolSession {
       this.droppedMessages += old.messages;
       this.droppedPoints += old.points;
     }
-    if (!this.#waitingForDrain) {
-      this.#waitingForDrain = true;
-      this.conn.socket.once('drain', this.#drain);
-    }
+    this.#scheduleDrain();
+  }
+
+  /**
+   * Resumes writing queued DATA once the socket can take it. Checked a turn
+   * later, after the connection's coalesced flush: a write the kernel takes
+   * whole returns true and never emits 'drain', so 'drain' is only awaited
+   * when the socket says it is backed up.
+   */
+  #scheduleDrain(): void {
+    if (this.#waitingForDrain) return;
+    this.#waitingForDrain = true;
+    setImmediate(() => {
+      if (!this.conn.open) return;
+      if (this.conn.socket.writableNeedDrain) this.conn.socket.once('drain', this.#drain);
+      else this.#drain();
+    });
   }
 
   readonly #drain = (): void => {
@@ -125,9 +138,6 @@ export class IspSession implements ProtocolSession {
       this.conn.write(q.buf);
       this.host.linesOut(q.messages);
     }
-    if (this.#queue.length > 0 && this.conn.open) {
-      this.#waitingForDrain = true;
-      this.conn.socket.once('drain', this.#drain);
-    }
+    if (this.#queue.length > 0 && this.conn.open) this.#scheduleDrain();
   };
 }
