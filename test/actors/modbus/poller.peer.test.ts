@@ -110,8 +110,10 @@ describe('failure isolation', () => {
     await bad;
     const healthyPoints = await during;
     expect(healthyPoints.every((p) => p.quality === 1)).toBe(true);
-    expect(healthyPoints.length).toBeGreaterThanOrEqual(8);
-    expect(maxGapMs(healthyPoints, 'v')).toBeLessThan(400);
+    // Timing bounds are loose (CI runs test files in parallel on 2 cores); the stall they
+    // guard against is a whole connect/timeout cycle of the dead device.
+    expect(healthyPoints.length).toBeGreaterThanOrEqual(4);
+    expect(maxGapMs(healthyPoints, 'v')).toBeLessThan(1000);
     expect((await status('victim')).state).not.toBe('connected');
     await startPeer('libmodbus', victimPort);
     const back = await pointsOf(gw, 'victim', ['v'], (p) => p.quality === 1, 10_000);
@@ -125,14 +127,15 @@ describe('failure isolation', () => {
 
   it('a device that never answers times out alone: the healthy one keeps its interval', async () => {
     const regs = [{ key: 'v', address: 5, type: 'uint16' }];
-    await configure({ name: 'mute', address: `127.0.0.1:${silentPort}`, interval_ms: 100, timeout_ms: 1000, registers: regs });
+    await configure({ name: 'mute', address: `127.0.0.1:${silentPort}`, interval_ms: 100, timeout_ms: 2000, registers: regs });
     await configure({ name: 'healthy2', address: `127.0.0.1:${healthyPort}`, interval_ms: 100, registers: regs });
-    const [mute, healthy] = await Promise.all([record('mute', 2500), record('healthy2', 2500)]);
+    const [mute, healthy] = await Promise.all([record('mute', 4500), record('healthy2', 4500)]);
     expect(mute.length).toBeGreaterThan(0);
     expect(mute.every((p) => p.quality === 0)).toBe(true);
-    expect(healthy.length).toBeGreaterThanOrEqual(15);
+    expect(healthy.length).toBeGreaterThanOrEqual(10);
     expect(healthy.every((p) => p.quality === 1)).toBe(true);
-    expect(maxGapMs(healthy, 'v')).toBeLessThan(400);
+    // A shared queue or a blocking wait would show the mute device's 2 s timeout here.
+    expect(maxGapMs(healthy, 'v')).toBeLessThan(1000);
     const st = await status('mute');
     expect(st.counters.timeouts).toBeGreaterThanOrEqual(1);
     expect(st.counters.overruns).toBeGreaterThanOrEqual(1);
@@ -186,7 +189,7 @@ describe('report on change', () => {
     expect([first.get('band')!.value, first.get('exact')!.value]).toEqual([1000, 50]);
     const quiet = await record('changes', 400);
     expect(quiet.filter((p) => p.key !== 'always')).toEqual([]);
-    expect(quiet.filter((p) => p.key === 'always').length).toBeGreaterThanOrEqual(4);
+    expect(quiet.filter((p) => p.key === 'always').length).toBeGreaterThanOrEqual(2);
     const smallP = record('changes', 500);
     await mbpoll(healthyPort, ['-t', '4', '-r', '3000'], [1003, 50]); // inside the deadband; 'exact' unchanged
     expect((await smallP).filter((p) => p.key !== 'always')).toEqual([]);
