@@ -10,4 +10,5 @@ export default defineConfig({
     goridge: { enabled: false },
     isp: { tcp: { host: '127.0.0.1', port: 50052 } },
   },
+  actors: { modbus: { workers: Number(process.env.BENCH_MODBUS_WORKERS ?? 1) } },
 });
