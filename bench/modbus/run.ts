@@ -87,6 +87,9 @@ class CountingGateway {
 
   constructor(readonly socket: net.Socket) {
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    // A gateway that says nothing for 3 heartbeat intervals (45 s) is dropped.
+    const beat = setInterval(() => socket.write('{"type":"HEARTBEAT"}\n'), 15_000);
+    socket.on('close', () => clearInterval(beat));
   }
 
   static connect(port: number): Promise<CountingGateway> {

@@ -18,6 +18,8 @@ export interface IspClientOptions {
   /** Cap for lines from the sidecar (STATUS with values can be large). */
   maxLineBytes?: number;
   timeoutMs?: number;
+  /** HEARTBEAT interval; the sidecar drops a gateway silent for several of its own intervals. 0: none. */
+  heartbeatMs?: number;
 }
 
 interface Waiter {
@@ -43,6 +45,7 @@ export class IspClient {
   readonly #waiters = new Map<string, Waiter>();
   readonly #decoder: LineDecoder;
   #closed = false;
+  #heartbeat: NodeJS.Timeout | null = null;
 
   private constructor(
     readonly socket: net.Socket,
@@ -56,8 +59,14 @@ export class IspClient {
         (e) => this.invalid.push(e.message),
       ),
     );
+    const beat = opts.heartbeatMs ?? 15_000;
+    if (beat > 0) {
+      this.#heartbeat = setInterval(() => this.send('HEARTBEAT'), beat);
+      this.#heartbeat.unref();
+    }
     socket.on('close', () => {
       this.#closed = true;
+      if (this.#heartbeat) clearInterval(this.#heartbeat);
       for (const w of this.#waiters.values()) {
         clearTimeout(w.timer);
         w.reject(new Error('ISP connection closed'));

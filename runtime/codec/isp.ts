@@ -281,12 +281,18 @@ export function encodePoint(t: PointTemplate, tsNs: string, valueJson: string, q
   return `${t.head}${tsNs},"value":${valueJson}${t.typeQuality}${quality}${t.tail}`;
 }
 
+/** One DATA line (with its newline) for encoded points [start, end), at most 100 of them. */
+export function encodeDataLine(points: readonly string[], start: number, end: number, tsNs: string): string {
+  let body = points[start]!;
+  for (let i = start + 1; i < end; i++) body += ',' + points[i];
+  return `{"type":"DATA","timestamp":${tsNs},"payload":{"points":[${body}]}}\n`;
+}
+
 /** DATA lines for encoded points, split into messages of at most 100 points. */
 export function encodeDataLines(points: readonly string[], tsNs: string): string {
   let out = '';
   for (let i = 0; i < points.length; i += MAX_POINTS_PER_DATA) {
-    const slice = points.length <= MAX_POINTS_PER_DATA ? points : points.slice(i, i + MAX_POINTS_PER_DATA);
-    out += `{"type":"DATA","timestamp":${tsNs},"payload":{"points":[${slice.join(',')}]}}\n`;
+    out += encodeDataLine(points, i, Math.min(points.length, i + MAX_POINTS_PER_DATA), tsNs);
   }
   return out;
 }
