@@ -1,20 +1,17 @@
 import { defineActor } from '../../runtime/actor/api.ts';
-import { OutriggerError } from '../../runtime/errors/error.ts';
 import { DATA_TOPIC, DEVICE_TOPIC } from './events.ts';
 
 type Method = 'configure' | 'remove' | 'status' | 'read' | 'write';
 
-/** Requests for one device always reach the worker that owns its connection. */
+/**
+ * Requests for one device always reach the worker that owns its connection.
+ * A missing or bad name routes anywhere: the handler then refuses it with a
+ * precise error (MODBUS_INVALID_DEVICE naming `name`, or INVALID_PARAMS).
+ */
 function pinKey(method: Method, params: unknown): string {
   const p = (params ?? {}) as Record<string, unknown>;
   const name = method === 'configure' ? (p.device as Record<string, unknown> | undefined)?.name : p.device;
-  if (name === undefined && method === 'status') return '';
-  if (typeof name !== 'string' || name === '') {
-    throw new OutriggerError('INVALID_PARAMS', method === 'configure' ? 'params.device.name must be a non-empty string' : 'params.device must be a non-empty string', {
-      field: method === 'configure' ? 'device.name' : 'device',
-    });
-  }
-  return name;
+  return typeof name === 'string' ? name : '';
 }
 
 /**

@@ -91,7 +91,7 @@ export class IspHub implements IspSessionHost {
     this.counters.connections = this.sessions.size;
     this.#keepDropped(session);
     // A nameless CONFIG belongs to its gateway: nobody else can address it once the gateway is gone.
-    if (this.devices.has(session.name)) {
+    if (this.devices.has(session.name) && !this.router.draining) {
       callLocal(this.router, 'modbus.remove', { device: session.name }).catch((err: unknown) =>
         this.log.warn({ gateway: session.name, err: (err as Error).message }, 'could not remove the gateway device'),
       );

@@ -131,10 +131,12 @@ describe('ISP listener: the seed telnet session', () => {
     }
     t.send(JSON.stringify({ type: 'CONFIG', id: 'c-m', payload: { mode: 'udp', address: 'h' } }));
     expect(payload(await t.reply('c-m'))).toMatchObject({ success: false, code: 'MODBUS_INVALID_DEVICE', field: 'mode' });
+    t.send(JSON.stringify({ type: 'CONFIG', id: 'c-n', payload: { name: 7, address: 'h' } }));
+    expect(payload(await t.reply('c-n'))).toMatchObject({ success: false, code: 'MODBUS_INVALID_DEVICE', field: 'name' });
     t.send('{"type":"STATUS","id":"s-after"}');
     const status = payload(await t.reply('s-after'));
     expect(status.success).toBe(true);
-    expect((status.counters as Record<string, number>).errors).toBeGreaterThanOrEqual(10);
+    expect((status.counters as Record<string, number>).errors).toBeGreaterThanOrEqual(11);
     t.close();
   });
 
