@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDeviceSpec } from '../../../actors/modbus/spec.ts';
+import { OutriggerError } from '../../../runtime/errors/error.ts';
+import { prng } from '../../helpers/prng.ts';
 
 const seedPayload = {
   mode: 'tcp',
@@ -74,5 +76,42 @@ describe('device spec', () => {
     expect(errorOf({ address: 'h', registers: {} })).toMatchObject({ code: 'MODBUS_INVALID_DEVICE', field: 'registers' });
     expect(errorOf({ address: 'h', name: 'a\nb' })).toMatchObject({ field: 'name' });
     expect(errorOf({ address: 'h', reconnect_min_ms: 1000, reconnect_max_ms: 100 })).toMatchObject({ field: 'reconnect_max_ms' });
+  });
+});
+
+describe('device spec fuzz', () => {
+  const junk = [null, true, 0, -1, 1.5, 65536, 1e300, '', 'x', 'float32', 'big', [], {}, [1], { a: 1 }, 'registers', -0];
+  const fields = ['name', 'mode', 'address', 'timeout_ms', 'interval_ms', 'device_id', 'byte_order', 'max_gap', 'max_length', 'registers', 'extra'];
+  const regFields = ['key', 'address', 'quantity', 'type', 'function', 'scale', 'offset', 'device_id', 'byte_order', 'bit', 'deadband', 'tags', 'bogus'];
+
+  it('either accepts a mutated payload or refuses it with a MODBUS_INVALID_* code naming a field (seeded)', () => {
+    const rand = prng(0x5eed);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    let accepted = 0;
+    for (let i = 0; i < 3000; i++) {
+      const payload = structuredClone(seedPayload) as Record<string, unknown>;
+      const regs = payload.registers as Record<string, unknown>[];
+      regs.push({ key: 'b', address: 10, type: 'int16' }, { key: 'c', address: 20, type: 'bool' });
+      for (let m = 0; m < 1 + Math.floor(rand() * 3); m++) {
+        if (rand() < 0.4) payload[pick(fields)] = pick(junk);
+        else if (rand() < 0.2) delete payload[pick(fields)];
+        else if (Array.isArray(payload.registers) && payload.registers.length > 0) {
+          const r = pick(payload.registers as Record<string, unknown>[]);
+          if (typeof r === 'object' && r !== null) r[pick(regFields)] = pick(junk);
+        }
+      }
+      try {
+        parseDeviceSpec(payload);
+        accepted++;
+      } catch (err) {
+        expect(err).toBeInstanceOf(OutriggerError);
+        const e = err as OutriggerError;
+        expect(['MODBUS_INVALID_DEVICE', 'MODBUS_INVALID_REGISTER']).toContain(e.code);
+        const field = (e.data as { field: string }).field;
+        expect(field).toMatch(/^[a-z_]+|^registers\[\d+\](\.[a-z_]+)?$|^\(root\)$/i);
+        expect(e.message.startsWith(`${field}: `)).toBe(true);
+      }
+    }
+    expect(accepted).toBeGreaterThan(100);
   });
 });
