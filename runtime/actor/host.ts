@@ -171,6 +171,7 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
       case 'beat':
         slot.lastBeat = Date.now();
         slot.stats = msg.stats;
+        this.emit('beat', slot, msg.stats);
         break;
       case 'ready':
         slot.consecutiveFailures = 0;
@@ -260,6 +261,12 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
     );
     for (const s of this.slots) if (!s.worker) s.state = 'closed';
     await Promise.all(exits);
+  }
+
+  /** Hot reload: workers switch level now, and restarted workers boot with it. */
+  setLogLevel(level: string): void {
+    this.log.level = level;
+    for (const s of this.slots) s.setLogLevel(level);
   }
 
   snapshot(): ActorSnapshot {

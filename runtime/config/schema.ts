@@ -1,6 +1,8 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { metricsConfigSchema, rateLimitSchema, reloadConfigSchema, tracingConfigSchema } from './ops-schema.ts';
+import { appApiConfigSchema } from '../app-api/config.ts';
 import { modbusConfigSchema } from '../../actors/modbus/config.ts';
 
 const port = z.number().int().min(0).max(65535);
@@ -16,6 +18,8 @@ const listenerCommon = {
   maxConnections: z.number().int().positive().default(10_000),
   /** CIDR allow-list for TCP clients; empty means any (the default bind is loopback anyway). */
   allow: z.array(z.string()).default([]),
+  /** Per-connection request rate limit (token bucket); unset means unlimited. */
+  rateLimit: rateLimitSchema.optional(),
 };
 const MiB = 1024 * 1024;
 
@@ -90,6 +94,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   listeners: listenersSchema.prefault({}),
+  /** Seed 000's App API (App.Init / App.Kafka / App.Shutdown over Goridge); see docs/app-api.md. */
+  app: appApiConfigSchema.prefault({}),
   actors: z
     .record(z.string().regex(/^[a-z][a-z0-9_-]*$/i), actorSpecSchema)
     .default({})
@@ -100,6 +106,10 @@ export const configSchema = z.strictObject({
         }
       }
     }),
+  // operations layer (runtime/config/ops-schema.ts)
+  metrics: metricsConfigSchema,
+  tracing: tracingConfigSchema,
+  reload: reloadConfigSchema,
   modbus: modbusConfigSchema.prefault({}),
 });
 

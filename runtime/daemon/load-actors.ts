@@ -84,6 +84,8 @@ export async function startActors(
   config: OutriggerConfig,
   router: Router,
   log: Logger,
+  /** Hot reload starts replacement hosts first and swaps their routes in later. */
+  registerRoutes = true,
 ): Promise<Map<string, ActorRuntime>> {
   const hosts = new Map<string, ActorRuntime>();
   for (const a of list) {
@@ -114,7 +116,7 @@ export async function startActors(
       for (const h of hosts.values()) await h.stop(Date.now());
       throw err;
     }
-    router.registerActor(host);
+    if (registerRoutes) router.registerActor(host);
   }
   return hosts;
 }

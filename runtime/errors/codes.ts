@@ -32,6 +32,15 @@ export const ERROR_CODES = {
   // daemon control
   NOT_RUNNING: 'No daemon is running for this pid file / control socket.',
   ALREADY_RUNNING: 'A daemon is already running for this pid file.',
+  // operations (runtime/resilience, hot reload)
+  CIRCUIT_OPEN: 'The circuit breaker for the backend is open; the call failed fast without trying it.',
+  RATE_LIMITED: "The connection exceeded its listener's request rate limit.",
+  RELOAD_REJECTED: 'A config reload was refused; the running config stays.',
+  // goridge (runtime/protocols/goridge.ts): the first three close the connection without a reply, as Go does; they show in logs
+  GORIDGE_BAD_CRC: 'A Goridge frame header failed its CRC-32 check.',
+  GORIDGE_BAD_OPTIONS: 'A Goridge frame does not carry exactly two options (seq, method length).',
+  GORIDGE_BAD_METHOD_LEN: 'A Goridge frame declares a method name longer than its payload.',
+  GOB_ENCODE_INVALID: 'A result cannot be encoded as Go gob for a gob (Go client) call.',
   // ISP listener (seed 001 gateways) and the Modbus actor
   ISP_INVALID_UTF8: 'An ISP line is not valid UTF-8.',
   ISP_INVALID_MESSAGE: 'An ISP message lacks a required field or a field has the wrong type.',

@@ -12,23 +12,30 @@ import { type EnvelopeError, scanEnvelope } from '../codec/json-envelope.ts';
 import type { SerializedError } from '../errors/error.ts';
 import type { Pending, ReplySink } from '../router/pending.ts';
 import type { Router } from '../router/router.ts';
+import type { ListenerRateLimit, TokenBucket } from '../resilience/rate-limit.ts';
 import { type Connection, PauseReason, type ProtocolSession } from '../transport/connection.ts';
 
 export interface IpcLimits {
   maxFrameBytes: number;
   maxInflightPerConnection: number;
   overflow: 'pause' | 'reject';
+  /** The listener's per-connection rate limit, if any. */
+  rateLimit?: ListenerRateLimit | null | undefined;
 }
 
 /** Reply context of one IPC request. */
 class IpcToken {
   /** Finished reply frame of a sync request, held until earlier syncs are answered. */
   frame: Buffer | null = null;
+  /** Answered by id (0x04): counted in ipc_async_timeout when its deadline passes. */
+  readonly async: boolean;
   constructor(
     readonly version: number,
     readonly type: IpcTypeValue,
     readonly id: string | null,
-  ) {}
+  ) {
+    this.async = type === IpcType.ASYNC_REQUEST;
+  }
 }
 
 const EMPTY = new Uint8Array(0);
@@ -44,6 +51,7 @@ export class IpcSession implements ProtocolSession, ReplySink {
   readonly #asyncIds = new Map<string, IpcToken>();
   #inflight = 0;
   #waitingForActor = false;
+  readonly #bucket: TokenBucket | null;
 
   constructor(
     readonly conn: Connection,
@@ -51,6 +59,17 @@ export class IpcSession implements ProtocolSession, ReplySink {
     readonly limits: IpcLimits,
   ) {
     this.#decoder = new IpcDecoder(limits.maxFrameBytes);
+    this.#bucket = limits.rateLimit?.forConnection() ?? null;
+  }
+
+  /** Listener name, for per-listener request metrics. */
+  get listener(): string {
+    return this.conn.listener;
+  }
+
+  /** Async requests (0x04) awaiting their reply: summed into ipc_async_pending. */
+  get asyncPending(): number {
+    return this.#asyncIds.size;
   }
 
   get open(): boolean {
@@ -126,6 +145,13 @@ export class IpcSession implements ProtocolSession, ReplySink {
         message: `connection has ${this.#inflight} requests in flight (limit ${this.limits.maxInflightPerConnection})`,
       });
       return;
+    }
+    if (this.#bucket) {
+      const limited = this.limits.rateLimit!.admit(this.#bucket);
+      if (limited) {
+        this.#answerNow(token, limited);
+        return;
+      }
     }
     if (type === IpcType.SYNC) this.#syncQueue.push(token);
     else this.#asyncIds.set(id!, token);
