@@ -8,7 +8,8 @@
 import modbusSerial from 'modbus-serial';
 import type { Logger } from 'pino';
 import { OutriggerError } from '../../runtime/errors/error.ts';
-import { Backoff } from '../../runtime/resilience/backoff.ts';
+import { CircuitBreaker } from '../../runtime/resilience/circuit-breaker.ts';
+import { backoffMs } from '../../runtime/resilience/retry.ts';
 import type { DeviceSpec } from './spec.ts';
 import { TtyRtuPort } from './tty-port.ts';
 
@@ -21,6 +22,8 @@ export type ModbusClient = InstanceType<typeof ModbusRTU>;
 const TCP_TIMEOUTS_BEFORE_RECONNECT = 3;
 /** Requests waiting per device beyond the one in flight (polls never queue more than one cycle). */
 const MAX_QUEUED = 1000;
+/** Errors that say the device is not answering (an exception answer or a refused connect do not). */
+const BREAKER_FAILURES = new Set(['MODBUS_TIMEOUT', 'MODBUS_BAD_RESPONSE', 'MODBUS_CONNECTION_LOST']);
 
 interface Op {
   run: (client: ModbusClient) => Promise<unknown>;
@@ -54,7 +57,14 @@ export class DeviceLink {
   #current: Op | null = null;
   #timeoutsInRow = 0;
   #retry: NodeJS.Timeout | null = null;
-  readonly #backoff: Backoff;
+  #failedConnects = 0;
+  /**
+   * Per-device circuit breaker (runtime/resilience): after a few requests in a
+   * row go unanswered, polls fail fast with quality 0 instead of each waiting
+   * timeout_ms, until a trial request gets through (Neuron's "device
+   * degradation"). Its state shows in /metrics and STATUS.
+   */
+  readonly breaker: CircuitBreaker | null;
   #settledWaiters: (() => void)[] = [];
 
   constructor(
@@ -62,7 +72,15 @@ export class DeviceLink {
     readonly log: Logger,
     readonly onState: (state: LinkState) => void = () => {},
   ) {
-    this.#backoff = new Backoff({ initialMs: spec.reconnect.minMs, maxMs: spec.reconnect.maxMs });
+    this.breaker =
+      spec.circuit.failures > 0
+        ? new CircuitBreaker({
+            name: `modbus:${spec.name}`,
+            failureThreshold: spec.circuit.failures,
+            resetTimeoutMs: spec.circuit.resetMs,
+            isFailure: (err) => BREAKER_FAILURES.has((err as OutriggerError).code),
+          })
+        : null;
   }
 
   start(): void {
@@ -81,10 +99,12 @@ export class DeviceLink {
     if (this.#queue.length >= MAX_QUEUED) {
       return Promise.reject(new OutriggerError('BUSY', `device '${this.spec.name}' has ${MAX_QUEUED} requests queued`));
     }
-    return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
-      this.#pump();
-    });
+    const enqueue = (): Promise<T> =>
+      new Promise<T>((resolve, reject) => {
+        this.#queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
+        this.#pump();
+      });
+    return this.breaker ? this.breaker.call(enqueue) : enqueue();
   }
 
   /** Resolves once a connection attempt in progress has succeeded or failed. */
@@ -99,6 +119,7 @@ export class DeviceLink {
 
   async close(): Promise<void> {
     this.#setState('closed');
+    this.breaker?.dispose();
     if (this.#retry) clearTimeout(this.#retry);
     this.#failAll(new OutriggerError('MODBUS_CONNECTION_LOST', `device '${this.spec.name}' was removed`, { device: this.spec.name }));
     const c = this.#client;
@@ -135,7 +156,7 @@ export class DeviceLink {
     client.on('close', () => this.#lost(client, 'connection closed by the device'));
     client.on('error', (err: unknown) => this.#lost(client, `port error: ${(err as Error).message}`));
     this.#client = client;
-    this.#backoff.reset();
+    this.#failedConnects = 0;
     this.#timeoutsInRow = 0;
     this.connects++;
     this.connectedAt = Date.now();
@@ -211,9 +232,12 @@ export class DeviceLink {
   #down(reason: string): void {
     if (this.state === 'closed') return;
     this.lastError = reason;
-    const delay = this.#backoff.next();
-    if (this.#backoff.attempts === 1 || this.#backoff.attempts % 10 === 0) {
-      this.log.warn({ device: this.spec.name, address: this.spec.address, reason, retryInMs: delay, attempts: this.#backoff.attempts }, 'modbus device down');
+    const attempts = ++this.#failedConnects;
+    // Shared backoff curve, with half of it jittered so devices of one restarted server spread out.
+    const cap = backoffMs(attempts, { baseMs: this.spec.reconnect.minMs, maxMs: this.spec.reconnect.maxMs });
+    const delay = Math.round(cap / 2 + (Math.random() * cap) / 2);
+    if (attempts === 1 || attempts % 10 === 0) {
+      this.log.warn({ device: this.spec.name, address: this.spec.address, reason, retryInMs: delay, attempts }, 'modbus device down');
     }
     this.#setState('down');
     this.#retry = setTimeout(() => {

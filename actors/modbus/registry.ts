@@ -106,6 +106,7 @@ export class DeviceRegistry {
       last_poll: iso(s.lastPollAt),
       last_success: iso(s.lastSuccessAt),
       last_cycle_ms: s.lastCycleMs,
+      circuit: d.link.breaker?.state ?? 'none',
       registers: d.spec.registers.length,
       reads_per_poll: d.poller.blocks.length,
       counters: {

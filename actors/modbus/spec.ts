@@ -75,6 +75,10 @@ export const deviceSchema = z.strictObject({
   on_change: z.boolean().default(false),
   reconnect_min_ms: z.number().int().min(10).max(600_000).default(500),
   reconnect_max_ms: z.number().int().min(10).max(3_600_000).default(30_000),
+  /** Unanswered requests in a row that open the device's circuit breaker (0: no breaker). */
+  circuit_failures: z.number().int().min(0).max(1000).default(3),
+  /** How long an open breaker fails polls fast before a trial request. */
+  circuit_reset_ms: z.number().int().min(10).max(3_600_000).default(5000),
   baud_rate: z.number().int().positive().default(9600),
   data_bits: z.union([z.literal(7), z.literal(8)]).default(8),
   stop_bits: z.union([z.literal(1), z.literal(2)]).default(1),
@@ -117,6 +121,7 @@ export interface DeviceSpec {
   readonly maxGap: number;
   readonly maxLength: number | undefined;
   readonly reconnect: { readonly minMs: number; readonly maxMs: number };
+  readonly circuit: { readonly failures: number; readonly resetMs: number };
   readonly serial: { readonly baudRate: number; readonly dataBits: 7 | 8; readonly stopBits: 1 | 2; readonly parity: 'none' | 'even' | 'odd' };
   readonly registers: readonly RegisterSpec[];
   /** Device-level defaults, for registers given later (on-demand reads and writes by address). */
@@ -180,6 +185,7 @@ function normalizeDevice(d: DeviceParsed, prefix: string): DeviceSpec & { named:
     maxGap: d.max_gap,
     maxLength: d.max_length,
     reconnect: { minMs: d.reconnect_min_ms, maxMs: d.reconnect_max_ms },
+    circuit: { failures: d.circuit_failures, resetMs: d.circuit_reset_ms },
     serial: { baudRate: d.baud_rate, dataBits: d.data_bits, stopBits: d.stop_bits, parity: d.parity },
     registers,
     defaults: { device_id: d.device_id, byte_order: d.byte_order, word_order: d.word_order, on_change: d.on_change },

@@ -10,6 +10,7 @@ import { freePort, kill9Peer, mbpoll, startPeer, stopPeer } from '../../helpers/
 interface DeviceStatus {
   name: string;
   state: string;
+  circuit: string;
   last_error: string | null;
   reads_per_poll: number;
   counters: Record<string, number>;
@@ -139,8 +140,28 @@ describe('failure isolation', () => {
     const st = await status('mute');
     expect(st.counters.timeouts).toBeGreaterThanOrEqual(1);
     expect(st.counters.overruns).toBeGreaterThanOrEqual(1);
-    expect(st.last_error).toMatch(/MODBUS_TIMEOUT|timed out/);
+    // Unanswered requests open the device's circuit breaker: later polls fail fast.
+    expect(st.last_error).toMatch(/MODBUS_TIMEOUT|CIRCUIT_OPEN|timed out/);
     for (const name of ['mute', 'healthy2']) await d.ipc.call('modbus.remove', { device: name });
+  });
+
+  it('a connected device that stops answering opens its circuit breaker: polls then fail fast', async () => {
+    await configure({
+      name: 'mute2',
+      address: `127.0.0.1:${silentPort}`,
+      interval_ms: 100,
+      timeout_ms: 300,
+      circuit_failures: 2,
+      circuit_reset_ms: 60_000,
+      registers: [{ key: 'v', address: 5, type: 'uint16' }],
+    });
+    await expect.poll(async () => (await status('mute2')).circuit, { timeout: 5000 }).toBe('open');
+    const points = await record('mute2', 1000);
+    // ~10 polls in a second: none waits the 300 ms timeout any more.
+    expect(points.length).toBeGreaterThanOrEqual(5);
+    expect(points.every((p) => p.quality === 0)).toBe(true);
+    expect((await status('mute2')).last_error).toContain('CIRCUIT_OPEN');
+    await d.ipc.call('modbus.remove', { device: 'mute2' });
   });
 
   it('an exception response gives quality 0 to its points only, counted, without dropping the connection', async () => {
