@@ -34,8 +34,10 @@ export default defineActor({
     // Loaded in the worker only: the main thread imports this file for the method list.
     const { DeviceRegistry } = await import('./registry.ts');
     const { DataPublisher } = await import('./publisher.ts');
+    const { modbusMetrics } = await import('./metrics.ts');
     const publisher = new DataPublisher((e) => ctx.publish(DATA_TOPIC, e));
-    const registry = new DeviceRegistry(publisher, ctx.log, (e) => ctx.publish(DEVICE_TOPIC, e));
+    const metrics = modbusMetrics(ctx);
+    const registry = new DeviceRegistry(publisher, ctx.log, (e) => ctx.publish(DEVICE_TOPIC, e), metrics);
     return {
       handlers: {
         configure: (p) => registry.configure(p),
@@ -47,6 +49,7 @@ export default defineActor({
       close: async () => {
         await registry.closeAll();
         publisher.flush();
+        await metrics.close();
       },
     };
   },

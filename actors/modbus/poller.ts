@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { Quality, type QualityValue, encodePoint, nowNs, pointTemplate, type PointTemplate } from '../../runtime/codec/isp.ts';
 import type { OutriggerError } from '../../runtime/errors/error.ts';
 import type { DeviceLink, ModbusClient } from './link.ts';
+import type { CycleOutcome } from './metrics.ts';
 import { planReads, type ReadBlock } from './planner.ts';
 import type { DeviceSpec, RegisterSpec } from './spec.ts';
 import { type RawValue, decodeBit, decodeRegisters, valueJson } from './values.ts';
@@ -82,6 +83,7 @@ export class DevicePoller {
     readonly link: DeviceLink,
     readonly emit: PointsSink,
     readonly log: Logger,
+    readonly observe: (outcome: CycleOutcome) => void = () => {},
   ) {
     this.#regs = spec.registers;
     this.blocks = planReads(spec.registers, { maxGap: spec.maxGap, maxLength: spec.maxLength });
@@ -127,6 +129,8 @@ export class DevicePoller {
     const out: string[] = [];
     let anyOk = false;
     let anyError = false;
+    let failure: string | null = null;
+    let pointsRead = 0;
     let lastTs = '';
     for (const block of this.blocks) {
       if (this.#stopped) break;
@@ -142,9 +146,11 @@ export class DevicePoller {
       if (data) {
         this.stats.reads++;
         anyOk = true;
+        pointsRead += block.items.length;
         for (const it of block.items) this.#record(it.index, decodeItem(this.#regs[it.index]!, data, it.offset), Quality.GOOD, ts, out);
       } else {
         anyError = true;
+        failure ??= error ? error.code : 'MODBUS_DEVICE_DOWN';
         if (error) this.#countError(error, block);
         for (const it of block.items) this.#record(it.index, null, Quality.BAD, ts, out);
       }
@@ -154,6 +160,7 @@ export class DevicePoller {
     this.stats.lastCycleMs = Date.now() - started;
     this.#running = false;
     if (this.#stopped) return;
+    this.observe({ durationS: this.stats.lastCycleMs / 1000, pointsRead, failure, up: !anyError && this.link.state === 'connected' });
     this.stats.pointsOut += out.length;
     this.emit(this.spec.name, out, lastTs);
   }

@@ -1,6 +1,7 @@
 // The devices one worker owns (pinned by device name) and the actor's methods.
 import type { Logger } from 'pino';
 import { OutriggerError } from '../../runtime/errors/error.ts';
+import type { PollMetrics } from './metrics.ts';
 import type { DataPublisher } from './publisher.ts';
 import { DeviceLink } from './link.ts';
 import { DevicePoller, decodeItem, readBlock } from './poller.ts';
@@ -46,6 +47,7 @@ export class DeviceRegistry {
     readonly publisher: DataPublisher,
     readonly log: Logger,
     readonly announce: (event: { device: string; event: 'configured' | 'removed' }) => void,
+    readonly metrics: PollMetrics | null = null,
   ) {}
 
   configure(raw: unknown): { device: string; registers: number; reads: number; replaced: boolean } {
@@ -60,7 +62,8 @@ export class DeviceRegistry {
     if (old) this.#stop(old);
     const log = this.log.child({ device: spec.name });
     const link = new DeviceLink(spec, log);
-    const poller = new DevicePoller(spec, link, (name, points, ts) => this.publisher.add(name, points, ts), log);
+    const observe = this.metrics ? (o: Parameters<PollMetrics['cycle']>[1]) => this.metrics!.cycle(spec.name, o) : undefined;
+    const poller = new DevicePoller(spec, link, (name, points, ts) => this.publisher.add(name, points, ts), log, observe);
     const device: Device = { spec, link, poller, isStatic, configuredAt: Date.now() };
     this.#devices.set(spec.name, device);
     // Nothing to poll means nothing to connect for (seed telnet CONFIG has "registers": []).
@@ -81,6 +84,7 @@ export class DeviceRegistry {
     }
     this.#stop(d);
     this.#devices.delete(name);
+    this.metrics?.removed(name);
     this.announce({ device: name, event: 'removed' });
     return { device: name, removed: true };
   }

@@ -26,6 +26,8 @@ export interface IspHubOptions {
   missedHeartbeats: number;
 }
 
+const MODBUS_ACTOR = 'modbus';
+
 /**
  * State shared by all ISP gateway sessions: the counters, the device list,
  * the bridge to the Modbus actor (CONFIG, STATUS) and the DATA broadcast.
@@ -33,6 +35,8 @@ export interface IspHubOptions {
 export class IspHub implements IspSessionHost {
   readonly sessions = new Set<IspSession>();
   readonly devices = new Set<string>();
+  /** The CONFIG payloads gateways applied, by device: replayed if the modbus actor restarts. */
+  readonly #configs = new Map<string, Record<string, unknown>>();
   readonly counters: IspCounters = {
     messages_in: 0,
     messages_out: 0,
@@ -48,7 +52,7 @@ export class IspHub implements IspSessionHost {
 
   constructor(
     readonly router: Router,
-    readonly opts: IspHubOptions,
+    public opts: IspHubOptions,
     readonly log: Logger,
   ) {}
 
@@ -57,10 +61,37 @@ export class IspHub implements IspSessionHost {
     events.on(DATA_TOPIC, (ev: DataEvent) => this.broadcast(ev));
     events.on(DEVICE_TOPIC, (ev: DeviceEvent) => {
       if (ev.event === 'configured') this.devices.add(ev.device);
-      else this.devices.delete(ev.device);
+      else {
+        this.devices.delete(ev.device);
+        this.#configs.delete(ev.device);
+      }
     });
-    this.#heartbeat = setInterval(() => this.#beat(), this.opts.heartbeatMs);
+    events.on('actor-started', (host: { name: string }) => {
+      if (host.name === MODBUS_ACTOR) this.#replay();
+    });
+    this.setHeartbeat(this.opts);
+  }
+
+  /** (Re)starts the heartbeat timer, e.g. after a config reload changed it. */
+  setHeartbeat(opts: IspHubOptions): void {
+    this.opts = opts;
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = setInterval(() => this.#beat(), opts.heartbeatMs);
     this.#heartbeat.unref();
+  }
+
+  /**
+   * A reload restarted the modbus actor and its devices went with it: the new
+   * one gets the gateways' CONFIGs again (static devices are re-applied by
+   * their own plugin; devices configured over IPC must be configured again).
+   */
+  #replay(): void {
+    this.devices.clear();
+    for (const [name, device] of this.#configs) {
+      callLocal(this.router, 'modbus.configure', { device }).catch((err: unknown) =>
+        this.log.warn({ device: name, err: (err as Error).message }, 'could not re-apply a gateway CONFIG on the restarted modbus actor'),
+      );
+    }
   }
 
   detach(): void {
@@ -120,6 +151,7 @@ export class IspHub implements IspSessionHost {
     const device = payload.name === undefined ? { ...payload, name: session.name } : payload;
     try {
       const r = await callLocal<{ device: string; registers: number; reads: number; replaced: boolean }>(this.router, 'modbus.configure', { device });
+      this.#configs.set(r.device, device);
       session.send(encodeResponse(msg.id, { success: true, ...r }));
     } catch (err) {
       this.#fail(session, msg.id, err);

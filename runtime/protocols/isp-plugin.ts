@@ -1,4 +1,5 @@
 import type { ListenerPlugin } from '../daemon/daemon.ts';
+import { OutriggerError } from '../errors/error.ts';
 import { Listener } from '../transport/listener.ts';
 import { IspSession } from './isp.ts';
 import { IspHub } from './isp-hub.ts';
@@ -26,12 +27,25 @@ export const createIspListenerPlugin = (over: Partial<IspListenerLimits> = {}): 
   const hub = new IspHub(daemon.router, { heartbeatMs: cfg.heartbeatMs, missedHeartbeats: cfg.missedHeartbeats }, log);
   hub.attach(daemon.events);
   daemon.onExit(() => hub.detach());
-  daemon.router.registerMain('isp.stats', () => ({ ...hub.snapshotCounters(), devices: [...hub.devices] }));
+  const stats = (): object => ({ ...hub.snapshotCounters(), devices: [...hub.devices] });
+  daemon.router.registerMain('isp.stats', stats);
+  daemon.addStatusSection('isp', stats);
   const limits = {
     maxLineBytes: cfg.maxLineBytes,
     socketHighWaterBytes: over.socketHighWaterBytes ?? ISP_SOCKET_HIGH_WATER_BYTES,
     maxQueuedDataBytes: over.maxQueuedDataBytes ?? ISP_MAX_QUEUED_DATA_BYTES,
   };
+  daemon.onReload((next) => {
+    const n = next.listeners.isp;
+    const address = (c: typeof cfg): string => JSON.stringify([c.enabled, c.tcp, c.maxConnections, c.allow]);
+    if (n.heartbeatMs !== hub.opts.heartbeatMs || n.missedHeartbeats !== hub.opts.missedHeartbeats) {
+      hub.setHeartbeat({ heartbeatMs: n.heartbeatMs, missedHeartbeats: n.missedHeartbeats });
+    }
+    limits.maxLineBytes = n.maxLineBytes; // for gateways that connect from now on
+    if (address(n) !== address(cfg)) {
+      throw new OutriggerError('RELOAD_REJECTED', 'listeners.isp: address, enabled, connection limit and allow-list changes need a restart; the ISP listener keeps its settings');
+    }
+  });
   const listener = new Listener(
     { name: 'isp', tcp: cfg.tcp, maxConnections: cfg.maxConnections, allow: cfg.allow },
     (conn) => {
