@@ -1,4 +1,5 @@
 import type { Daemon, ListenerPlugin } from '../daemon/daemon.ts';
+import { toRateLimitSpec } from '../resilience/rate-limit.ts';
 import { Listener } from '../transport/listener.ts';
 import { GoridgeSession } from './goridge.ts';
 import { GoridgeMethodTable } from './goridge-methods.ts';
@@ -20,11 +21,17 @@ export const goridgePlugin: ListenerPlugin = (daemon: Daemon) => {
     overflow: c.requests.overflow,
   };
   const log = daemon.log.child({ listener: 'goridge' });
-  return [
-    new Listener(
-      { name: 'goridge', tcp: g.tcp, unix: g.unix, maxConnections: g.maxConnections, allow: g.allow },
-      (conn) => new GoridgeSession(conn, daemon.router, methods, limits, log),
-      daemon.log,
-    ),
-  ];
+  const listener: Listener = new Listener(
+    {
+      name: 'goridge',
+      tcp: g.tcp,
+      unix: g.unix,
+      maxConnections: g.maxConnections,
+      allow: g.allow,
+      rateLimit: toRateLimitSpec(g.rateLimit),
+    },
+    (conn) => new GoridgeSession(conn, daemon.router, methods, { ...limits, rateLimit: listener.rateLimit }, log),
+    daemon.log,
+  );
+  return [listener];
 };

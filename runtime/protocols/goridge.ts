@@ -16,9 +16,11 @@ import {
   requestBodyCodec,
 } from '../codec/goridge.ts';
 import type { SerializedError } from '../errors/error.ts';
+import type { ListenerRateLimit, TokenBucket } from '../resilience/rate-limit.ts';
 import type { Pending, ReplySink } from '../router/pending.ts';
 import type { Router } from '../router/router.ts';
-import { type Connection, PauseReason, type ProtocolSession } from '../transport/connection.ts';
+import type { Connection, ProtocolSession } from '../transport/connection.ts';
+import { ConnectionAdmission } from './admission.ts';
 import type { GoridgeMethodTable } from './goridge-methods.ts';
 
 export interface GoridgeLimits {
@@ -26,6 +28,8 @@ export interface GoridgeLimits {
   maxFrameBytes: number;
   maxInflightPerConnection: number;
   overflow: 'pause' | 'reject';
+  /** The listener's per-connection rate limit, if any. */
+  rateLimit?: ListenerRateLimit | null | undefined;
 }
 
 /** Reply context of one Goridge call: what the reply frame must echo. */
@@ -70,9 +74,10 @@ export function goridgeErrorText(e: SerializedError): string {
 export class GoridgeSession implements ProtocolSession, ReplySink {
   readonly #decoder: GoridgeDecoder;
   #inflight = 0;
-  #waitingForActor = false;
+  readonly #admission: ConnectionAdmission;
   /** The frame stream is broken: input is discarded and the connection closes once calls in flight are answered. */
   #broken = false;
+  readonly #bucket: TokenBucket | null;
 
   constructor(
     readonly conn: Connection,
@@ -82,6 +87,13 @@ export class GoridgeSession implements ProtocolSession, ReplySink {
     readonly log?: Logger,
   ) {
     this.#decoder = new GoridgeDecoder({ maxPayloadBytes: limits.maxFrameBytes });
+    this.#admission = new ConnectionAdmission(conn, limits.maxInflightPerConnection);
+    this.#bucket = limits.rateLimit?.forConnection() ?? null;
+  }
+
+  /** Listener name, for per-listener request metrics. */
+  get listener(): string {
+    return this.conn.listener;
   }
 
   get open(): boolean {
@@ -127,18 +139,17 @@ export class GoridgeSession implements ProtocolSession, ReplySink {
       this.conn.write(encodeGoridgeError(f.seq, nameBytes, replyFlag, text));
       return;
     }
+    if (this.#bucket) {
+      const limited = this.limits.rateLimit!.admit(this.#bucket);
+      if (limited) {
+        this.conn.write(encodeGoridgeError(f.seq, nameBytes, replyFlag, goridgeErrorText(limited)));
+        return;
+      }
+    }
     this.#inflight++;
     const token = new GoridgeToken(f.seq, nameBytes, replyFlag);
     const { admission, route } = this.router.dispatch(this, token, method, format, f.body);
-    if (this.#inflight >= this.limits.maxInflightPerConnection) this.conn.pause(PauseReason.INFLIGHT);
-    if (admission === 'saturated' && route?.kind === 'actor' && !this.#waitingForActor) {
-      this.#waitingForActor = true;
-      this.conn.pause(PauseReason.ACTOR_QUEUE);
-      route.host.onDrain(() => {
-        this.#waitingForActor = false;
-        this.conn.resume(PauseReason.ACTOR_QUEUE);
-      });
-    }
+    this.#admission.dispatched(this.#inflight, admission, route);
   }
 
   #onBrokenStream(err: GoridgeDecodeError): void {
@@ -180,7 +191,7 @@ export class GoridgeSession implements ProtocolSession, ReplySink {
 
   #settled(): void {
     this.#inflight--;
-    if (this.#inflight <= this.limits.maxInflightPerConnection >> 1) this.conn.resume(PauseReason.INFLIGHT);
+    this.#admission.settled(this.#inflight);
   }
 }
 

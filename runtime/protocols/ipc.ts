@@ -13,7 +13,8 @@ import type { SerializedError } from '../errors/error.ts';
 import type { Pending, ReplySink } from '../router/pending.ts';
 import type { Router } from '../router/router.ts';
 import type { ListenerRateLimit, TokenBucket } from '../resilience/rate-limit.ts';
-import { type Connection, PauseReason, type ProtocolSession } from '../transport/connection.ts';
+import type { Connection, ProtocolSession } from '../transport/connection.ts';
+import { ConnectionAdmission } from './admission.ts';
 
 export interface IpcLimits {
   maxFrameBytes: number;
@@ -50,7 +51,7 @@ export class IpcSession implements ProtocolSession, ReplySink {
   #syncHead = 0;
   readonly #asyncIds = new Map<string, IpcToken>();
   #inflight = 0;
-  #waitingForActor = false;
+  readonly #admission: ConnectionAdmission;
   readonly #bucket: TokenBucket | null;
 
   constructor(
@@ -59,6 +60,7 @@ export class IpcSession implements ProtocolSession, ReplySink {
     readonly limits: IpcLimits,
   ) {
     this.#decoder = new IpcDecoder(limits.maxFrameBytes);
+    this.#admission = new ConnectionAdmission(conn, limits.maxInflightPerConnection);
     this.#bucket = limits.rateLimit?.forConnection() ?? null;
   }
 
@@ -161,15 +163,7 @@ export class IpcSession implements ProtocolSession, ReplySink {
       timeoutMs: env.timeoutMs,
       traceparent: env.traceparent,
     });
-    if (this.#inflight >= this.limits.maxInflightPerConnection) this.conn.pause(PauseReason.INFLIGHT);
-    if (admission === 'saturated' && route?.kind === 'actor' && !this.#waitingForActor) {
-      this.#waitingForActor = true;
-      this.conn.pause(PauseReason.ACTOR_QUEUE);
-      route.host.onDrain(() => {
-        this.#waitingForActor = false;
-        this.conn.resume(PauseReason.ACTOR_QUEUE);
-      });
-    }
+    this.#admission.dispatched(this.#inflight, admission, route);
   }
 
   /** Answers a request that never reached the router (bad envelope, busy). */
@@ -195,7 +189,7 @@ export class IpcSession implements ProtocolSession, ReplySink {
 
   #deliver(t: IpcToken, frame: Buffer): void {
     this.#inflight--;
-    if (this.#inflight <= this.limits.maxInflightPerConnection >> 1) this.conn.resume(PauseReason.INFLIGHT);
+    this.#admission.settled(this.#inflight);
     if (t.type === IpcType.SYNC) {
       t.frame = frame;
       this.#drainSync();

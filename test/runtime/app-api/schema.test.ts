@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OutriggerError } from '../../../runtime/errors/error.ts';
 import { duration, parseAppConfigs, parseKafkaPayload } from '../../../runtime/app-api/schema.ts';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../helpers/prng.ts';
 
 function errorOf(f: () => unknown): OutriggerError {
   try {
@@ -105,7 +95,7 @@ describe('App.Kafka payloads', () => {
   });
 
   it('never throws anything but a coded INVALID_PARAMS on random shapes (seeded fuzz)', () => {
-    const rnd = mulberry32(0xa99);
+    const rnd = prng(0xa99);
     const int = (n: number): number => Math.floor(rnd() * n);
     const leaves = [null, true, 0, -1, 1.5, '', 'x', 'a:1', [], {}, ['t'], { k: 'v' }];
     const keys = ['action', 'produce_message', 'connection', 'topic', 'value', 'headers', 'size', 'brokers', 'kafka', 'sasl', 'type', 'group_options'];

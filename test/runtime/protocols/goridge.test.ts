@@ -6,23 +6,13 @@ import { decodeGob, encodeGob } from '../../../runtime/codec/gob.ts';
 import { encodeGoridgeRequest } from '../../../runtime/codec/goridge.ts';
 import { goridgePlugin } from '../../../runtime/protocols/goridge-plugin.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
+import { prng } from '../../helpers/prng.ts';
 
 const JSON_FLAG = 0x08;
 const MSGPACK = 0x10;
 const RAW = 0x04;
 const GOB = 0x20;
 const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('Goridge listener', () => {
   let d: TestDaemon;
@@ -137,7 +127,7 @@ describe('Goridge listener', () => {
   });
 
   it('survives seeded garbage and broken frames on other connections (fuzz)', async () => {
-    const rnd = mulberry32(0x9011d6e);
+    const rnd = prng(0x9011d6e);
     const int = (n: number): number => Math.floor(rnd() * n);
     const bystander = await client();
     for (let iter = 0; iter < 60; iter++) {
