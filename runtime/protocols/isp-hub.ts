@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { DATA_TOPIC, DEVICE_TOPIC, type DataEvent, type DeviceEvent } from '../../actors/modbus/events.ts';
 import { type IspError, type IspMessage, type ResponseBody, encodeErrorResponse, encodeHeartbeat, encodeResponse } from '../codec/isp.ts';
-import { OutriggerError, serializeError } from '../errors/error.ts';
+import { OutriggerError, type SerializedError, serializeError } from '../errors/error.ts';
 import { callLocal } from '../router/local-call.ts';
 import type { Router } from '../router/router.ts';
 import type { IspSession, IspSessionHost } from './isp.ts';
@@ -19,6 +19,10 @@ export interface IspCounters {
   data_dropped_points: number;
   /** DATA bytes waiting in session queues right now (bounded per gateway). */
   data_queued_bytes: number;
+}
+
+function isSerialized(e: unknown): e is SerializedError {
+  return typeof e === 'object' && e !== null && !(e instanceof Error) && typeof (e as SerializedError).code === 'string';
 }
 
 export interface IspHubOptions {
@@ -131,6 +135,10 @@ export class IspHub implements IspSessionHost {
   }
 
   handle(session: IspSession, msg: IspMessage): void {
+    if (msg.type === 'CONFIG' || msg.type === 'STATUS') {
+      const limited = session.admit();
+      if (limited) return this.#fail(session, msg.id, limited);
+    }
     switch (msg.type) {
       case 'CONFIG':
         void this.#config(session, msg);
@@ -189,7 +197,7 @@ export class IspHub implements IspSessionHost {
 
   #fail(session: IspSession, id: string | undefined, err: unknown): void {
     this.counters.errors++;
-    const e = serializeError(err);
+    const e = isSerialized(err) ? err : serializeError(err);
     const field = (e.data as { field?: unknown } | undefined)?.field;
     session.send(encodeErrorResponse(id, { code: e.code, message: e.message, ...(typeof field === 'string' ? { field } : {}) }));
   }

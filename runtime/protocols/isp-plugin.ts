@@ -1,5 +1,6 @@
 import type { ListenerPlugin } from '../daemon/daemon.ts';
 import { OutriggerError } from '../errors/error.ts';
+import { toRateLimitSpec } from '../resilience/rate-limit.ts';
 import { Listener } from '../transport/listener.ts';
 import { IspSession } from './isp.ts';
 import { IspHub } from './isp-hub.ts';
@@ -35,27 +36,28 @@ export const createIspListenerPlugin = (over: Partial<IspListenerLimits> = {}): 
     socketHighWaterBytes: over.socketHighWaterBytes ?? ISP_SOCKET_HIGH_WATER_BYTES,
     maxQueuedDataBytes: over.maxQueuedDataBytes ?? ISP_MAX_QUEUED_DATA_BYTES,
   };
-  daemon.onReload((next) => {
-    const n = next.listeners.isp;
-    const address = (c: typeof cfg): string => JSON.stringify([c.enabled, c.tcp, c.maxConnections, c.allow]);
-    if (n.heartbeatMs !== hub.opts.heartbeatMs || n.missedHeartbeats !== hub.opts.missedHeartbeats) {
-      hub.setHeartbeat({ heartbeatMs: n.heartbeatMs, missedHeartbeats: n.missedHeartbeats });
-    }
-    limits.maxLineBytes = n.maxLineBytes; // for gateways that connect from now on
-    if (address(n) !== address(cfg)) {
-      throw new OutriggerError('RELOAD_REJECTED', 'listeners.isp: address, enabled, connection limit and allow-list changes need a restart; the ISP listener keeps its settings');
-    }
-  });
-  const listener = new Listener(
-    { name: 'isp', tcp: cfg.tcp, maxConnections: cfg.maxConnections, allow: cfg.allow },
-    (conn) => {
-      const session = new IspSession(conn, hub, limits);
+  const listener: Listener = new Listener(
+    { name: 'isp', tcp: cfg.tcp, maxConnections: cfg.maxConnections, allow: cfg.allow, rateLimit: toRateLimitSpec(cfg.rateLimit) },
+    (conn): IspSession => {
+      const session = new IspSession(conn, hub, { ...limits, rateLimit: listener.rateLimit });
       hub.add(session);
       log.info({ gateway: session.name, remote: conn.remote }, 'ISP gateway connected');
       return session;
     },
     daemon.log,
   );
+  daemon.onReload((next) => {
+    const n = next.listeners.isp;
+    if (n.heartbeatMs !== hub.opts.heartbeatMs || n.missedHeartbeats !== hub.opts.missedHeartbeats) {
+      hub.setHeartbeat({ heartbeatMs: n.heartbeatMs, missedHeartbeats: n.missedHeartbeats });
+    }
+    // These apply to gateways that connect from now on (rate limit buckets are per connection).
+    limits.maxLineBytes = n.maxLineBytes;
+    listener.update({ maxConnections: n.maxConnections, allow: n.allow, rateLimit: toRateLimitSpec(n.rateLimit) });
+    if (n.enabled !== cfg.enabled || JSON.stringify(n.tcp) !== JSON.stringify(cfg.tcp)) {
+      throw new OutriggerError('RELOAD_REJECTED', 'listeners.isp: address and enabled changes need a restart; the ISP listener keeps its address');
+    }
+  });
   return [listener];
 };
 

@@ -1,4 +1,6 @@
 import { type IspError, type IspMessage, LineDecoder, encodeErrorResponse, parseIspLine } from '../codec/isp.ts';
+import type { SerializedError } from '../errors/error.ts';
+import type { ListenerRateLimit, TokenBucket } from '../resilience/rate-limit.ts';
 import type { Connection, ProtocolSession } from '../transport/connection.ts';
 
 /** What a session needs from the hub that owns all gateways. */
@@ -17,6 +19,8 @@ export interface IspSessionLimits {
   socketHighWaterBytes: number;
   /** Bytes of DATA a session queues for a slow gateway before dropping the oldest. */
   maxQueuedDataBytes: number;
+  /** The listener's per-connection request rate limit (CONFIG and STATUS), or none. */
+  rateLimit?: ListenerRateLimit | null;
 }
 
 interface QueuedData {
@@ -37,6 +41,7 @@ export class IspSession implements ProtocolSession {
   droppedMessages = 0;
   droppedPoints = 0;
   readonly #decoder: LineDecoder;
+  readonly #bucket: TokenBucket | null;
   #queue: QueuedData[] = [];
   #queuedBytes = 0;
   #waitingForDrain = false;
@@ -48,6 +53,12 @@ export class IspSession implements ProtocolSession {
   ) {
     this.name = `gateway-${conn.id}`;
     this.#decoder = new LineDecoder(limits.maxLineBytes);
+    this.#bucket = limits.rateLimit?.forConnection() ?? null;
+  }
+
+  /** Takes a token for a request (CONFIG, STATUS); the RATE_LIMITED error when the bucket is empty. */
+  admit(): SerializedError | null {
+    return this.#bucket ? this.limits.rateLimit!.admit(this.#bucket) : null;
   }
 
   get open(): boolean {

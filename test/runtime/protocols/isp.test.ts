@@ -202,3 +202,22 @@ describe('ISP listener: heartbeats', () => {
     }
   });
 });
+
+describe('ISP listener: rate limit', () => {
+  let d: IspTestDaemon;
+  beforeAll(async () => {
+    d = await startIspDaemon({ listeners: { isp: { rateLimit: { perSecond: 1, burst: 2 } } } });
+  });
+  afterAll(async () => d?.stop());
+
+  it('answers requests past the per-connection rate with RATE_LIMITED, and still echoes heartbeats', async () => {
+    const t = await Telnet.open(d.ispPort);
+    for (const id of ['s1', 's2', 's3']) t.send(`{"type":"STATUS","id":"${id}","payload":{"values":false}}`);
+    expect(payload(await t.reply('s1')).success).toBe(true);
+    expect(payload(await t.reply('s2')).success).toBe(true);
+    expect(payload(await t.reply('s3'))).toMatchObject({ success: false, code: 'RATE_LIMITED' });
+    t.send('{"type":"HEARTBEAT","id":"hb"}');
+    expect(await t.next((m) => m.type === 'HEARTBEAT' && m.id === 'hb')).toMatchObject({ type: 'HEARTBEAT' });
+    t.close();
+  });
+});
