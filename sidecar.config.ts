@@ -24,4 +24,12 @@ export default defineConfig({
     // A user actor, loaded from its module and reachable as example.<method>.
     example: { module: './actors/example/counter.ts', workers: 1 },
   },
+  modbus: {
+    // Devices polled from start-up, with no gateway connected (docs/modbus.md).
+    // None by default, so the daemon starts with nothing to reach. Each entry is
+    // an ISP CONFIG payload plus a name, e.g.
+    //   { name: 'boiler', address: '192.168.1.100:502', interval_ms: 1000,
+    //     registers: [{ key: 'temperature', address: 0, type: 'float32', scale: 0.1 }] }
+    devices: [],
+  },
 });

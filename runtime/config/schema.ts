@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { metricsConfigSchema, rateLimitSchema, reloadConfigSchema, tracingConfigSchema } from './ops-schema.ts';
 import { appApiConfigSchema } from '../app-api/config.ts';
 import { kafkaConfigSchema } from '../../actors/kafka/config.ts';
+import { modbusConfigSchema } from '../../actors/modbus/config.ts';
 
 const port = z.number().int().min(0).max(65535);
 const tcp = z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port });
@@ -66,7 +67,7 @@ export const actorSpecSchema = z.strictObject({
 });
 
 /** Actors the daemon always runs; they may be tuned under their name in `actors` without a module. */
-export const BUILTIN_ACTOR_NAMES: readonly string[] = ['sys', 'kafka'];
+export const BUILTIN_ACTOR_NAMES: readonly string[] = ['sys', 'kafka', 'modbus'];
 
 export const configSchema = z.strictObject({
   /** Pid file, control socket and relative socket paths live here. */
@@ -112,6 +113,7 @@ export const configSchema = z.strictObject({
   metrics: metricsConfigSchema,
   tracing: tracingConfigSchema,
   reload: reloadConfigSchema,
+  modbus: modbusConfigSchema.prefault({}),
 });
 
 export type OutriggerConfigInput = z.input<typeof configSchema>;

@@ -17,6 +17,7 @@ import type { Router } from '../router/router.ts';
 export const BUILTIN_ACTORS: Record<string, string> = {
   sys: new URL('../../actors/sys/index.ts', import.meta.url).href,
   kafka: new URL('../../actors/kafka/index.ts', import.meta.url).href,
+  modbus: new URL('../../actors/modbus/index.ts', import.meta.url).href,
 };
 
 function builtinSection(config: OutriggerConfig, name: string): { enabled?: boolean; workers?: number } | undefined {

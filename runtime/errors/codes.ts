@@ -55,6 +55,23 @@ export const ERROR_CODES = {
   KAFKA_CONSUMER_CONFLICT: 'Another group already consumes this topic on this connection.',
   KAFKA_COMMIT_FAILED: 'The broker refused the offset commit; the acks are kept and committed later.',
   KAFKA_ERROR: 'Another Kafka broker or client error; data.type names it.',
+  // ISP listener (seed 001 gateways) and the Modbus actor
+  ISP_INVALID_UTF8: 'An ISP line is not valid UTF-8.',
+  ISP_INVALID_MESSAGE: 'An ISP message lacks a required field or a field has the wrong type.',
+  ISP_UNKNOWN_TYPE: 'An ISP message type is not CONFIG, DATA, STATUS, RESPONSE or HEARTBEAT.',
+  ISP_WRONG_DIRECTION: 'A gateway sent a message type that only the sidecar sends (DATA).',
+  MODBUS_INVALID_DEVICE: 'A Modbus device config field is missing or invalid.',
+  MODBUS_INVALID_REGISTER: 'A Modbus register definition is invalid (type, quantity, address, function).',
+  MODBUS_UNKNOWN_DEVICE: 'No Modbus device with this name is configured.',
+  MODBUS_UNKNOWN_KEY: 'The Modbus device has no register with this key.',
+  MODBUS_DEVICE_STATIC: 'The device is defined in the config file and cannot be replaced or removed at run time.',
+  MODBUS_DEVICE_DOWN: 'The Modbus device is not connected; the request was not sent.',
+  MODBUS_TIMEOUT: 'The Modbus device did not answer within timeout_ms.',
+  MODBUS_CONNECTION_LOST: 'The connection to the Modbus device closed while the request was in flight.',
+  MODBUS_EXCEPTION: 'The Modbus device answered with an exception response.',
+  MODBUS_BAD_RESPONSE: 'The Modbus device sent a response that could not be decoded.',
+  MODBUS_NOT_WRITABLE: 'The register lives in a read-only table (discrete inputs or input registers).',
+  MODBUS_VALUE_OUT_OF_RANGE: 'The value to write does not fit the register type.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
