@@ -107,7 +107,9 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
   submit(p: Pending, methodIndex: number, body: Uint8Array, traceparent: string | undefined): void {
     let key: string | undefined;
     let slot: WorkerSlot;
-    if (this.def.kind === 'pinned') {
+    // With one worker every key lands on it anyway: skip the main-thread parse
+    // of the params and let the worker derive call.key from what it decodes.
+    if (this.def.kind === 'pinned' && this.slots.length > 1) {
       try {
         key = this.def.pinKey!(this.methods[methodIndex]!, decodeBody(p.format, body));
       } catch (err) {

@@ -8,7 +8,7 @@ import { decodeBody, encodeResult } from './body-codec.ts';
 import './extra-formats.ts';
 import type { BodyFormat } from './formats.ts';
 import type { MainToWorker, WorkerBoot, WorkerToMain } from './messages.ts';
-import { serializeError } from '../errors/error.ts';
+import { OutriggerError, serializeError } from '../errors/error.ts';
 import { BucketCounts } from '../metrics/buckets.ts';
 import { breakerSnapshots } from '../resilience/breakers.ts';
 import { createLogger } from '../log.ts';
@@ -28,7 +28,8 @@ class Call implements CallContext {
   constructor(
     readonly method: string,
     readonly deadline: number,
-    readonly key: string | undefined,
+    /** Set by the main thread, or here from the params when the actor has a single worker. */
+    public key: string | undefined,
     readonly traceparent: string | undefined,
   ) {}
   get signal(): AbortSignal {
@@ -157,6 +158,16 @@ function drainQueue(): void {
   if (closing && running === 0 && queue.length === 0) void maybeClosed();
 }
 
+/** A pinned actor's key, computed here when the main thread left it out (single worker). */
+function pinKeyOf(methodIndex: number, params: unknown): string {
+  try {
+    return def.pinKey!(def.methods[methodIndex]!, params);
+  } catch (err) {
+    const e = serializeError(err);
+    throw new OutriggerError(e.code === 'ACTOR_ERROR' ? 'INVALID_PARAMS' : e.code, e.message, e.data);
+  }
+}
+
 /** Runs one handler; it joins `live` (cancellable) only if it goes async. */
 function run(handle: number, methodIndex: number, format: BodyFormat, ctx: Call, body: Uint8Array, arrived: number): void {
   const sampled = (sampleTick++ & SAMPLE_MASK) === 0;
@@ -168,7 +179,9 @@ function run(handle: number, methodIndex: number, format: BodyFormat, ctx: Call,
   let result: unknown;
   running++;
   try {
-    result = handlers[methodIndex]!(decodeBody(format, body), ctx);
+    const params = decodeBody(format, body);
+    if (ctx.key === undefined && def.pinKey) ctx.key = pinKeyOf(methodIndex, params);
+    result = handlers[methodIndex]!(params, ctx);
   } catch (err) {
     running--;
     live.delete(handle);
