@@ -1,0 +1,415 @@
+#!/usr/bin/env bash
+# Real Apache Kafka 3.9.1 broker (KRaft, single combined broker+controller node)
+# used as a test peer. No Docker: the jars come from Maven Central via
+# test/peers/kafka/pom.xml, everything else is generated under .peers/kafka/.
+#
+#   test/peers/kafka.sh install   # jars -> .peers/kafka/libs (cached), kcat via apt if missing
+#   test/peers/kafka.sh start     # idempotent; certs+config+storage, launch, wait until ready
+#   test/peers/kafka.sh stop      # SIGTERM (controlled shutdown), SIGKILL after a timeout
+#   test/peers/kafka.sh kill9     # SIGKILL the broker (crash tests)
+#   test/peers/kafka.sh status    # exit 0 ready, 1 stopped, 2 running but not ready
+#   test/peers/kafka.sh wipe      # kill + delete .peers/kafka/run (data, certs, logs); --all also drops libs
+#
+# Listeners (fixed):  PLAINTEXT 127.0.0.1:19092, CONTROLLER 127.0.0.1:19093,
+#   SASL_PLAINTEXT 127.0.0.1:19094 (SCRAM-SHA-256, SCRAM-SHA-512, PLAIN), SSL 127.0.0.1:19095.
+# Users: outrigger-256/secret-256 (SCRAM-SHA-256), outrigger-512/secret-512 (SCRAM-SHA-512),
+#   outrigger-plain/secret-plain (PLAIN).  TLS: CA at .peers/kafka/run/tls/ca.pem.
+#
+# Env: KAFKA_PEER_START_TIMEOUT (s, default 90), KAFKA_PEER_STOP_TIMEOUT (s, default 30),
+#      KAFKA_PEER_SKIP_KCAT=1 (install: do not apt-get kcat).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+POM="$HERE/kafka/pom.xml"
+PROBE="$HERE/kafka-peer.mjs"
+PEER="$ROOT/.peers/kafka"
+LIBS="$PEER/libs"
+RUN="$PEER/run"
+TLS="$RUN/tls"
+DATA="$RUN/data"
+PIDF="$RUN/broker.pid"
+LOG="$RUN/broker.log"
+PROPS="$RUN/server.properties"
+LOG4J="$RUN/log4j.properties"
+
+KAFKA_VERSION=3.9.1
+CLUSTER_ID=MkU3OEVBNTcwNTJENDM2Qk # fixed: must not change while $DATA is reused
+HOST=127.0.0.1
+PORT_PLAINTEXT=19092
+PORT_CONTROLLER=19093
+PORT_SASL=19094
+PORT_SSL=19095
+STORE_PASS=outrigger-test
+START_TIMEOUT="${KAFKA_PEER_START_TIMEOUT:-90}"
+STOP_TIMEOUT="${KAFKA_PEER_STOP_TIMEOUT:-30}"
+
+JAVA_OPTS=(
+  -Xms128m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData
+  -Djava.awt.headless=true -Djava.net.preferIPv4Stack=true
+  "-Dlog4j.configuration=file:$LOG4J"
+)
+
+log() { printf 'kafka-peer: %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1fs", b-a}'; }
+
+lock() {
+  mkdir -p "$PEER"
+  exec 9>"$PEER/.lock"
+  flock -w 600 9 || die "could not lock $PEER/.lock"
+}
+
+# --- process helpers ------------------------------------------------------------------------
+
+# Alive and really our broker (guards against pid reuse and zombies).
+is_our_broker() {
+  local pid="$1" state cmd
+  [[ -r "/proc/$pid/stat" ]] || return 1
+  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" || return 1
+  [[ "$state" != Z && "$state" != X ]] || return 1
+  cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  [[ "$cmd" == *kafka.Kafka*"$PROPS"* ]]
+}
+
+running_pid() {
+  local pid
+  [[ -s "$PIDF" ]] || return 1
+  pid="$(<"$PIDF")"
+  [[ "$pid" =~ ^[0-9]+$ ]] && is_our_broker "$pid" || return 1
+  echo "$pid"
+}
+
+wait_gone() { # pid seconds
+  local pid="$1" deadline=$((SECONDS + $2))
+  while is_our_broker "$pid"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.1
+  done
+}
+
+port_busy() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+
+# --- install --------------------------------------------------------------------------------
+
+install_libs() {
+  local stamp="$LIBS/.pom.sha256" want tmp t0
+  want="$(sha256sum "$POM" | cut -d' ' -f1)"
+  if [[ -f "$stamp" && "$(<"$stamp")" == "$want" && -f "$LIBS/kafka_2.13-$KAFKA_VERSION.jar" ]]; then
+    log "jars cached in ${LIBS#"$ROOT"/}"
+    return
+  fi
+  command -v mvn >/dev/null || die "mvn not found (apt-get install -y maven)"
+  command -v java >/dev/null || die "java not found (apt-get install -y openjdk-17-jre-headless)"
+  t0="$(now)"
+  log "fetching kafka_2.13:$KAFKA_VERSION runtime jars from Maven Central ..."
+  tmp="$PEER/libs.tmp.$$"
+  rm -rf "$tmp"
+  # Maven 3.8 -q still emits bare ANSI resets; strip them. pipefail keeps mvn's exit status.
+  mvn -q -B -Dstyle.color=never -f "$POM" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" 2>&1 \
+    | sed -e 's/\x1b\[[0-9;]*m//g' -e '/^$/d' >&2 \
+    || { rm -rf "$tmp"; die "mvn dependency:copy-dependencies failed"; }
+  echo "$want" >"$tmp/.pom.sha256"
+  rm -rf "$LIBS"
+  mv "$tmp" "$LIBS"
+  log "jars ready in ${LIBS#"$ROOT"/} ($(find "$LIBS" -name "*.jar" | wc -l) jars, $(du -sh "$LIBS" | cut -f1), $(since "$t0"))"
+}
+
+install_kcat() {
+  if command -v kcat >/dev/null; then return; fi
+  if [[ "${KAFKA_PEER_SKIP_KCAT:-0}" == 1 ]]; then
+    log "kcat missing (skipped: KAFKA_PEER_SKIP_KCAT=1)"
+    return
+  fi
+  local sudo=()
+  [[ "$(id -u)" == 0 ]] || sudo=(sudo -n)
+  log "installing kcat from Debian ..."
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get install -y -qq kcat >&2 \
+    || { "${sudo[@]}" apt-get update -qq >&2 && "${sudo[@]}" apt-get install -y -qq kcat >&2; } \
+    || die "could not apt-get install kcat (set KAFKA_PEER_SKIP_KCAT=1 to skip)"
+}
+
+cmd_install() {
+  install_libs
+  install_kcat
+}
+
+# --- generated files ------------------------------------------------------------------------
+
+gen_tls() {
+  local f ok=1
+  for f in ca.pem ca-key.pem server.pem server.p12 client.pem client-key.pem; do
+    [[ -s "$TLS/$f" ]] || ok=0
+  done
+  if ((ok)) && openssl x509 -noout -checkend 86400 -in "$TLS/server.pem" >/dev/null \
+    && openssl x509 -noout -checkend 86400 -in "$TLS/client.pem" >/dev/null; then
+    return
+  fi
+  command -v openssl >/dev/null || die "openssl not found"
+  log "generating test CA, server and client certificates in ${TLS#"$ROOT"/}"
+  rm -rf "$TLS"
+  mkdir -p "$TLS"
+  cat >"$TLS/openssl.cnf" <<'EOF'
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = placeholder
+[ca_ext]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[server_ext]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1,DNS:localhost
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid,issuer
+[client_ext]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid,issuer
+EOF
+  (
+    cd "$TLS"
+    exec 2>openssl.log
+    openssl req -x509 -config openssl.cnf -extensions ca_ext -newkey rsa:2048 -nodes -sha256 -days 3650 \
+      -subj "/CN=Outrigger Test CA" -keyout ca-key.pem -out ca.pem
+    local who ext cn
+    for who in server client; do
+      if [[ $who == server ]]; then cn=localhost; else cn=outrigger-client; fi
+      ext="${who}_ext"
+      openssl req -new -config openssl.cnf -newkey rsa:2048 -nodes -subj "/CN=$cn" \
+        -keyout "$who-key.pem" -out "$who.csr"
+      openssl x509 -req -in "$who.csr" -CA ca.pem -CAkey ca-key.pem -set_serial "0x$(openssl rand -hex 16)" \
+        -days 825 -sha256 -extfile openssl.cnf -extensions "$ext" -out "$who.pem"
+      rm -f "$who.csr"
+    done
+    # Broker keystore: server key + cert + CA chain.
+    openssl pkcs12 -export -in server.pem -inkey server-key.pem -certfile ca.pem -name kafka \
+      -passout "pass:$STORE_PASS" -out server.p12
+    openssl verify -CAfile ca.pem server.pem client.pem >/dev/null
+  ) || die "certificate generation failed (see ${TLS#"$ROOT"/}/openssl.log)"
+}
+
+write_config() {
+  mkdir -p "$RUN"
+  cat >"$PROPS" <<EOF
+# Generated by test/peers/kafka.sh on every start; edit the script, not this file.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@$HOST:$PORT_CONTROLLER
+controller.listener.names=CONTROLLER
+listeners=PLAINTEXT://$HOST:$PORT_PLAINTEXT,CONTROLLER://$HOST:$PORT_CONTROLLER,SASL_PLAINTEXT://$HOST:$PORT_SASL,SSL://$HOST:$PORT_SSL
+advertised.listeners=PLAINTEXT://$HOST:$PORT_PLAINTEXT,SASL_PLAINTEXT://$HOST:$PORT_SASL,SSL://$HOST:$PORT_SSL
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$DATA
+
+# SASL (SCRAM users are created by StorageTool format --add-scram; PLAIN users live in JAAS).
+sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_outrigger-plain="secret-plain";
+
+# TLS
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$TLS/server.p12
+ssl.keystore.password=$STORE_PASS
+ssl.key.password=$STORE_PASS
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS/ca.pem
+ssl.client.auth=requested
+
+# Single node, small and fast.
+num.partitions=1
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+group.initial.rebalance.delay.ms=0
+# After kill -9 the restarted controller keeps the dead broker's registration until its
+# session expires (DUPLICATE_BROKER_REGISTRATION, default 9 s + backoff = ~14 s restart).
+# 3 s keeps crash-test restarts around 4 s; heartbeats are local, so fencing is unlikely.
+broker.session.timeout.ms=3000
+broker.heartbeat.interval.ms=500
+auto.create.topics.enable=true
+delete.topic.enable=true
+num.network.threads=2
+num.io.threads=2
+background.threads=2
+num.recovery.threads.per.data.dir=1
+log.cleaner.threads=1
+log.cleaner.dedupe.buffer.size=16777216
+log.segment.bytes=67108864
+log.retention.hours=24
+log.segment.delete.delay.ms=1000
+EOF
+  cat >"$LOG4J" <<'EOF'
+log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.org.apache.kafka.common.config=WARN
+log4j.logger.org.apache.kafka.common.utils.AppInfoParser=WARN
+EOF
+}
+
+format_storage() {
+  [[ -f "$DATA/meta.properties" ]] && return
+  local t0
+  t0="$(now)"
+  mkdir -p "$DATA"
+  java "${JAVA_OPTS[@]}" -cp "$LIBS/*" kafka.tools.StorageTool format \
+    --config="$PROPS" --cluster-id="$CLUSTER_ID" --ignore-formatted \
+    --add-scram 'SCRAM-SHA-256=[name=outrigger-256,password=secret-256]' \
+    --add-scram 'SCRAM-SHA-512=[name=outrigger-512,password=secret-512]' \
+    >"$RUN/format.log" 2>&1 \
+    || { cat "$RUN/format.log" >&2; die "StorageTool format failed"; }
+  log "storage formatted with SCRAM users ($(since "$t0"))"
+}
+
+print_ports() {
+  cat <<EOF
+kafka peer ready: pid $1
+  PLAINTEXT       $HOST:$PORT_PLAINTEXT
+  SASL_PLAINTEXT  $HOST:$PORT_SASL  SCRAM-SHA-256 outrigger-256/secret-256, SCRAM-SHA-512 outrigger-512/secret-512, PLAIN outrigger-plain/secret-plain
+  SSL             $HOST:$PORT_SSL  CA ${TLS#"$ROOT"/}/ca.pem, client cert ${TLS#"$ROOT"/}/client.pem + client-key.pem (ssl.client.auth=requested)
+  CONTROLLER      $HOST:$PORT_CONTROLLER
+  log             ${LOG#"$ROOT"/}
+EOF
+}
+
+# --- commands -------------------------------------------------------------------------------
+
+cmd_start() {
+  local pid t0 p
+  t0="$(now)"
+  if pid="$(running_pid)"; then
+    node "$PROBE" wait-ready --pid "$pid" --timeout "$START_TIMEOUT" \
+      || die "broker pid $pid is running but not ready; try: $0 stop"
+    log "already running"
+    print_ports "$pid"
+    return
+  fi
+  rm -f "$PIDF"
+  command -v node >/dev/null || die "node not found"
+  install_libs # cheap when cached (compares the pom hash)
+  for p in "$PORT_PLAINTEXT" "$PORT_CONTROLLER" "$PORT_SASL" "$PORT_SSL"; do
+    if port_busy "$p"; then
+      ss -ltnp "sport = :$p" >&2 2>/dev/null || true
+      die "port $HOST:$p is already in use (another Kafka peer, from another checkout?)"
+    fi
+  done
+  gen_tls
+  write_config
+  format_storage
+
+  [[ -f "$LOG" ]] && mv -f "$LOG" "$LOG.1"
+  printf '=== kafka.sh start %s ===\n' "$(date -Is)" >"$LOG"
+  # setsid: own session, so the caller's Ctrl-C / process-group kill does not take the broker along.
+  # fd 9 (our lock) must not leak into the JVM. The inner shell records the JVM's exact pid.
+  # shellcheck disable=SC2016 # $$ and $@ belong to the inner shell
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PIDF" \
+    java "${JAVA_OPTS[@]}" -cp "$LIBS/*" kafka.Kafka "$PROPS" \
+    </dev/null >>"$LOG" 2>&1 9>&- &
+  for _ in $(seq 50); do [[ -s "$PIDF" ]] && break; sleep 0.1; done
+  pid="$(<"$PIDF")" || die "broker did not record its pid"
+  log "broker launched (pid $pid), waiting for PLAINTEXT, SASL_PLAINTEXT and SSL ..."
+  if ! node "$PROBE" wait-ready --pid "$pid" --timeout "$START_TIMEOUT"; then
+    log "--- last lines of ${LOG#"$ROOT"/} ---"
+    tail -n 40 "$LOG" >&2 || true
+    kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$PIDF"
+    die "broker failed to become ready"
+  fi
+  log "ready in $(since "$t0")"
+  print_ports "$pid"
+}
+
+cmd_stop() {
+  local pid t0
+  if ! pid="$(running_pid)"; then
+    rm -f "$PIDF"
+    log "not running"
+    return
+  fi
+  t0="$(now)"
+  kill -TERM "$pid" 2>/dev/null || true
+  if ! wait_gone "$pid" "$STOP_TIMEOUT"; then
+    log "no exit after ${STOP_TIMEOUT}s of SIGTERM, sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_gone "$pid" 10 || die "pid $pid survived SIGKILL"
+  fi
+  rm -f "$PIDF"
+  log "stopped (pid $pid, $(since "$t0"))"
+}
+
+cmd_kill9() {
+  local pid
+  if ! pid="$(running_pid)"; then
+    rm -f "$PIDF"
+    log "not running"
+    return
+  fi
+  kill -KILL "$pid"
+  wait_gone "$pid" 10 || die "pid $pid survived SIGKILL"
+  rm -f "$PIDF"
+  log "killed -9 (pid $pid)"
+}
+
+cmd_status() {
+  local pid
+  if ! pid="$(running_pid)"; then
+    echo "kafka peer: stopped"
+    return 1
+  fi
+  echo "kafka peer: running, pid $pid"
+  if node "$PROBE" check; then
+    print_ports "$pid"
+    return 0
+  fi
+  echo "kafka peer: running but not ready"
+  return 2
+}
+
+cmd_wipe() {
+  cmd_kill9
+  rm -rf "$RUN"
+  log "removed ${RUN#"$ROOT"/}"
+  if [[ "${1:-}" == --all ]]; then
+    rm -rf "$LIBS" "$PEER"/libs.tmp.*
+    log "removed ${LIBS#"$ROOT"/}"
+  fi
+}
+
+usage() {
+  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  exit 64
+}
+
+main() {
+  local cmd="${1:-}"
+  shift || true
+  case "$cmd" in
+    install) lock; cmd_install ;;
+    start) lock; cmd_start ;;
+    stop) lock; cmd_stop ;;
+    kill9) lock; cmd_kill9 ;;
+    status) cmd_status ;;
+    wipe) lock; cmd_wipe "$@" ;;
+    *) usage ;;
+  esac
+}
+
+main "$@"
