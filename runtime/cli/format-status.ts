@@ -50,5 +50,9 @@ export function formatStatus(s: DaemonStatus): string {
   );
   const codes = Object.entries(r.errorsByCode);
   if (codes.length > 0) out.push(`errors by code: ${codes.map(([c, n]) => `${c}=${n}`).join('  ')}`);
+  for (const section of Object.values(s.sections ?? {})) {
+    out.push('', section.title);
+    if (section.table.length > 1) out.push(table(section.table));
+  }
   return out.join('\n');
 }

@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { pipelinesSchema } from './pipelines.ts';
 
 const port = z.number().int().min(0).max(65535);
 const tcp = z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port });
@@ -85,6 +86,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   listeners: listenersSchema.prefault({}),
   actors: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/i), actorSpecSchema).default({}),
+  /** Canal → Kafka → Elasticsearch/OpenSearch sync jobs (actors/es, docs/es-pipeline.md). */
+  pipelines: pipelinesSchema,
 });
 
 export type OutriggerConfigInput = z.input<typeof configSchema>;

@@ -30,6 +30,16 @@ export interface ListenerStatus {
   refused: number;
 }
 
+/**
+ * A block a feature plugin adds to status() (`sys.stats`, `outrigger status`):
+ * `table` (header row first) is what the terminal shows, `data` the full detail.
+ */
+export interface StatusSection {
+  title: string;
+  table: string[][];
+  data: unknown;
+}
+
 export interface DaemonStatus {
   pid: number;
   startedAt: string;
@@ -50,6 +60,8 @@ export interface DaemonStatus {
     errorsByCode: Record<string, number>;
   };
   memory: NodeJS.MemoryUsage;
+  /** Feature sections by name (see Daemon.addStatusSection). */
+  sections: Record<string, StatusSection>;
 }
 
 /** A listener a feature module adds (Goridge, ISP, metrics) with access to the daemon. */
@@ -69,6 +81,7 @@ export class Daemon {
   readonly startedAt = Date.now();
   #stopping: Promise<DrainReport> | null = null;
   #exitHooks: (() => Promise<void> | void)[] = [];
+  readonly #sections = new Map<string, () => StatusSection | null>();
 
   private constructor(
     readonly loaded: LoadedConfig,
@@ -112,6 +125,11 @@ export class Daemon {
   /** Registers a cleanup step run at the very end of stop (plugins close their resources). */
   onExit(fn: () => Promise<void> | void): void {
     this.#exitHooks.push(fn);
+  }
+
+  /** Adds a named section to status(); `read` runs on every status call, so it must be cheap. */
+  addStatusSection(name: string, read: () => StatusSection | null): void {
+    this.#sections.set(name, read);
   }
 
   #registerMainMethods(): void {
@@ -179,7 +197,17 @@ export class Daemon {
         errorsByCode: Object.fromEntries(s.errorsByCode),
       },
       memory: process.memoryUsage(),
+      sections: this.#readSections(),
     };
+  }
+
+  #readSections(): Record<string, StatusSection> {
+    const out: Record<string, StatusSection> = {};
+    for (const [name, read] of this.#sections) {
+      const section = read();
+      if (section) out[name] = section;
+    }
+    return out;
   }
 
   /**

@@ -32,6 +32,11 @@ export const ERROR_CODES = {
   // daemon control
   NOT_RUNNING: 'No daemon is running for this pid file / control socket.',
   ALREADY_RUNNING: 'A daemon is already running for this pid file.',
+  // ES pipelines (Canal -> Kafka -> Elasticsearch/OpenSearch); reason codes of dead-letter records
+  CANAL_MALFORMED: 'A Kafka record is not a valid Canal flat message.',
+  ES_HANDLER_FAILED: 'A pipeline handler threw, or returned an invalid or unserializable operation.',
+  ES_DOC_REJECTED: 'The cluster refused a document (mapping error, bad value, missing document for an update).',
+  ES_PIPELINE_UNKNOWN: 'es.status was asked for a pipeline that is not configured.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
