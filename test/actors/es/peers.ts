@@ -1,0 +1,165 @@
+// Real peers for the ES pipeline tests: the Kafka broker of test/peers/kafka.sh
+// and the OpenSearch node of test/peers/opensearch.sh. A test that needs them
+// fails with the start command when they are not running; it never skips.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+
+export const KAFKA_BROKER = '127.0.0.1:19092';
+export const OPENSEARCH_URL = 'http://127.0.0.1:9201';
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export const kafka = new Kafka({ brokers: [KAFKA_BROKER], clientId: 'es-pipeline-test', logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+
+export async function requirePeers(): Promise<void> {
+  const problems: string[] = [];
+  try {
+    const res = await fetch(`${OPENSEARCH_URL}/_cluster/health?wait_for_status=yellow&timeout=5s`, { signal: AbortSignal.timeout(8000) });
+    if (!res.ok) problems.push(`OpenSearch at ${OPENSEARCH_URL} answered ${res.status}`);
+  } catch (err) {
+    problems.push(`OpenSearch not reachable at ${OPENSEARCH_URL} (${(err as Error).message}); start it: test/peers/opensearch.sh start`);
+  }
+  const admin = kafka.admin();
+  try {
+    await Promise.race([admin.connect().then(() => admin.describeCluster()), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 8000))]);
+  } catch (err) {
+    problems.push(`Kafka not reachable at ${KAFKA_BROKER} (${(err as Error).message}); start it: test/peers/kafka.sh start`);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+  if (problems.length > 0) throw new Error(`ES pipeline tests need real peers:\n  ${problems.join('\n  ')}`);
+}
+
+/** Runs test/peers/opensearch.sh with a command (stop, start, kill9). */
+export function openSearchPeer(command: 'start' | 'stop' | 'kill9'): void {
+  execFileSync(`${ROOT}test/peers/opensearch.sh`, [command], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 240_000 });
+}
+
+export async function os<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${OPENSEARCH_URL}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+export async function recreateIndex(index: string, mappings?: unknown): Promise<void> {
+  await os('DELETE', `/${index}`);
+  const r = await os('PUT', `/${index}`, { settings: { number_of_shards: 1, number_of_replicas: 0 }, ...(mappings ? { mappings } : {}) });
+  if (r.status !== 200) throw new Error(`create index ${index}: ${JSON.stringify(r.body)}`);
+}
+
+type Hit = { _id: string; _source: Record<string, unknown> };
+
+/** Every document of an index by id (refreshes first). */
+export async function documents(index: string): Promise<Map<string, Record<string, unknown>>> {
+  await os('POST', `/${index}/_refresh`);
+  const out = new Map<string, Record<string, unknown>>();
+  let after: unknown[] | undefined;
+  for (;;) {
+    const r = await os<{ hits?: { hits: (Hit & { sort: unknown[] })[] } }>('POST', `/${index}/_search`, {
+      size: 5000,
+      sort: [{ _id: 'asc' }],
+      ...(after ? { search_after: after } : {}),
+    });
+    const hits = r.body.hits?.hits ?? [];
+    for (const h of hits) out.set(h._id, h._source);
+    if (hits.length < 5000) return out;
+    after = hits[hits.length - 1]!.sort;
+  }
+}
+
+export async function createTopic(topic: string, partitions = 1): Promise<void> {
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = await admin.listTopics();
+    if (existing.includes(topic)) await admin.deleteTopics({ topics: [topic] });
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+let producer: Producer | null = null;
+
+export async function produce(topic: string, values: (string | Buffer)[], partition?: number): Promise<void> {
+  if (!producer) {
+    producer = kafka.producer();
+    await producer.connect();
+  }
+  for (let i = 0; i < values.length; i += 500) {
+    await producer.send({ topic, acks: -1, messages: values.slice(i, i + 500).map((value) => ({ value, ...(partition === undefined ? {} : { partition }) })) });
+  }
+}
+
+export async function closeProducer(): Promise<void> {
+  await producer?.disconnect();
+  producer = null;
+}
+
+/** Reads a whole topic from the beginning (e.g. the dead-letter topic). */
+export async function readTopic(topic: string, expect: number, timeoutMs = 20_000): Promise<{ value: string; headers: Record<string, string> }[]> {
+  const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}` });
+  const out: { value: string; headers: Record<string, string> }[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+      out.push({ value: message.value?.toString('utf8') ?? '', headers });
+    },
+  });
+  const until = Date.now() + timeoutMs;
+  while (out.length < expect && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  await consumer.disconnect();
+  return out;
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/** A Canal flat message as Canal 1.1.x writes it (all values strings). */
+export function canal(m: {
+  database: string;
+  table: string;
+  type: 'INSERT' | 'UPDATE' | 'DELETE';
+  rows: Record<string, string | null>[];
+  old?: Record<string, string | null>[];
+  es: number;
+  sqlType: Record<string, number>;
+  mysqlType?: Record<string, string>;
+  pkNames?: string[];
+  id?: number;
+}): string {
+  return JSON.stringify({
+    data: m.rows,
+    database: m.database,
+    es: m.es,
+    id: m.id ?? 1,
+    isDdl: false,
+    mysqlType: m.mysqlType ?? Object.fromEntries(Object.keys(m.sqlType).map((k) => [k, m.sqlType[k] === 12 ? 'varchar(255)' : 'int(11)'])),
+    old: m.old ?? null,
+    pkNames: m.pkNames ?? ['id'],
+    sql: '',
+    sqlType: m.sqlType,
+    table: m.table,
+    ts: m.es + 300,
+    type: m.type,
+  });
+}
