@@ -7,7 +7,7 @@ import { esPipelinesPlugin } from '../../../actors/es/plugin.ts';
 import type { PipelineStatus } from '../../../actors/es/status.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 import { fixtureLines } from './fixtures.ts';
-import { canal, closeProducer, createTopic, documents, KAFKA_BROKER, OPENSEARCH_URL, os, produce, readTopic, recreateIndex, requirePeers, waitFor } from './peers.ts';
+import { canal, closeProducer, createTopic, documents, KAFKA_BROKER, OPENSEARCH_URL, produce, readTopic, recreateIndex, requirePeers, waitFor } from './peers.ts';
 
 const EXAMPLE_DIR = fileURLToPath(new URL('../../../examples/es-pipeline/', import.meta.url));
 const sfx = Date.now().toString(36);
