@@ -85,13 +85,17 @@ export async function createTopic(topic: string, partitions = 1): Promise<void> 
 
 let producer: Producer | null = null;
 
-export async function produce(topic: string, values: (string | Buffer)[], partition?: number): Promise<void> {
+export type Outgoing = string | Buffer | { key: string; value: string | Buffer };
+
+/** Sends in order; a keyed message goes to its key's partition (as Canal's partitionHash does by primary key). */
+export async function produce(topic: string, values: Outgoing[]): Promise<void> {
   if (!producer) {
     producer = kafka.producer();
     await producer.connect();
   }
   for (let i = 0; i < values.length; i += 500) {
-    await producer.send({ topic, acks: -1, messages: values.slice(i, i + 500).map((value) => ({ value, ...(partition === undefined ? {} : { partition }) })) });
+    const messages = values.slice(i, i + 500).map((v) => (typeof v === 'string' || Buffer.isBuffer(v) ? { value: v } : v));
+    await producer.send({ topic, acks: -1, messages });
   }
 }
 
