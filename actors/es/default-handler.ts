@@ -28,6 +28,8 @@ export function defaultHandler(spec: DefaultSpec, pattern: string): TableHandler
     return id;
   };
   const body = (c: RowChange, columns?: Iterable<string>): Document => {
+    // The typed row is built per change and not shared, so it can be the document as is.
+    if (!columns && exclude.size === 0) return c.row;
     const out: Document = {};
     for (const col of columns ?? Object.keys(c.row)) if (!exclude.has(col) && Object.hasOwn(c.row, col)) out[col] = c.row[col];
     return out;

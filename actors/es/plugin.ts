@@ -16,6 +16,14 @@ export const esPipelinesPlugin: ListenerPlugin = async (daemon: Daemon) => {
   if (daemon.hosts.has('es')) {
     throw new OutriggerError('CONFIG_INVALID', "config field 'actors.es': the actor name 'es' is reserved while 'pipelines' is configured");
   }
+  for (const [name, p] of Object.entries(pipelines)) {
+    if (p.enabled && p.stopTimeoutMs >= daemon.config.shutdown.graceMs) {
+      daemon.log.warn(
+        { pipeline: name, stopTimeoutMs: p.stopTimeoutMs, graceMs: daemon.config.shutdown.graceMs },
+        'pipeline stopTimeoutMs is not below shutdown.graceMs: the daemon may end the worker before the pipeline has drained and committed',
+      );
+    }
+  }
   const options: EsActorOptions = { pipelines, baseDir: daemon.loaded.baseDir };
   let latest: PipelineStatus[] = [];
   const hosts = await startActors(

@@ -93,10 +93,21 @@ export async function produce(topic: string, values: Outgoing[]): Promise<void> 
     producer = kafka.producer();
     await producer.connect();
   }
-  for (let i = 0; i < values.length; i += 500) {
-    const messages = values.slice(i, i + 500).map((v) => (typeof v === 'string' || Buffer.isBuffer(v) ? { value: v } : v));
-    await producer.send({ topic, acks: -1, messages });
+  // Stay under the broker's 1 MiB request limit.
+  let batch: { key?: string; value: string | Buffer }[] = [];
+  let bytes = 0;
+  const flush = async (): Promise<void> => {
+    if (batch.length > 0) await producer!.send({ topic, acks: -1, messages: batch });
+    batch = [];
+    bytes = 0;
+  };
+  for (const v of values) {
+    const m = typeof v === 'string' || Buffer.isBuffer(v) ? { value: v } : v;
+    if (bytes + m.value.length > 512 * 1024) await flush();
+    batch.push(m);
+    bytes += m.value.length + 64;
   }
+  await flush();
 }
 
 export async function closeProducer(): Promise<void> {

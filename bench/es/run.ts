@@ -1,0 +1,164 @@
+// ES pipeline throughput: documents per second from Kafka to OpenSearch
+// through the daemon, against a direct bulk load of the same documents with
+// the same client, in one run; prints both and the ratio.
+//
+//   test/peers/kafka.sh start && test/peers/opensearch.sh start
+//   node bin/run-ts.mjs bench/es/run.ts [--docs 100000] [--rows-per-message 10] [--rounds 2]
+//
+// Both sides: index with 1 shard / 0 replicas / default refresh, bulks of
+// `bulkActions` documents, `maxWorkerCount` bulks in flight, the
+// @opensearch-project/opensearch client. The pipeline side additionally
+// consumes Canal JSON from Kafka, decodes and types the rows, runs the
+// default handler, versions each document (external_gte) and commits offsets.
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Client } from '@opensearch-project/opensearch';
+import { esPipelinesPlugin } from '../../actors/es/plugin.ts';
+import type { PipelineStatus } from '../../actors/es/status.ts';
+import { startTestDaemon } from '../../test/helpers/daemon.ts';
+import { canal, closeProducer, createTopic, KAFKA_BROKER, OPENSEARCH_URL, produce, recreateIndex, requirePeers } from '../../test/actors/es/peers.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    docs: { type: 'string', default: '100000' },
+    'rows-per-message': { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '2' },
+    'bulk-actions': { type: 'string', default: '1000' },
+    workers: { type: 'string', default: '4' },
+  },
+});
+const DOCS = Number(args.docs);
+const ROWS = Number(args['rows-per-message']);
+const ROUNDS = Number(args.rounds);
+const BULK = Number(args['bulk-actions']);
+const WORKERS = Number(args.workers);
+
+const SQL_TYPES = { id: -5, user_id: 4, sku: 12, title: 12, status: -6, price: 3, qty: 4, weight: 8, created_at: 93, updated_at: 93, note: 12 };
+
+function row(id: number): Record<string, string | null> {
+  return {
+    id: String(id),
+    user_id: String(id % 9973),
+    sku: `SKU-${(id * 2654435761) % 1_000_000}`,
+    title: `Product ${id} with a reasonably long descriptive title`,
+    status: String(id % 4),
+    price: `${(id % 10000) / 100}`,
+    qty: String(id % 50),
+    weight: String((id % 1000) / 7),
+    created_at: '2024-03-01 12:00:00',
+    updated_at: '2024-03-02 08:30:15',
+    note: id % 3 === 0 ? null : 'gift wrap, leave at the door',
+  };
+}
+
+/** The typed document the default handler produces for row(id): the direct load sends exactly this. */
+function documentOf(id: number): Record<string, unknown> {
+  const r = row(id);
+  return {
+    id,
+    user_id: id % 9973,
+    sku: r.sku,
+    title: r.title,
+    status: id % 4,
+    price: r.price,
+    qty: id % 50,
+    weight: Number(r.weight),
+    created_at: '2024-03-01T12:00:00',
+    updated_at: '2024-03-02T08:30:15',
+    note: r.note,
+  };
+}
+
+async function directLoad(index: string): Promise<number> {
+  const client = new Client({ node: OPENSEARCH_URL, maxRetries: 0, requestTimeout: 60_000 });
+  let next = 1;
+  const began = process.hrtime.bigint();
+  const worker = async (): Promise<void> => {
+    while (next <= DOCS) {
+      const from = next;
+      next = Math.min(DOCS + 1, next + BULK);
+      const body: Record<string, unknown>[] = [];
+      for (let id = from; id < next; id++) body.push({ index: { _index: index, _id: String(id) } }, documentOf(id));
+      const res = await client.bulk({ body });
+      if (res.body.errors) throw new Error(`direct bulk had errors: ${JSON.stringify(res.body.items.find((i: Record<string, { error?: unknown }>) => Object.values(i)[0]?.error)).slice(0, 300)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: WORKERS }, worker));
+  const sec = Number(process.hrtime.bigint() - began) / 1e9;
+  await client.close();
+  return DOCS / sec;
+}
+
+async function pipelineLoad(round: number, index: string): Promise<{ rate: number; joinMs: number }> {
+  const topic = `bench.es.${Date.now().toString(36)}.${round}`;
+  await createTopic(topic, 1);
+  const messages: string[] = [];
+  const es = 1_709_294_400_000;
+  for (let from = 1; from <= DOCS; from += ROWS) {
+    const rows = [];
+    for (let id = from; id < Math.min(DOCS + 1, from + ROWS); id++) rows.push(row(id));
+    messages.push(canal({ database: 'bench', table: 'products', type: 'INSERT', es: es + from, sqlType: SQL_TYPES, mysqlType: { status: 'tinyint(4)', id: 'bigint(20)', price: 'decimal(10,2)' }, rows }));
+  }
+  await produce(topic, messages);
+  const started = Date.now();
+  const d = await startTestDaemon(
+    {
+      logLevel: 'warn',
+      pipelines: {
+        bench: {
+          kafka: { brokers: [KAFKA_BROKER] },
+          topics: [topic],
+          group: `bench-${topic}`,
+          cluster: { type: 'opensearch', nodes: [OPENSEARCH_URL], requestTimeoutMs: 60_000 },
+          handlers: { 'bench.products': { index } },
+          deadLetterTopic: `${topic}.dlq`,
+          limits: { bulkActions: BULK, maxWorkerCount: WORKERS, flushIntervalMs: 50 },
+        },
+      },
+    },
+    [esPipelinesPlugin],
+  );
+  const client = d.client();
+  const status = async (): Promise<PipelineStatus> => ((await client.call('es.status', {})) as { pipelines: PipelineStatus[] }).pipelines[0]!;
+  let t0 = 0n;
+  let base = 0;
+  let joinMs = 0;
+  for (;;) {
+    const s = await status();
+    const done = s.counters.indexed + s.counters.stale + s.counters.deadLettered;
+    // Start the clock when the first record reaches the pipeline (the direct load starts at its first request).
+    if (t0 === 0n && s.counters.messages > 0) {
+      t0 = process.hrtime.bigint();
+      base = done;
+      joinMs = Date.now() - started;
+    }
+    if (done >= DOCS) {
+      if (s.counters.deadLettered > 0 || s.counters.stale > 0) throw new Error(`unexpected: ${JSON.stringify(s.counters)}`);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const sec = Number(process.hrtime.bigint() - t0) / 1e9;
+  await d.stop();
+  return { rate: (DOCS - base) / sec, joinMs };
+}
+
+await requirePeers();
+console.log(`ES pipeline bench: ${DOCS} docs, ${ROWS} rows per Canal message, bulk ${BULK}, ${WORKERS} bulks in flight, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
+const results: { direct: number; pipeline: number; joinMs: number }[] = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  const a = `bench_direct_${round}`;
+  const b = `bench_pipeline_${round}`;
+  await recreateIndex(a);
+  await recreateIndex(b);
+  const direct = await directLoad(a);
+  const { rate: pipeline, joinMs } = await pipelineLoad(round, b);
+  results.push({ direct, pipeline, joinMs });
+  console.log(
+    `round ${round}: direct bulk ${Math.round(direct)} docs/s | Kafka→daemon→OpenSearch ${Math.round(pipeline)} docs/s | ratio ${(pipeline / direct).toFixed(2)} (start + group join ${joinMs} ms, not counted)`,
+  );
+}
+const best = (k: 'direct' | 'pipeline'): number => Math.max(...results.map((r) => r[k]));
+const ratio = best('pipeline') / best('direct');
+console.log(`best: direct ${Math.round(best('direct'))} docs/s, pipeline ${Math.round(best('pipeline'))} docs/s, ratio ${ratio.toFixed(2)} (goal >= 0.80; Canal adapter anchor 3-4k rows/s with 10 threads)`);
+await closeProducer();
