@@ -2,11 +2,13 @@
 // and the OpenSearch node of test/peers/opensearch.sh. A test that needs them
 // fails with the start command when they are not running; it never skips.
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 
-export const KAFKA_BROKER = '127.0.0.1:19092';
-export const OPENSEARCH_URL = 'http://127.0.0.1:9201';
+// The peers' fixed addresses; ES_TEST_KAFKA / ES_TEST_OPENSEARCH point the tests and the bench elsewhere.
+export const KAFKA_BROKER = process.env.ES_TEST_KAFKA ?? '127.0.0.1:19092';
+export const OPENSEARCH_URL = process.env.ES_TEST_OPENSEARCH ?? 'http://127.0.0.1:9201';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export const kafka = new Kafka({ brokers: [KAFKA_BROKER], clientId: 'es-pipeline-test', logLevel: logLevel.NOTHING, retry: { retries: 3 } });
@@ -28,6 +30,44 @@ export async function requirePeers(): Promise<void> {
     await admin.disconnect().catch(() => {});
   }
   if (problems.length > 0) throw new Error(`ES pipeline tests need real peers:\n  ${problems.join('\n  ')}`);
+}
+
+const LOCK = `${ROOT}.peers/es-pipeline-tests.lock`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Serializes the test files that share the OpenSearch peer: one of them stops
+ * and restarts it, which must not happen under another file's feet (vitest
+ * runs files in parallel). Returns the release function.
+ */
+export async function lockOpenSearch(timeoutMs = 600_000): Promise<() => void> {
+  mkdirSync(`${ROOT}.peers`, { recursive: true });
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(`${LOCK}/pid`, String(process.pid));
+      return () => rmSync(LOCK, { recursive: true, force: true });
+    } catch {
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(`${LOCK}/pid`, 'utf8'));
+      } catch {
+        /* being created or removed */
+      }
+      if (owner > 0 && !alive(owner)) rmSync(LOCK, { recursive: true, force: true });
+      if (Date.now() > until) throw new Error(`could not take ${LOCK} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
 
 /** Runs test/peers/opensearch.sh with a command (stop, start, kill9). */

@@ -12,7 +12,7 @@ import { esPipelinesPlugin } from '../../../actors/es/plugin.ts';
 import type { PipelineStatus } from '../../../actors/es/status.ts';
 import type { PipelineConfigInput } from '../../../runtime/config/pipelines.ts';
 import { startTestDaemon } from '../../helpers/daemon.ts';
-import { canal, closeProducer, createTopic, documents, kafka, KAFKA_BROKER, OPENSEARCH_URL, openSearchPeer, produce, recreateIndex, type Outgoing, requirePeers, waitFor } from './peers.ts';
+import { canal, closeProducer, createTopic, documents, kafka, KAFKA_BROKER, OPENSEARCH_URL, openSearchPeer, produce, recreateIndex, type Outgoing, lockOpenSearch, requirePeers, waitFor } from './peers.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const sfx = Date.now().toString(36);
@@ -96,20 +96,27 @@ async function groupLag(group: string, topic: string): Promise<number> {
   }
 }
 
-/** Produces the workload in slices, calling `midway` once a third is out. */
-async function produceSlowly(topic: string, messages: Outgoing[], midway: () => Promise<void>): Promise<void> {
+/** Produces the workload in 12 slices, running `steps[i]` after slice i. */
+async function produceSlowly(topic: string, messages: Outgoing[], steps: Record<number, () => Promise<void>>): Promise<void> {
   const slices = 12;
   const per = Math.ceil(messages.length / slices);
   for (let i = 0; i < slices; i++) {
     await produce(topic, messages.slice(i * per, (i + 1) * per));
-    if (i === 3) await midway();
+    await steps[i]?.();
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 describe('ES pipeline under failure (real Kafka, real OpenSearch)', () => {
-  beforeAll(requirePeers);
-  afterAll(closeProducer);
+  let unlock = (): void => {};
+  beforeAll(async () => {
+    unlock = await lockOpenSearch();
+    await requirePeers();
+  }, 300_000);
+  afterAll(async () => {
+    await closeProducer();
+    unlock();
+  });
 
   it('OpenSearch stopped and restarted mid-stream: every event arrives exactly once in effect', async () => {
     const topic = `canal.load.os.${sfx}`;
@@ -120,16 +127,20 @@ describe('ES pipeline under failure (real Kafka, real OpenSearch)', () => {
     const status = async (): Promise<PipelineStatus> => ((await d.client().call('es.status', { pipeline: 'load' })) as { pipelines: PipelineStatus[] }).pipelines[0]!;
     try {
       let retriesSeen = false;
-      await produceSlowly(topic, workload(), async () => {
-        await waitFor('first documents', async () => (await status()).counters.indexed > 0);
-        openSearchPeer('stop');
-        // Keep producing while the cluster is down; the pipeline must retry, not drop.
-        await waitFor('pipeline retrying', async () => {
-          const s = await status();
-          return s.counters.retries > 0 && s.lastError !== null ? s : undefined;
-        }, 30_000);
-        retriesSeen = true;
-        openSearchPeer('start');
+      await produceSlowly(topic, workload(), {
+        3: async () => {
+          await waitFor('first documents', async () => (await status()).counters.indexed > 0);
+          openSearchPeer('stop');
+        },
+        // Slices 4-7 are produced while the cluster is down; the pipeline must retry, not drop.
+        7: async () => {
+          await waitFor('pipeline retrying', async () => {
+            const s = await status();
+            return s.counters.retries > 0 && s.lastError !== null ? s : undefined;
+          }, 30_000);
+          retriesSeen = true;
+          openSearchPeer('start');
+        },
       });
       expect(retriesSeen).toBe(true);
       await expectExactlyOnceInEffect(index);
@@ -137,6 +148,7 @@ describe('ES pipeline under failure (real Kafka, real OpenSearch)', () => {
       expect(s.counters.deadLettered).toBe(0);
       expect(s.lastError?.message).toMatch(/bulk request/);
     } finally {
+      openSearchPeer('start'); // idempotent; leaves the peer up for the next test even after a failure
       await d.stop();
     }
   }, 240_000);
@@ -171,10 +183,12 @@ describe('ES pipeline under failure (real Kafka, real OpenSearch)', () => {
     const messages = workload();
     let daemon = await startDaemon();
     try {
-      await produceSlowly(topic, messages, async () => {
-        await waitFor('some documents written', async () => (await documents(index)).size > 50);
-        daemon.kill('SIGKILL');
-        await new Promise((r) => daemon.once('exit', r));
+      await produceSlowly(topic, messages, {
+        3: async () => {
+          await waitFor('some documents written', async () => (await documents(index)).size > 50);
+          daemon.kill('SIGKILL');
+          await new Promise((r) => daemon.once('exit', r));
+        },
       });
       // Part of the stream was written but not committed when the daemon died.
       expect((await documents(index)).size).toBeLessThan(IDS);
