@@ -15,7 +15,7 @@
 // Key: "<index>/<id>" for documents, else "<topic>/<partition>/<offset>".
 // Headers: x-outrigger-pipeline, x-outrigger-reason (the code), x-source-topic/-partition/-offset.
 import type { Logger } from 'pino';
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { Backoff } from '../../runtime/resilience/backoff.ts';
 import type { PipelineLimits } from '../../runtime/config/pipelines.ts';
 
@@ -41,7 +41,7 @@ export class DeadLetterWriter {
     readonly limits: PipelineLimits,
     readonly log: Logger,
   ) {
-    this.#producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false });
+    this.#producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
   }
 
   #connect(): Promise<void> {

@@ -1,7 +1,8 @@
 // Real peers for the ES pipeline tests: the Kafka broker of test/peers/kafka.sh
 // and the OpenSearch node of test/peers/opensearch.sh. A test that needs them
 // fails with the start command when they are not running; it never skips.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
@@ -70,9 +71,13 @@ export async function lockOpenSearch(timeoutMs = 600_000): Promise<() => void> {
   }
 }
 
-/** Runs test/peers/opensearch.sh with a command (stop, start, kill9). */
-export function openSearchPeer(command: 'start' | 'stop' | 'kill9'): void {
-  execFileSync(`${ROOT}test/peers/opensearch.sh`, [command], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 240_000 });
+/**
+ * Runs test/peers/opensearch.sh with a command (stop, start, kill9). Async on
+ * purpose: an in-process test daemon shares this event loop, and blocking it
+ * for the 5-20 s a restart takes would trip the worker hang watchdog.
+ */
+export async function openSearchPeer(command: 'start' | 'stop' | 'kill9'): Promise<void> {
+  await promisify(execFile)(`${ROOT}test/peers/opensearch.sh`, [command], { timeout: 240_000 });
 }
 
 export async function os<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {

@@ -18,6 +18,8 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const sfx = Date.now().toString(36);
 const ES = 1_700_000_000_000;
 const IDS = 1000;
+/** ES_TEST_LOG=info shows the daemon's logs while debugging. */
+const LOG_LEVEL = (process.env.ES_TEST_LOG ?? 'silent') as 'silent';
 const ROWS_PER_MESSAGE = 10;
 
 /**
@@ -123,14 +125,14 @@ describe('ES pipeline under failure (real Kafka, real OpenSearch)', () => {
     const index = `load_os_${sfx}`;
     await createTopic(topic, 3);
     await recreateIndex(index);
-    const d = await startTestDaemon({ pipelines: { load: pipeline(topic, index, `g-os-${sfx}`) } }, [esPipelinesPlugin]);
+    const d = await startTestDaemon({ logLevel: LOG_LEVEL, pipelines: { load: pipeline(topic, index, `g-os-${sfx}`) } }, [esPipelinesPlugin]);
     const status = async (): Promise<PipelineStatus> => ((await d.client().call('es.status', { pipeline: 'load' })) as { pipelines: PipelineStatus[] }).pipelines[0]!;
     try {
       let retriesSeen = false;
       await produceSlowly(topic, workload(), {
         3: async () => {
           await waitFor('first documents', async () => (await status()).counters.indexed > 0);
-          openSearchPeer('stop');
+          await openSearchPeer('stop');
         },
         // Slices 4-7 are produced while the cluster is down; the pipeline must retry, not drop.
         7: async () => {
@@ -139,7 +141,7 @@ describe('ES pipeline under failure (real Kafka, real OpenSearch)', () => {
             return s.counters.retries > 0 && s.lastError !== null ? s : undefined;
           }, 30_000);
           retriesSeen = true;
-          openSearchPeer('start');
+          await openSearchPeer('start');
         },
       });
       expect(retriesSeen).toBe(true);
@@ -148,7 +150,7 @@ describe('ES pipeline under failure (real Kafka, real OpenSearch)', () => {
       expect(s.counters.deadLettered).toBe(0);
       expect(s.lastError?.message).toMatch(/bulk request/);
     } finally {
-      openSearchPeer('start'); // idempotent; leaves the peer up for the next test even after a failure
+      await openSearchPeer('start'); // idempotent; leaves the peer up for the next test even after a failure
       await d.stop();
     }
   }, 240_000);
