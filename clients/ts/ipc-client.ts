@@ -28,6 +28,8 @@ export interface CallOptions {
   /** send as a v1.0 sync request (0x01) instead of async (0x04) */
   sync?: boolean;
   traceparent?: string;
+  /** Deadline the daemon applies to this request (the envelope's `timeout`), in ms. */
+  serverTimeoutMs?: number;
 }
 
 class Call implements DeadlineEntry {
@@ -70,6 +72,7 @@ class ClientConnection {
       s.setNoDelay(true);
       s.once('connect', () => {
         this.socket = s;
+        this.client.connects++;
         this.connecting = null;
         this.failures = 0;
         this.lastHeard = Date.now();
@@ -155,6 +158,8 @@ export class IpcClient {
   #nextId = 1;
   #heartbeat: NodeJS.Timeout | null = null;
   #closed = false;
+  /** Successful connects so far (the pool size, plus one per reconnect). */
+  connects = 0;
 
   constructor(opts: IpcClientOptions) {
     if (!opts.path && opts.port === undefined) throw new TypeError('IpcClient needs a unix path or a TCP port');
@@ -180,6 +185,7 @@ export class IpcClient {
     const id = this.#nextId++;
     const envelope: Record<string, unknown> = { id, method, params };
     if (opts.traceparent) envelope.traceparent = opts.traceparent;
+    if (opts.serverTimeoutMs !== undefined) envelope.timeout = opts.serverTimeoutMs;
     const frame = encodeIpcFrame(opts.sync ? IPC_V1_0 : IPC_V1_1, opts.sync ? IpcType.SYNC : IpcType.ASYNC_REQUEST, JSON.stringify(envelope));
     return new Promise((resolve, reject) => {
       const call = new Call(id, conn, resolve, reject);

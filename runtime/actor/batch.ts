@@ -110,17 +110,19 @@ export class BatchWriter {
   }
 }
 
-export interface BatchRequest {
-  handle: number;
-  methodIndex: number;
-  format: number;
-  deadline: number;
-  key: string | undefined;
-  traceparent: string | undefined;
-  body: Uint8Array;
-}
+/** Called once per request of a batch; `body` is a view into the batch buffer. */
+export type RequestVisitor = (
+  handle: number,
+  methodIndex: number,
+  format: number,
+  deadline: number,
+  key: string | undefined,
+  traceparent: string | undefined,
+  body: Uint8Array,
+) => void;
 
-export function readRequests(buf: ArrayBuffer, each: (r: BatchRequest) => void): void {
+/** Visits each request with positional arguments: no object per request on the hot path. */
+export function readRequests(buf: ArrayBuffer, each: RequestVisitor): void {
   const v = new DataView(buf);
   const bytes = new Uint8Array(buf);
   const count = v.getUint32(0, true);
@@ -147,7 +149,7 @@ export function readRequests(buf: ArrayBuffer, each: (r: BatchRequest) => void):
     const len = v.getUint32(o, true);
     const body = bytes.subarray(o + 4, o + 4 + len);
     o += 4 + len;
-    each({ handle, methodIndex, format, deadline, key, traceparent, body });
+    each(handle, methodIndex, format, deadline, key, traceparent, body);
   }
 }
 

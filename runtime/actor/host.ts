@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import type { ActorDefinition } from './api.ts';
 import { decodeBody } from './body-codec.ts';
 import { readReplies } from './batch.ts';
+import { DrainSignal } from './drain-signal.ts';
 import type { WorkerStats, WorkerToMain } from './messages.ts';
+import type { ActorRuntime } from './runtime.ts';
 import { WorkerSlot } from './worker-slot.ts';
 import { OutriggerError, serializeError, type SerializedError } from '../errors/error.ts';
 import type { Pending, PendingHolder } from '../router/pending.ts';
@@ -28,14 +30,14 @@ const CRASH_LOOP_FAILURES = 3;
  * (pooled: least loaded; pinned: by key), bounds the queue, and restarts
  * crashed or hung workers with backoff.
  */
-export class ActorHost extends EventEmitter implements PendingHolder {
+export class ActorHost extends EventEmitter implements ActorRuntime, PendingHolder {
   readonly name: string;
   readonly slots: WorkerSlot[] = [];
   readonly methods: readonly string[];
   #outstanding = 0;
   #nextHandle = 1;
   readonly #keyToSlot = new Map<string, WorkerSlot>();
-  readonly #drainWaiters = new Set<() => void>();
+  readonly #drained = new DrainSignal();
   readonly #readyWaiters = new Set<() => void>();
   #watchdog: NodeJS.Timeout | null = null;
   restartsTotal = 0;
@@ -78,7 +80,7 @@ export class ActorHost extends EventEmitter implements PendingHolder {
 
   /** Calls `fn` once when the queue falls to half its bound. */
   onDrain(fn: () => void): void {
-    this.#drainWaiters.add(fn);
+    this.#drained.add(fn);
   }
 
   async start(): Promise<void> {
@@ -157,28 +159,15 @@ export class ActorHost extends EventEmitter implements PendingHolder {
     if (slot.inflight.delete(p.handle)) slot.cancel(p.handle);
     p.holder = null;
     this.#outstanding--;
-    if (this.#drainWaiters.size > 0 && this.#outstanding <= this.opts.maxQueue / 2) {
-      const waiters = [...this.#drainWaiters];
-      this.#drainWaiters.clear();
-      for (const fn of waiters) fn();
-    }
+    this.#drained.check(this.#outstanding, this.opts.maxQueue);
   }
 
   #onMessage(slot: WorkerSlot, msg: WorkerToMain): void {
+    if (msg instanceof ArrayBuffer) {
+      this.#onReplies(slot, msg);
+      return;
+    }
     switch (msg.t) {
-      case 'rep':
-        readReplies(msg.buf, (handle, isError, bytes) => {
-          const p = slot.inflight.get(handle);
-          if (!p) {
-            this.lateReplies++;
-            this.router.stats.lateReplies++;
-            return;
-          }
-          slot.inflight.delete(handle);
-          if (isError) this.router.reject(p, JSON.parse(bytes.utf8Slice()) as SerializedError);
-          else this.router.resolve(p, bytes);
-        });
-        break;
       case 'beat':
         slot.lastBeat = Date.now();
         slot.stats = msg.stats;
@@ -201,6 +190,20 @@ export class ActorHost extends EventEmitter implements PendingHolder {
         slot.kill(null);
         break;
     }
+  }
+
+  #onReplies(slot: WorkerSlot, buf: ArrayBuffer): void {
+    readReplies(buf, (handle, isError, bytes) => {
+      const p = slot.inflight.get(handle);
+      if (!p) {
+        this.lateReplies++;
+        this.router.stats.lateReplies++;
+        return;
+      }
+      slot.inflight.delete(handle);
+      if (isError) this.router.reject(p, JSON.parse(bytes.utf8Slice()) as SerializedError);
+      else this.router.resolve(p, bytes);
+    });
   }
 
   #onExit(slot: WorkerSlot, code: number, reason: 'crashed' | 'hung' | 'closed'): void {
@@ -296,4 +299,6 @@ export interface ActorSnapshot {
     pinnedKeys: number;
     stats: WorkerStats | null;
   }[];
+  /** Inline actors only: counts of requests run on the main thread. */
+  inline?: { handled: number; failed: number };
 }

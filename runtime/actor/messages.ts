@@ -16,15 +16,17 @@ export interface WorkerStats {
   heapUsed: number;
 }
 
-export type MainToWorker =
-  | { t: 'req'; buf: ArrayBuffer }
-  | { t: 'cancel'; handles: number[] }
-  | { t: 'close' };
+/**
+ * Request and reply batches travel as bare transferred ArrayBuffers (no
+ * wrapper object to serialize: measurably cheaper per message); everything
+ * else is one of these small objects.
+ */
+export type MainToWorker = ArrayBuffer | { t: 'cancel'; handles: number[] } | { t: 'close' };
 
 export type WorkerToMain =
+  | ArrayBuffer
   | { t: 'ready' }
   | { t: 'init-failed'; error: SerializedError }
-  | { t: 'rep'; buf: ArrayBuffer }
   | { t: 'beat'; stats: WorkerStats }
   | { t: 'pub'; topic: string; data: unknown }
   | { t: 'closed' };

@@ -97,7 +97,7 @@ export class WorkerSlot {
     if (this.#out) {
       const buf = this.#out.finish();
       this.#out = null;
-      this.#post(w, { t: 'req', buf }, [buf]);
+      this.#post(w, buf, [buf]);
     }
   }
 

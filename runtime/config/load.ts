@@ -104,7 +104,10 @@ export async function loadConfig(file: string | undefined, env: Env = process.en
   try {
     mod = (await import(pathToFileURL(candidate).href)) as { default?: unknown };
   } catch (err) {
-    throw new OutriggerError('CONFIG_LOAD_FAILED', `cannot load ${candidate}: ${(err as Error).message}`);
+    const hint = /require\(\)|require\(esm\)|cjs/i.test((err as Error).message)
+      ? ' (the file was loaded as CommonJS: put it next to a package.json with "type": "module", or name it .mts)'
+      : '';
+    throw new OutriggerError('CONFIG_LOAD_FAILED', `cannot load ${candidate}: ${(err as Error).message}${hint}`);
   }
   return { config: parseConfig(mod.default, env), file: candidate, baseDir: dirname(candidate) };
 }

@@ -50,14 +50,19 @@ export const listenersSchema = z.strictObject({
 });
 
 export const actorSpecSchema = z.strictObject({
-  /** Module path (relative to the config file) whose default export is defineActor(...). */
-  module: z.string().min(1),
+  /** Module path (relative to the config file) whose default export is defineActor(...). Omit it to tune a built-in actor (sys). */
+  module: z.string().min(1).optional(),
+  /** worker: handlers run on worker threads (default). inline: on the main thread, no hop (only for trivially cheap handlers). */
+  mode: z.enum(['worker', 'inline']).default('worker'),
   enabled: z.boolean().default(true),
   workers: z.number().int().min(1).max(64).default(1),
   /** Requests queued or running per actor before backpressure applies. */
   maxQueue: z.number().int().positive().default(65_536),
   options: z.unknown().optional(),
 });
+
+/** Actors the daemon always runs; they may be tuned under their name in `actors` without a module. */
+export const BUILTIN_ACTOR_NAMES: readonly string[] = ['sys'];
 
 export const configSchema = z.strictObject({
   /** Pid file, control socket and relative socket paths live here. */
@@ -85,7 +90,16 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   listeners: listenersSchema.prefault({}),
-  actors: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/i), actorSpecSchema).default({}),
+  actors: z
+    .record(z.string().regex(/^[a-z][a-z0-9_-]*$/i), actorSpecSchema)
+    .default({})
+    .superRefine((actors, ctx) => {
+      for (const [name, spec] of Object.entries(actors)) {
+        if (!spec.module && !BUILTIN_ACTOR_NAMES.includes(name)) {
+          ctx.addIssue({ code: 'custom', path: [name, 'module'], message: 'Invalid input: expected string (the path of an actor module)' });
+        }
+      }
+    }),
   /** Canal → Kafka → Elasticsearch/OpenSearch sync jobs (actors/es, docs/es-pipeline.md). */
   pipelines: pipelinesSchema,
 });

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { ActorHost, ActorSnapshot } from '../actor/host.ts';
+import type { ActorSnapshot } from '../actor/host.ts';
+import type { ActorRuntime } from '../actor/runtime.ts';
 import type { OutriggerConfig } from '../config/schema.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { createLogger } from '../log.ts';
@@ -77,7 +78,7 @@ export class Daemon {
   readonly router: Router;
   readonly control: Router;
   readonly listeners: Listener[] = [];
-  hosts = new Map<string, ActorHost>();
+  hosts = new Map<string, ActorRuntime>();
   readonly startedAt = Date.now();
   #stopping: Promise<DrainReport> | null = null;
   #exitHooks: (() => Promise<void> | void)[] = [];

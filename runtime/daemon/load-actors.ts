@@ -3,6 +3,8 @@ import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { type ActorDefinition, isActorDefinition } from '../actor/api.ts';
 import { ActorHost } from '../actor/host.ts';
+import { InlineHost } from '../actor/inline-host.ts';
+import type { ActorRuntime } from '../actor/runtime.ts';
 import { OutriggerError } from '../errors/error.ts';
 import type { OutriggerConfig } from '../config/schema.ts';
 import type { Router } from '../router/router.ts';
@@ -18,20 +20,35 @@ export interface ActorToStart {
   workers: number;
   maxQueue: number;
   options: unknown;
+  mode: 'worker' | 'inline';
 }
 
+/**
+ * The actors to run: built-ins (tunable under their own name in `actors`)
+ * then the configured ones, in config order.
+ */
 export function actorsFromConfig(config: OutriggerConfig, baseDir: string): ActorToStart[] {
-  const list: ActorToStart[] = Object.entries(BUILTIN_ACTORS).map(([name, moduleUrl]) => ({
-    name,
-    moduleUrl,
-    workers: 1,
-    maxQueue: 65_536,
-    options: undefined,
-  }));
-  for (const [name, spec] of Object.entries(config.actors)) {
-    if (!spec.enabled) continue;
-    const path = isAbsolute(spec.module) ? spec.module : resolve(baseDir, spec.module);
-    list.push({ name, moduleUrl: pathToFileURL(path).href, workers: spec.workers, maxQueue: spec.maxQueue, options: spec.options });
+  const list: ActorToStart[] = [];
+  const entries: [string, OutriggerConfig['actors'][string] | undefined][] = [
+    ...Object.keys(BUILTIN_ACTORS).map((name): [string, undefined] => [name, undefined]),
+    ...Object.entries(config.actors).filter(([name]) => !(name in BUILTIN_ACTORS)),
+  ];
+  for (const [name, fromList] of entries) {
+    const spec = fromList ?? config.actors[name];
+    if (spec && !spec.enabled) continue;
+    let moduleUrl = BUILTIN_ACTORS[name];
+    if (spec?.module) moduleUrl = pathToFileURL(isAbsolute(spec.module) ? spec.module : resolve(baseDir, spec.module)).href;
+    if (!moduleUrl) {
+      throw new OutriggerError('CONFIG_INVALID', `config field 'actors.${name}.module': expected the path of an actor module`);
+    }
+    list.push({
+      name,
+      moduleUrl,
+      workers: spec?.workers ?? 1,
+      maxQueue: spec?.maxQueue ?? 65_536,
+      options: spec?.options,
+      mode: spec?.mode ?? 'worker',
+    });
   }
   return list;
 }
@@ -66,11 +83,15 @@ export async function startActors(
   config: OutriggerConfig,
   router: Router,
   log: Logger,
-): Promise<Map<string, ActorHost>> {
-  const hosts = new Map<string, ActorHost>();
+): Promise<Map<string, ActorRuntime>> {
+  const hosts = new Map<string, ActorRuntime>();
   for (const a of list) {
     const def = await importDefinition(a);
-    const host = new ActorHost(
+    const actorLog = log.child({ actor: def.name });
+    const host: ActorRuntime =
+      a.mode === 'inline'
+        ? new InlineHost(def, { maxQueue: a.maxQueue, options: a.options }, router, actorLog)
+        : new ActorHost(
       def,
       {
         module: a.moduleUrl,
@@ -82,9 +103,9 @@ export async function startActors(
         hangTimeoutMs: config.workers.hangTimeoutMs,
         restartBackoffMs: config.workers.restartBackoffMs,
       },
-      router,
-      log.child({ actor: def.name }),
-    );
+            router,
+            actorLog,
+          );
     hosts.set(def.name, host);
     try {
       await host.start();

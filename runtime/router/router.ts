@@ -1,4 +1,4 @@
-import type { ActorHost } from '../actor/host.ts';
+import type { ActorRuntime } from '../actor/runtime.ts';
 import { decodeBody, encodeResult } from '../actor/body-codec.ts';
 import type { BodyFormat } from '../actor/formats.ts';
 import { serializeError, type SerializedError } from '../errors/error.ts';
@@ -10,7 +10,7 @@ import { Pending, type ReplySink } from './pending.ts';
 export type MainHandler = (params: unknown, ctx: { method: string; deadline: number }) => unknown;
 
 export type Route =
-  | { kind: 'actor'; method: string; host: ActorHost; methodIndex: number; timeoutMs: number | undefined }
+  | { kind: 'actor'; method: string; host: ActorRuntime; methodIndex: number; timeoutMs: number | undefined }
   | { kind: 'main'; method: string; handler: MainHandler; timeoutMs: number | undefined };
 
 export interface DispatchOptions {
@@ -78,7 +78,7 @@ export class Router {
     this.#routes.set(route.method, route);
   }
 
-  registerActor(host: ActorHost): void {
+  registerActor(host: ActorRuntime): void {
     host.methods.forEach((m, methodIndex) => {
       const method = `${host.name}.${m}`;
       this.register({ kind: 'actor', method, host, methodIndex, timeoutMs: this.opts.methodTimeoutsMs?.[method] });

@@ -111,11 +111,12 @@ export class Listener {
     socket.on('close', () => this.connections.delete(conn));
   }
 
-  /** Stops accepting; existing connections stay open. */
+  /**
+   * Stops accepting; existing connections stay open. (server.close's own
+   * callback waits for every connection to end, so it is not awaited here.)
+   */
   async stopAccepting(): Promise<void> {
-    await Promise.all(
-      this.#servers.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))),
-    );
+    for (const s of this.#servers) if (s.listening) s.close();
     if (this.spec.unix && existsSync(this.spec.unix.path)) {
       try {
         unlinkSync(this.spec.unix.path);

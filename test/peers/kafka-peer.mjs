@@ -14,18 +14,25 @@ import kafkajs from 'kafkajs';
 
 const { Kafka, logLevel } = kafkajs;
 
+// Same environment overrides as kafka.sh (defaults: <repo>/.peers and 19092..19095).
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const tlsDir = `${repoRoot}.peers/kafka/run/tls`;
+const peersDir = process.env.OUTRIGGER_PEERS_DIR || `${repoRoot}.peers`;
+const runDir = `${peersDir}/kafka/run`;
+const tlsDir = `${runDir}/tls`;
+const portBase = Number(process.env.KAFKA_PEER_PORT_BASE || 19092);
+if (!Number.isInteger(portBase) || portBase <= 0 || portBase >= 65533) {
+  throw new Error(`bad KAFKA_PEER_PORT_BASE: ${process.env.KAFKA_PEER_PORT_BASE}`);
+}
 
 export const kafkaPeer = Object.freeze({
   host: '127.0.0.1',
-  ports: Object.freeze({ plaintext: 19092, controller: 19093, sasl: 19094, ssl: 19095 }),
+  ports: Object.freeze({ plaintext: portBase, controller: portBase + 1, sasl: portBase + 2, ssl: portBase + 3 }),
   users: Object.freeze({
     scram256: Object.freeze({ mechanism: 'scram-sha-256', username: 'outrigger-256', password: 'secret-256' }),
     scram512: Object.freeze({ mechanism: 'scram-sha-512', username: 'outrigger-512', password: 'secret-512' }),
     plain: Object.freeze({ mechanism: 'plain', username: 'outrigger-plain', password: 'secret-plain' }),
   }),
-  runDir: `${repoRoot}.peers/kafka/run`,
+  runDir,
   tls: Object.freeze({
     dir: tlsDir,
     caPem: `${tlsDir}/ca.pem`,

@@ -15,15 +15,18 @@
 # Users: outrigger-256/secret-256 (SCRAM-SHA-256), outrigger-512/secret-512 (SCRAM-SHA-512),
 #   outrigger-plain/secret-plain (PLAIN).  TLS: CA at .peers/kafka/run/tls/ca.pem.
 #
-# Env: KAFKA_PEER_START_TIMEOUT (s, default 90), KAFKA_PEER_STOP_TIMEOUT (s, default 30),
-#      KAFKA_PEER_SKIP_KCAT=1 (install: do not apt-get kcat).
+# Env: OUTRIGGER_PEERS_DIR (default <repo>/.peers), KAFKA_PEER_PORT_BASE (default 19092: listeners
+#      are base, base+1 controller, base+2 SASL, base+3 SSL; for running two checkouts side by side),
+#      KAFKA_PEER_START_TIMEOUT (s, default 90), KAFKA_PEER_STOP_TIMEOUT (s, default 30),
+#      KAFKA_PEER_SKIP_KCAT=1 (install: do not apt-get kcat). kafka-peer.mjs reads the same variables.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 POM="$HERE/kafka/pom.xml"
 PROBE="$HERE/kafka-peer.mjs"
-PEER="$ROOT/.peers/kafka"
+PEERS_DIR="${OUTRIGGER_PEERS_DIR:-$ROOT/.peers}"
+PEER="$PEERS_DIR/kafka"
 LIBS="$PEER/libs"
 RUN="$PEER/run"
 TLS="$RUN/tls"
@@ -36,10 +39,15 @@ LOG4J="$RUN/log4j.properties"
 KAFKA_VERSION=3.9.1
 CLUSTER_ID=MkU3OEVBNTcwNTJENDM2Qk # fixed: must not change while $DATA is reused
 HOST=127.0.0.1
-PORT_PLAINTEXT=19092
-PORT_CONTROLLER=19093
-PORT_SASL=19094
-PORT_SSL=19095
+PORT_BASE="${KAFKA_PEER_PORT_BASE:-19092}"
+if ! [[ "$PORT_BASE" =~ ^[0-9]+$ ]] || ((PORT_BASE < 1 || PORT_BASE > 65532)); then
+  echo "kafka-peer: bad KAFKA_PEER_PORT_BASE=$PORT_BASE" >&2
+  exit 64
+fi
+PORT_PLAINTEXT=$PORT_BASE
+PORT_CONTROLLER=$((PORT_BASE + 1))
+PORT_SASL=$((PORT_BASE + 2))
+PORT_SSL=$((PORT_BASE + 3))
 STORE_PASS=outrigger-test
 START_TIMEOUT="${KAFKA_PEER_START_TIMEOUT:-90}"
 STOP_TIMEOUT="${KAFKA_PEER_STOP_TIMEOUT:-30}"
@@ -81,15 +89,43 @@ running_pid() {
   echo "$pid"
 }
 
-wait_gone() { # pid seconds
-  local pid="$1" deadline=$((SECONDS + $2))
-  while is_our_broker "$pid"; do
+# Fully exited: no /proc entry, or an unreaped zombie whose threads are all gone.
+# (After SIGKILL the JVM's main thread turns Z while other threads are still exiting
+# and the listening sockets are still open, so "state Z" alone is not enough.)
+exited() {
+  local pid="$1" tasks
+  [[ -d "/proc/$pid" ]] || return 0
+  [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" == Z ]] || return 1
+  tasks=("/proc/$pid/task/"*)
+  ((${#tasks[@]} <= 1))
+}
+
+port_busy() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+
+busy_ports() {
+  local p out=()
+  for p in "$PORT_PLAINTEXT" "$PORT_CONTROLLER" "$PORT_SASL" "$PORT_SSL"; do
+    if port_busy "$p"; then out+=("$p"); fi
+  done
+  echo "${out[*]}"
+}
+
+wait_ports_free() { # seconds
+  local deadline=$((SECONDS + $1))
+  while [[ -n "$(busy_ports)" ]]; do
     ((SECONDS < deadline)) || return 1
     sleep 0.1
   done
 }
 
-port_busy() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+wait_gone() { # pid seconds: process fully exited and its ports released
+  local pid="$1" deadline=$((SECONDS + $2))
+  until exited "$pid"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.05
+  done
+  wait_ports_free 5 || log "warning: ports still busy after pid $pid exited: $(busy_ports)"
+}
 
 # --- install --------------------------------------------------------------------------------
 
@@ -305,12 +341,11 @@ cmd_start() {
   rm -f "$PIDF"
   command -v node >/dev/null || die "node not found"
   install_libs # cheap when cached (compares the pom hash)
-  for p in "$PORT_PLAINTEXT" "$PORT_CONTROLLER" "$PORT_SASL" "$PORT_SSL"; do
-    if port_busy "$p"; then
-      ss -ltnp "sport = :$p" >&2 2>/dev/null || true
-      die "port $HOST:$p is already in use (another Kafka peer, from another checkout?)"
-    fi
-  done
+  # A broker killed by someone else may need a moment to release its sockets.
+  if ! wait_ports_free 5; then
+    for p in $(busy_ports); do ss -ltnp "sport = :$p" >&2 2>/dev/null || true; done
+    die "port(s) $(busy_ports) on $HOST already in use (another Kafka peer, from another checkout?)"
+  fi
   gen_tls
   write_config
   format_storage

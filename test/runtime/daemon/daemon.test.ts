@@ -4,7 +4,10 @@ import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 describe('daemon end to end over binary IPC', () => {
   let d: TestDaemon;
   beforeAll(async () => {
-    d = await startTestDaemon({ actors: { example: { module: './actors/example/counter.ts', workers: 2 } } });
+    d = await startTestDaemon({
+      listeners: { ipc: { unix: { path: 'ipc.sock' }, tcp: { host: '127.0.0.1', port: 0 } } },
+      actors: { example: { module: './actors/example/counter.ts', workers: 2 } },
+    });
   });
   afterAll(() => d.stop());
 
@@ -13,6 +16,13 @@ describe('daemon end to end over binary IPC', () => {
     expect(await c.call('sys.ping')).toBe('pong');
     expect(await c.call('sys.echo', { a: [1, 'x'], b: null })).toEqual({ a: [1, 'x'], b: null });
     expect(await c.call('sys.echo', 'plain', { sync: true })).toBe('plain');
+  });
+
+  it('serves the same protocol over TCP', async () => {
+    const port = d.daemon.listeners.find((l) => l.name === 'ipc')!.tcpPort!;
+    const c = d.client({ path: undefined, host: '127.0.0.1', port, pool: 2 });
+    expect(await c.call('sys.echo', { over: 'tcp' })).toEqual({ over: 'tcp' });
+    expect(await c.call('sys.ping', undefined, { sync: true })).toBe('pong');
   });
 
   it('routes every request for one pinned key to the same worker', async () => {

@@ -1,0 +1,350 @@
+/*
+ * Goridge v3 frame codec (RoadRunner RPC, goridge v3.8.3 net/rpc mapping).
+ * Pure: no I/O, no timers. Spec: shared/protocols/goridge.md.
+ *
+ *   offset size  field
+ *   0      1     version << 4 | HL (header length in 32-bit words, incl. 3 fixed words)
+ *   1      1     flags: 0x01 CONTROL, 0x04 RAW, 0x08 JSON, 0x10 MSGPACK, 0x20 GOB,
+ *                       0x40 ERROR, 0x80 PROTO
+ *   2      4     payload length, uint32 LE (options not included)
+ *   6      4     CRC-32 (IEEE) of bytes 0..5 only, uint32 LE
+ *   10     1     byte10 (STREAM/STOP/PING/PONG; worker protocol only, RPC sends 0)
+ *   11     1     reserved, 0
+ *   12     4*(HL-3) options, uint32 LE each. RPC: exactly two, [seq, len(method)]
+ *   ...    n     payload = method name bytes ++ body
+ *
+ * An RPC frame is therefore always 0x15 (version 1, HL 5) with a 20-byte header.
+ * Replies echo seq and the method prefix; an error reply is codec|0x40 with plain
+ * UTF-8 text as body.
+ */
+import zlib from 'node:zlib';
+
+export const GORIDGE_FLAG = {
+  CONTROL: 0x01,
+  RAW: 0x04,
+  JSON: 0x08,
+  MSGPACK: 0x10,
+  GOB: 0x20,
+  ERROR: 0x40,
+  PROTO: 0x80,
+} as const;
+
+export type GoridgeCodec = 'json' | 'msgpack' | 'gob' | 'raw' | 'proto' | 'none';
+
+export interface GoridgeFrame {
+  readonly flags: number;
+  readonly byte10: number;
+  readonly options: number[];
+  readonly seq: number;
+  readonly methodLen: number;
+  readonly method: string;
+  /** Exact method bytes; echo these in the reply so non-UTF-8 names keep their length. */
+  readonly methodBytes: Buffer;
+  /** View into the payload after the method prefix (shares memory with pushed chunks). */
+  readonly body: Buffer;
+  readonly codec: GoridgeCodec;
+}
+
+export type GoridgeErrorCode =
+  | 'GORIDGE_BAD_CRC'
+  | 'GORIDGE_BAD_OPTIONS'
+  | 'GORIDGE_BAD_METHOD_LEN'
+  | 'FRAME_TOO_LARGE';
+
+export interface GoridgeDecodeError {
+  readonly code: GoridgeErrorCode;
+  readonly message: string;
+}
+
+export interface GoridgePushResult {
+  /** Frames completed before any error; Go would still answer these. */
+  readonly frames: readonly GoridgeFrame[];
+  /** Fatal: Go's net/rpc stops reading and closes the connection without a reply. */
+  readonly error: GoridgeDecodeError | null;
+}
+
+export interface GoridgeDecoderOptions {
+  /** Cap on the payload (method + body). Go has none; we refuse before buffering. */
+  maxPayloadBytes?: number;
+  /** Go verifies the header CRC, PHP does not; off only for decoding crafted replies. */
+  verifyCrc?: boolean;
+}
+
+export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+
+const FIXED_HEADER = 12;
+const RPC_HEADER = 20;
+const RPC_HL = 5;
+// Go's ReadOptions panics above 10 options (HL 13); PHP never sends them either.
+const MAX_HL = 13;
+const EMPTY = Buffer.alloc(0);
+const NO_FRAMES: readonly GoridgeFrame[] = Object.freeze([]);
+
+// zlib.crc32 arrived in Node 20.15 while package.json allows 20.11.
+const crc32: (data: Uint8Array) => number =
+  typeof zlib.crc32 === 'function' ? (d) => zlib.crc32(d) : tableCrc32;
+
+let crcTable: Uint32Array | null = null;
+export function tableCrc32(data: Uint8Array): number {
+  if (crcTable === null) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let crc = 0xffffffff;
+  for (let i = 0; i < data.length; i++) crc = crcTable[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** Reply codec exactly as goridge's storeCodec picks it: Proto > JSON > Raw > Msgpack > Gob. */
+export function codecOf(flags: number): GoridgeCodec {
+  if (flags & GORIDGE_FLAG.PROTO) return 'proto';
+  if (flags & GORIDGE_FLAG.JSON) return 'json';
+  if (flags & GORIDGE_FLAG.RAW) return 'raw';
+  if (flags & GORIDGE_FLAG.MSGPACK) return 'msgpack';
+  if (flags & GORIDGE_FLAG.GOB) return 'gob';
+  return 'none';
+}
+
+/**
+ * Codec Go's ReadRequestBody uses for the *request* body: Proto > JSON > Gob > Raw > Msgpack.
+ * Differs from codecOf only when several codec bits are set (e.g. 0x24 decodes as gob,
+ * replies as raw).
+ */
+export function requestBodyCodec(flags: number): GoridgeCodec {
+  if (flags & GORIDGE_FLAG.PROTO) return 'proto';
+  if (flags & GORIDGE_FLAG.JSON) return 'json';
+  if (flags & GORIDGE_FLAG.GOB) return 'gob';
+  if (flags & GORIDGE_FLAG.RAW) return 'raw';
+  if (flags & GORIDGE_FLAG.MSGPACK) return 'msgpack';
+  return 'none';
+}
+
+/** Flag byte for a reply; a request without codec bits is answered as gob (Go's fallback). */
+export function replyCodecFlag(codec: GoridgeCodec): number {
+  switch (codec) {
+    case 'proto': return GORIDGE_FLAG.PROTO;
+    case 'json': return GORIDGE_FLAG.JSON;
+    case 'raw': return GORIDGE_FLAG.RAW;
+    case 'msgpack': return GORIDGE_FLAG.MSGPACK;
+    case 'gob':
+    case 'none': return GORIDGE_FLAG.GOB;
+  }
+}
+
+export class GoridgeDecoder {
+  readonly #maxPayload: number;
+  readonly #verifyCrc: boolean;
+  #chunks: Buffer[] = [];
+  #first = 0; // index of the first live chunk; avoids O(n) shift on many tiny chunks
+  #head = 0; // read offset inside #chunks[#first]
+  #buffered = 0;
+  #scratch = Buffer.alloc(RPC_HEADER);
+  // Frame whose header is parsed but whose payload is still arriving.
+  #pending: { flags: number; byte10: number; seq: number; methodLen: number; payload: Buffer } | null = null;
+  #filled = 0;
+  #error: GoridgeDecodeError | null = null;
+
+  constructor(options: GoridgeDecoderOptions = {}) {
+    this.#maxPayload = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    this.#verifyCrc = options.verifyCrc ?? true;
+  }
+
+  get error(): GoridgeDecodeError | null {
+    return this.#error;
+  }
+
+  /** Bytes held for an incomplete frame; non-zero at EOF means the peer cut a frame short. */
+  get bufferedBytes(): number {
+    return this.#buffered + (this.#pending !== null ? RPC_HEADER + this.#filled : 0);
+  }
+
+  push(chunk: Buffer): GoridgePushResult {
+    if (this.#error !== null) return { frames: NO_FRAMES, error: this.#error };
+    let frames: GoridgeFrame[] | null = null;
+    if (chunk.length > 0) {
+      this.#chunks.push(chunk);
+      this.#buffered += chunk.length;
+    }
+    for (;;) {
+      const frame = this.#pending !== null ? this.#fillPending() : this.#next();
+      if (frame === null) break;
+      (frames ??= []).push(frame);
+    }
+    return { frames: frames ?? NO_FRAMES, error: this.#error };
+  }
+
+  #next(): GoridgeFrame | null {
+    if (this.#buffered < FIXED_HEADER) return null;
+    const h = this.#peek(Math.min(this.#buffered, RPC_HEADER));
+    const payloadLen = h.readUInt32LE(2);
+    if (this.#verifyCrc && crc32(h.subarray(0, 6)) !== h.readUInt32LE(6)) {
+      return this.#fail('GORIDGE_BAD_CRC', `header CRC mismatch: wire 0x${h.readUInt32LE(6).toString(16)}`);
+    }
+    const hl = h[0]! & 0x0f;
+    if (hl < 3 || hl > MAX_HL) return this.#fail('GORIDGE_BAD_OPTIONS', `header length ${hl} words is outside 3..${MAX_HL}`);
+    if (hl !== RPC_HL) return this.#fail('GORIDGE_BAD_OPTIONS', `should be 2 options (SEQ_ID, METHOD_LEN), got ${hl - 3}`);
+    if (payloadLen > this.#maxPayload) {
+      return this.#fail('FRAME_TOO_LARGE', `payload ${payloadLen} bytes exceeds limit ${this.#maxPayload}`);
+    }
+    if (h.length < RPC_HEADER) return null;
+    const methodLen = h.readUInt32LE(16);
+    if (methodLen > payloadLen) {
+      return this.#fail('GORIDGE_BAD_METHOD_LEN', `method length ${methodLen} exceeds payload length ${payloadLen}`);
+    }
+    const flags = h[1]!;
+    const byte10 = h[10]!;
+    const seq = h.readUInt32LE(12);
+    this.#consume(RPC_HEADER);
+    if (payloadLen === 0) return makeFrame(flags, byte10, seq, methodLen, EMPTY);
+    const first = this.#chunks[this.#first];
+    if (first !== undefined && first.length - this.#head >= payloadLen) {
+      const payload = first.subarray(this.#head, this.#head + payloadLen);
+      this.#consume(payloadLen);
+      return makeFrame(flags, byte10, seq, methodLen, payload);
+    }
+    // Allocated only now: the size has passed the cap, and every byte is copied once.
+    this.#pending = { flags, byte10, seq, methodLen, payload: Buffer.allocUnsafe(payloadLen) };
+    this.#filled = 0;
+    return this.#fillPending();
+  }
+
+  #fillPending(): GoridgeFrame | null {
+    const p = this.#pending!;
+    while (this.#filled < p.payload.length && this.#buffered > 0) {
+      const c = this.#chunks[this.#first]!;
+      const n = Math.min(c.length - this.#head, p.payload.length - this.#filled);
+      c.copy(p.payload, this.#filled, this.#head, this.#head + n);
+      this.#filled += n;
+      this.#consume(n);
+    }
+    if (this.#filled < p.payload.length) return null;
+    this.#pending = null;
+    this.#filled = 0;
+    return makeFrame(p.flags, p.byte10, p.seq, p.methodLen, p.payload);
+  }
+
+  #peek(n: number): Buffer {
+    const first = this.#chunks[this.#first]!;
+    if (first.length - this.#head >= n) return first.subarray(this.#head, this.#head + n);
+    const out = this.#scratch.subarray(0, n);
+    let off = 0;
+    for (let i = this.#first, pos = this.#head; off < n; i++, pos = 0) {
+      const c = this.#chunks[i]!;
+      off += c.copy(out, off, pos, Math.min(c.length, pos + n - off));
+    }
+    return out;
+  }
+
+  #consume(n: number): void {
+    this.#buffered -= n;
+    while (n > 0) {
+      const c = this.#chunks[this.#first]!;
+      const left = c.length - this.#head;
+      if (n < left) {
+        this.#head += n;
+        return;
+      }
+      n -= left;
+      this.#chunks[this.#first++] = EMPTY; // drop the reference so the chunk can be collected
+      this.#head = 0;
+    }
+    if (this.#first === this.#chunks.length) {
+      this.#chunks = [];
+      this.#first = 0;
+    } else if (this.#first > 1024) {
+      this.#chunks = this.#chunks.slice(this.#first);
+      this.#first = 0;
+    }
+  }
+
+  #fail(code: GoridgeErrorCode, message: string): null {
+    this.#error = { code, message };
+    this.#chunks = [];
+    this.#first = 0;
+    this.#head = 0;
+    this.#buffered = 0;
+    this.#pending = null;
+    this.#filled = 0;
+    return null;
+  }
+}
+
+function makeFrame(flags: number, byte10: number, seq: number, methodLen: number, payload: Buffer): GoridgeFrame {
+  const methodBytes = payload.subarray(0, methodLen);
+  return {
+    flags,
+    byte10,
+    options: [seq, methodLen],
+    seq,
+    methodLen,
+    method: methodBytes.toString('utf8'),
+    methodBytes,
+    body: payload.subarray(methodLen),
+    codec: codecOf(flags),
+  };
+}
+
+function encodeFrame(seq: number, method: Buffer | string, flags: number, body: Uint8Array | null, text: string): Buffer {
+  const methodLen = typeof method === 'string' ? Buffer.byteLength(method, 'utf8') : method.length;
+  const bodyLen = body !== null ? body.length : Buffer.byteLength(text, 'utf8');
+  const payloadLen = methodLen + bodyLen;
+  if (payloadLen > 0xffffffff) throw new RangeError(`goridge payload of ${payloadLen} bytes exceeds uint32`);
+  const out = Buffer.allocUnsafe(RPC_HEADER + payloadLen);
+  out[0] = 0x10 | RPC_HL;
+  out[1] = flags & 0xff;
+  out.writeUInt32LE(payloadLen, 2);
+  out.writeUInt32LE(crc32(out.subarray(0, 6)), 6);
+  out[10] = 0;
+  out[11] = 0;
+  out.writeUInt32LE(seq >>> 0, 12); // Go truncates its uint64 Seq the same way
+  out.writeUInt32LE(methodLen, 16);
+  if (typeof method === 'string') out.write(method, RPC_HEADER, 'utf8');
+  else out.set(method, RPC_HEADER);
+  if (body !== null) out.set(body, RPC_HEADER + methodLen);
+  else out.write(text, RPC_HEADER + methodLen, 'utf8');
+  return out;
+}
+
+/** Successful reply: flags = the request's codec flag (see replyCodecFlag). */
+export function encodeGoridgeReply(seq: number, method: Buffer | string, codecFlag: number, body: Uint8Array): Buffer {
+  return encodeFrame(seq, method, codecFlag, body, '');
+}
+
+/** Error reply: flags codec|0x40, body is the plain text (never codec-encoded). */
+export function encodeGoridgeError(seq: number, method: Buffer | string, codecFlag: number, text: string): Buffer {
+  return encodeFrame(seq, method, codecFlag | GORIDGE_FLAG.ERROR, null, text);
+}
+
+/** Request frame, for our own test clients and benchmarks; same layout as a reply. */
+export function encodeGoridgeRequest(seq: number, method: Buffer | string, codecFlag: number, body: Uint8Array): Buffer {
+  return encodeFrame(seq, method, codecFlag, body, '');
+}
+
+// net/rpc (server.go readRequestHeader) dispatch errors; PHP clients may match on them.
+export function rpcCantFindService(serviceMethod: string): string {
+  return `rpc: can't find service ${serviceMethod}`;
+}
+
+export function rpcCantFindMethod(serviceMethod: string): string {
+  return `rpc: can't find method ${serviceMethod}`;
+}
+
+export function rpcIllFormed(serviceMethod: string): string {
+  return `rpc: service/method request ill-formed: ${serviceMethod}`;
+}
+
+/** net/rpc splits at the LAST dot: "rpc_test.plugin1.Hello" is service "rpc_test.plugin1". */
+export function splitServiceMethod(serviceMethod: string): { service: string; method: string } | null {
+  const dot = serviceMethod.lastIndexOf('.');
+  if (dot < 0) return null;
+  return { service: serviceMethod.slice(0, dot), method: serviceMethod.slice(dot + 1) };
+}
+
+// goridge v3.8.3 codec error texts, as captured.
+export const GORIDGE_ERR_UNKNOWN_DECODER = 'goridge_read_request_body: unknown decoder used in frame';
+export const GORIDGE_ERR_NOT_PROTO = 'goridge_read_request_body: message type is not a proto';
+export const GORIDGE_ERR_UNKNOWN_RAW = 'unknown Raw payload type';

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs (if missing) and starts every real peer the test suite needs:
+# Debian packages (PHP, phpunit, pymodbus, libmodbus, mbpoll, kcat), Kafka 3.9.1,
+# OpenSearch 2.19.1, the libmodbus server binary and the Go reference peers.
+# Idempotent: peers already running are left as they are.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+step() { printf '\n== peers: %s\n' "$*"; }
+
+step "Debian packages"
+bash test/peers/install-debian.sh
+
+step "Kafka 3.9.1"
+bash test/peers/kafka.sh start
+
+step "OpenSearch 2.19.1"
+bash test/peers/opensearch.sh start
+
+step "libmodbus server build"
+bash test/peers/modbus.sh build
+
+step "Go reference peers (goridge v3.8.3)"
+(cd bench/peers && go build -o bin/ ./...)
+
+echo
+echo "peers ready"

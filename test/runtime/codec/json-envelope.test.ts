@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { scanEnvelope } from '../../../runtime/codec/json-envelope.ts';
+import { prng } from '../../helpers/prng.ts';
+
+const scan = (s: string) => {
+  const b = Buffer.from(s);
+  const e = scanEnvelope(b);
+  return {
+    id: e.idStart >= 0 ? b.subarray(e.idStart, e.idEnd).toString() : null,
+    method: e.method,
+    params: e.paramsStart >= 0 ? b.subarray(e.paramsStart, e.paramsEnd).toString() : null,
+    timeoutMs: e.timeoutMs,
+    traceparent: e.traceparent,
+  };
+};
+
+describe('JSON envelope scanner', () => {
+  it('finds id, method and the raw params range', () => {
+    expect(scan('{"id":"550e8400-e29b","method":"kafka.produce","params":{"topic":"t","value":"hello"}}')).toEqual({
+      id: '"550e8400-e29b"',
+      method: 'kafka.produce',
+      params: '{"topic":"t","value":"hello"}',
+      timeoutMs: undefined,
+      traceparent: undefined,
+    });
+  });
+
+  it('handles whitespace, member order, escapes and nested strings with braces', () => {
+    const r = scan(' { "params" : [ "}", {"a":"\\"]"} ] , "method" : "a.\\u0062", "id" : 12 , "x": null } ');
+    expect(r.method).toBe('a.b');
+    expect(r.id).toBe('12');
+    expect(JSON.parse(r.params!)).toEqual(['}', { a: '"]' }]);
+  });
+
+  it('reads per-request timeout and traceparent', () => {
+    const r = scan('{"method":"m","timeout":250,"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}');
+    expect(r.timeoutMs).toBe(250);
+    expect(r.traceparent).toMatch(/^00-/);
+  });
+
+  it('leaves method null when absent, and accepts an empty object', () => {
+    expect(scan('{"id":1}').method).toBeNull();
+    expect(scan('{}').method).toBeNull();
+  });
+
+  it.each([
+    ['not an object', '[1,2]'],
+    ['truncated', '{"method":"a"'],
+    ['bad literal', '{"method":"a","params":tru}'],
+    ['bad number', '{"id":01,"method":"a"}'],
+    ['method not a string', '{"method":5}'],
+    ['object id', '{"id":{},"method":"a"}'],
+    ['double comma', '{"id":1,,"method":"a"}'],
+    ['trailing garbage', '{"method":"a"} x'],
+    ['bad timeout', '{"method":"a","timeout":-1}'],
+    ['unterminated string', '{"method":"a'],
+    ['control char in string', '{"method":"a\u0001"}'],
+  ])('rejects %s', (_name, text) => {
+    expect(() => scanEnvelope(Buffer.from(text))).toThrow();
+  });
+
+  it('keeps the id it saw before failing so the error can carry it', () => {
+    try {
+      scanEnvelope(Buffer.from('{"id":"k9","method":5}'));
+      expect.unreachable();
+    } catch (e) {
+      const env = (e as { envelope: { idStart: number; idEnd: number } }).envelope;
+      expect(Buffer.from('{"id":"k9","method":5}').subarray(env.idStart, env.idEnd).toString()).toBe('"k9"');
+    }
+  });
+
+  it('agrees with JSON.parse on valid random envelopes', () => {
+    const rand = prng(7);
+    const leaf = (): unknown => [null, true, false, 3.5e-2, -17, 'q"\\}{', ''][Math.floor(rand() * 7)];
+    const value = (d: number): unknown =>
+      d > 2 || rand() < 0.4 ? leaf() : rand() < 0.5 ? [value(d + 1), value(d + 1)] : { k: value(d + 1), '}': value(d + 1) };
+    for (let i = 0; i < 500; i++) {
+      const obj = { id: i, method: `m.${i}`, params: value(0) };
+      const text = JSON.stringify(obj, null, i % 3);
+      const r = scan(text);
+      expect(r.method).toBe(obj.method);
+      expect(JSON.parse(r.id!)).toBe(i);
+      expect(JSON.parse(r.params!)).toEqual(obj.params);
+    }
+  });
+
+  it('never throws anything but its own error on garbage', () => {
+    const rand = prng(99);
+    const alphabet = '{}[]":,\\ abc01-.etrunlf';
+    for (let i = 0; i < 5000; i++) {
+      let s = '';
+      for (let k = 0; k < rand() * 40; k++) s += alphabet[Math.floor(rand() * alphabet.length)];
+      try {
+        scanEnvelope(Buffer.from(s));
+      } catch (e) {
+        expect((e as Error).constructor.name).toMatch(/EnvelopeError|SyntaxError/);
+      }
+    }
+  });
+});
