@@ -27,7 +27,7 @@ export const esPipelinesPlugin: ListenerPlugin = async (daemon: Daemon) => {
   const options: EsActorOptions = { pipelines, baseDir: daemon.loaded.baseDir };
   let latest: PipelineStatus[] = [];
   const hosts = await startActors(
-    [{ name: 'es', moduleUrl: MODULE_URL, workers: 1, maxQueue: 1024, options }],
+    [{ name: 'es', moduleUrl: MODULE_URL, workers: 1, maxQueue: 1024, options, mode: 'worker' }],
     daemon.config,
     daemon.router,
     daemon.log,
