@@ -19,21 +19,22 @@ export type Outcome = 'applied' | 'stale' | 'dead';
 export interface QueuedOp extends Batchable {
   readonly action: 'index' | 'update' | 'delete';
   readonly lines: string;
-  /** Builds the dead-letter record if the cluster rejects the operation. */
-  readonly letter: (reason: DeadLetter['reason']) => DeadLetter;
-  /** Called exactly once, when the operation is finished. */
-  readonly done: (outcome: Outcome) => void;
   tries: number;
 }
 
-export interface WriterEvents {
+/** Callbacks into the pipeline; per operation, so plain methods rather than closures on each op. */
+export interface WriterEvents<T extends QueuedOp> {
+  /** Called exactly once per operation, when it is finished. */
+  done(op: T, outcome: Outcome): void;
+  /** Builds the dead-letter record for an operation the cluster rejected. */
+  letter(op: T, reason: DeadLetter['reason']): DeadLetter;
   onError(message: string): void;
   onBulk(): void;
   onRetry(): void;
 }
 
-export class BulkWriter {
-  readonly #batcher: BulkBatcher<QueuedOp>;
+export class BulkWriter<T extends QueuedOp> {
+  readonly #batcher: BulkBatcher<T>;
   readonly #abort = new AbortController();
   #inflight = 0;
   #inflightOps = 0;
@@ -50,10 +51,10 @@ export class BulkWriter {
     readonly client: BulkClient,
     readonly limits: PipelineLimits,
     readonly deadLetters: DeadLetterWriter,
-    readonly events: WriterEvents,
+    readonly events: WriterEvents<T>,
     readonly log: Logger,
   ) {
-    this.#batcher = new BulkBatcher({ maxActions: limits.bulkActions, maxBytes: limits.bulkBytes });
+    this.#batcher = new BulkBatcher<T>({ maxActions: limits.bulkActions, maxBytes: limits.bulkBytes });
     this.maxBuffered = limits.maxBufferedOps ?? limits.bulkActions * (limits.maxWorkerCount + 1);
   }
 
@@ -73,7 +74,7 @@ export class BulkWriter {
     return this.#batcher.size === 0 && this.#inflight === 0 && this.#letters === 0;
   }
 
-  enqueue(op: QueuedOp): void {
+  enqueue(op: T): void {
     this.#batcher.add(op);
     this.#pump();
   }
@@ -159,7 +160,7 @@ export class BulkWriter {
     this.#notify();
   }
 
-  async #send(ops: QueuedOp[]): Promise<void> {
+  async #send(ops: T[]): Promise<void> {
     const signal = this.#abort.signal;
     const backoff = new Backoff({ initialMs: this.limits.retryBackoffMs.initial, maxMs: this.limits.retryBackoffMs.max });
     let todo = ops;
@@ -190,12 +191,12 @@ export class BulkWriter {
         todo.map((o) => o.action),
         body,
       );
-      const retry: QueuedOp[] = [];
-      const dead: { op: QueuedOp; reason: DeadLetter['reason'] }[] = [];
+      const retry: T[] = [];
+      const dead: { op: T; reason: DeadLetter['reason'] }[] = [];
       let retryReason = '';
       outcomes.forEach((o, i) => {
         const op = todo[i]!;
-        if (o.kind === 'applied' || o.kind === 'stale') op.done(o.kind);
+        if (o.kind === 'applied' || o.kind === 'stale') this.events.done(op, o.kind);
         else if (o.kind === 'rejected') dead.push({ op, reason: { code: 'ES_DOC_REJECTED', message: o.reason, status: o.status, type: o.type } });
         else if (o.itemLevel5xx && ++op.tries > this.limits.maxDocRetries) {
           dead.push({ op, reason: { code: 'ES_DOC_REJECTED', message: `gave up after ${op.tries} tries: ${o.reason}`, status: o.status } });
@@ -223,13 +224,13 @@ export class BulkWriter {
     }
   }
 
-  async #bury(dead: { op: QueuedOp; reason: DeadLetter['reason'] }[]): Promise<boolean> {
+  async #bury(dead: { op: T; reason: DeadLetter['reason'] }[]): Promise<boolean> {
     const ok = await this.deadLetters.write(
-      dead.map((d) => d.op.letter(d.reason)),
+      dead.map((d) => this.events.letter(d.op, d.reason)),
       this.#abort.signal,
       (err) => this.events.onError(`dead-letter topic: ${err.message}`),
     );
-    if (ok) for (const d of dead) d.op.done('dead');
+    if (ok) for (const d of dead) this.events.done(d.op, 'dead');
     return ok;
   }
 }

@@ -26,6 +26,13 @@ interface InFlightRecord {
   sealed: boolean;
 }
 
+/** A queued document operation and where it came from (for the dead letter and the offset). */
+interface PipelineOp extends QueuedOp {
+  readonly record: InFlightRecord;
+  readonly versioned: VersionedOp;
+  readonly change: RowChange;
+}
+
 export interface StopReport {
   pipeline: string;
   drained: boolean;
@@ -46,7 +53,7 @@ export class Pipeline {
   #registry!: HandlerRegistry;
   #source!: KafkaSource;
   #letters!: DeadLetterWriter;
-  #writer!: BulkWriter;
+  #writer!: BulkWriter<PipelineOp>;
   #commitTimer: NodeJS.Timeout | null = null;
   #committing: Promise<void> | null = null;
   #starting: Promise<void> | null = null;
@@ -71,6 +78,8 @@ export class Pipeline {
       this.cfg.limits,
       this.#letters,
       {
+        done: (op, outcome) => this.#done(op.record, op.action, outcome),
+        letter: (op, reason) => this.#letter(op, reason),
         onError: (m) => this.#error(m),
         onBulk: () => this.counters.bulks++,
         onRetry: () => this.counters.retries++,
@@ -205,23 +214,19 @@ export class Pipeline {
     }
   }
 
-  #queued(r: InFlightRecord, v: VersionedOp, lines: string, change: RowChange): QueuedOp {
-    const op = v.op;
+  #queued(record: InFlightRecord, versioned: VersionedOp, lines: string, change: RowChange): PipelineOp {
+    return { key: documentKey(versioned.op), bytes: Buffer.byteLength(lines), action: versioned.op.action, lines, tries: 0, record, versioned, change };
+  }
+
+  #letter(p: PipelineOp, reason: DeadLetter['reason']): DeadLetter {
+    const { op, version } = p.versioned;
     return {
-      key: documentKey(op),
-      bytes: Buffer.byteLength(lines),
-      action: op.action,
-      lines,
-      tries: 0,
-      letter: (reason) => ({
-        key: `${op.index}/${op.id}`,
-        reason,
-        source: this.#sourceOf(r, change),
-        operation: { action: op.action, index: op.index, id: op.id, version: v.version },
-        ...(op.action === 'delete' ? {} : { document: op.doc }),
-        row: change.raw,
-      }),
-      done: (outcome) => this.#done(r, op.action, outcome),
+      key: `${op.index}/${op.id}`,
+      reason,
+      source: this.#sourceOf(p.record, p.change),
+      operation: { action: op.action, index: op.index, id: op.id, version },
+      ...(op.action === 'delete' ? {} : { document: op.doc }),
+      row: p.change.raw,
     };
   }
 

@@ -7,15 +7,19 @@
 //
 // Both sides: index with 1 shard / 0 replicas / default refresh, bulks of
 // `bulkActions` documents, `maxWorkerCount` bulks in flight, the
-// @opensearch-project/opensearch client. The pipeline side additionally
+// @opensearch-project/opensearch client sending NDJSON text with the same
+// filter_path, documents serialized inside the timed loop. The pipeline side additionally
 // consumes Canal JSON from Kafka, decodes and types the rows, runs the
 // default handler, versions each document (external_gte) and commits offsets.
 import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client } from '@opensearch-project/opensearch';
+import { BULK_FILTER_PATH } from '../../actors/es/cluster.ts';
 import { esPipelinesPlugin } from '../../actors/es/plugin.ts';
 import type { PipelineStatus } from '../../actors/es/status.ts';
 import { startTestDaemon } from '../../test/helpers/daemon.ts';
+import { cpuSpent, pidFromFile, sampleCpu } from './cpu.ts';
 import { canal, closeProducer, createTopic, KAFKA_BROKER, OPENSEARCH_URL, os, produce, recreateIndex, requirePeers } from '../../test/actors/es/peers.ts';
 
 const { values: args } = parseArgs({
@@ -32,6 +36,14 @@ const ROWS = Number(args['rows-per-message']);
 const ROUNDS = Number(args.rounds);
 const BULK = Number(args['bulk-actions']);
 const WORKERS = Number(args.workers);
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// Peer pids for CPU accounting: the repo's peers, or ES_BENCH_OS_PID / ES_BENCH_KAFKA_PID.
+const PEERS = {
+  opensearch: Number(process.env.ES_BENCH_OS_PID) || pidFromFile(`${ROOT}.peers/opensearch/opensearch.pid`),
+  kafka: Number(process.env.ES_BENCH_KAFKA_PID) || pidFromFile(`${ROOT}.peers/kafka/run/broker.pid`),
+};
+type Cpu = Record<string, number | null>;
 
 const SQL_TYPES = { id: -5, user_id: 4, sku: 12, title: 12, status: -6, price: 3, qty: 4, weight: 8, created_at: 93, updated_at: 93, note: 12 };
 
@@ -69,27 +81,31 @@ function documentOf(id: number): Record<string, unknown> {
   };
 }
 
-async function directLoad(index: string): Promise<number> {
+async function directLoad(index: string): Promise<{ rate: number; cpu: Cpu }> {
   const client = new Client({ node: OPENSEARCH_URL, maxRetries: 0, requestTimeout: 60_000 });
   let next = 1;
+  const cpu0 = sampleCpu(PEERS);
   const began = process.hrtime.bigint();
+  // The same request shape the pipeline sends (NDJSON text, filter_path), built in the timed loop.
   const worker = async (): Promise<void> => {
     while (next <= DOCS) {
       const from = next;
       next = Math.min(DOCS + 1, next + BULK);
-      const body: Record<string, unknown>[] = [];
-      for (let id = from; id < next; id++) body.push({ index: { _index: index, _id: String(id) } }, documentOf(id));
-      const res = await client.bulk({ body });
-      if (res.body.errors) throw new Error(`direct bulk had errors: ${JSON.stringify(res.body.items.find((i: Record<string, { error?: unknown }>) => Object.values(i)[0]?.error)).slice(0, 300)}`);
+      let body = '';
+      for (let id = from; id < next; id++) body += `{"index":{"_index":${JSON.stringify(index)},"_id":"${id}"}}\n${JSON.stringify(documentOf(id))}\n`;
+      const res = await client.transport.request({ method: 'POST', path: '/_bulk', querystring: { filter_path: BULK_FILTER_PATH }, bulkBody: body });
+      const out = res.body as { errors?: boolean; items?: unknown[] };
+      if (out.errors) throw new Error(`direct bulk had errors: ${JSON.stringify(out.items).slice(0, 300)}`);
     }
   };
   await Promise.all(Array.from({ length: WORKERS }, worker));
   const sec = Number(process.hrtime.bigint() - began) / 1e9;
+  const cpu = cpuSpent(cpu0, sampleCpu(PEERS));
   await client.close();
-  return DOCS / sec;
+  return { rate: DOCS / sec, cpu };
 }
 
-async function pipelineLoad(round: number, index: string): Promise<{ rate: number; joinMs: number }> {
+async function pipelineLoad(round: number, index: string): Promise<{ rate: number; joinMs: number; cpu: Cpu }> {
   const topic = `bench.es.${Date.now().toString(36)}.${round}`;
   await createTopic(topic, 1);
   const messages: string[] = [];
@@ -100,6 +116,7 @@ async function pipelineLoad(round: number, index: string): Promise<{ rate: numbe
     messages.push(canal({ database: 'bench', table: 'products', type: 'INSERT', es: es + from, sqlType: SQL_TYPES, mysqlType: { status: 'tinyint(4)', id: 'bigint(20)', price: 'decimal(10,2)' }, rows }));
   }
   await produce(topic, messages);
+  let cpu0 = sampleCpu(PEERS);
   const started = Date.now();
   const d = await startTestDaemon(
     {
@@ -128,6 +145,8 @@ async function pipelineLoad(round: number, index: string): Promise<{ rate: numbe
     const done = s.counters.indexed + s.counters.stale + s.counters.deadLettered;
     // Start the clock when the first record reaches the pipeline (the direct load starts at its first request).
     if (t0 === 0n && s.counters.messages > 0) {
+      // Daemon start-up (worker threads loading and compiling their modules) is not per-document work.
+      cpu0 = sampleCpu(PEERS);
       t0 = process.hrtime.bigint();
       base = done;
       joinMs = Date.now() - started;
@@ -139,13 +158,14 @@ async function pipelineLoad(round: number, index: string): Promise<{ rate: numbe
     await new Promise((r) => setTimeout(r, 10));
   }
   const sec = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = cpuSpent(cpu0, sampleCpu(PEERS));
   await d.stop();
-  return { rate: (DOCS - base) / sec, joinMs };
+  return { rate: (DOCS - base) / sec, joinMs, cpu };
 }
 
 await requirePeers();
 console.log(`ES pipeline bench: ${DOCS} docs, ${ROWS} rows per Canal message, bulk ${BULK}, ${WORKERS} bulks in flight, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
-const results: { direct: number; pipeline: number; joinMs: number }[] = [];
+const results: { direct: number; pipeline: number; joinMs: number; directCpu: Cpu; pipelineCpu: Cpu }[] = [];
 const count = async (index: string): Promise<number> => {
   await os('POST', `/${index}/_refresh`);
   return (await os<{ count: number }>('GET', `/${index}/_count`)).body.count;
@@ -160,13 +180,15 @@ for (let round = 1; round <= ROUNDS; round++) {
   let direct = 0;
   let pipeline = 0;
   let joinMs = 0;
+  let directCpu: Cpu = {};
+  let pipelineCpu: Cpu = {};
   const runDirect = async (): Promise<void> => {
-    direct = await directLoad(a);
+    ({ rate: direct, cpu: directCpu } = await directLoad(a));
     if ((await count(a)) !== DOCS) throw new Error(`direct: ${await count(a)} of ${DOCS} documents`);
     await os('DELETE', `/${a}`);
   };
   const runPipeline = async (): Promise<void> => {
-    ({ rate: pipeline, joinMs } = await pipelineLoad(round, b));
+    ({ rate: pipeline, joinMs, cpu: pipelineCpu } = await pipelineLoad(round, b));
     if ((await count(b)) !== DOCS) throw new Error(`pipeline: ${await count(b)} of ${DOCS} documents`);
     await os('DELETE', `/${b}`);
   };
@@ -177,11 +199,16 @@ for (let round = 1; round <= ROUNDS; round++) {
     await runPipeline();
     await runDirect();
   }
-  results.push({ direct, pipeline, joinMs });
+  results.push({ direct, pipeline, joinMs, directCpu, pipelineCpu });
+  const perDoc = (c: Cpu): string =>
+    Object.entries(c)
+      .map(([k, ms]) => `${k} ${ms === null ? '?' : ((ms * 1000) / DOCS).toFixed(1)}`)
+      .join(', ');
   console.log(
     `round ${round} (${round % 2 === 1 ? 'direct first' : 'pipeline first'}): direct bulk ${Math.round(direct)} docs/s | ` +
       `Kafka→daemon→OpenSearch ${Math.round(pipeline)} docs/s | ratio ${(pipeline / direct).toFixed(2)} (start + group join ${joinMs} ms, not counted)`,
   );
+  console.log(`  CPU µs per document: direct [${perDoc(directCpu)}] | pipeline [${perDoc(pipelineCpu)}] (bench = this process incl. the daemon's worker threads)`);
 }
 const median = (xs: number[]): number => {
   const s = [...xs].sort((x, y) => x - y);
@@ -193,4 +220,19 @@ console.log(
     `ratio of means ${(sum('pipeline') / sum('direct')).toFixed(2)}, median per-round ratio ${median(results.map((r) => r.pipeline / r.direct)).toFixed(2)} ` +
     `(goal >= 0.80; Canal adapter anchor 3-4k rows/s with 10 threads)`,
 );
+// Noise-free view: CPU per document. With the cluster the bottleneck on a dedicated box, throughput
+// scales with the CPU left to it, so the CPU-bound ratio is total direct CPU / total pipeline CPU.
+const cpuTotal = (k: 'directCpu' | 'pipelineCpu'): number | null => {
+  let sum = 0;
+  for (const r of results) for (const v of Object.values(r[k])) {
+    if (v === null) return null;
+    sum += v;
+  }
+  return sum;
+};
+const dc = cpuTotal('directCpu');
+const pc = cpuTotal('pipelineCpu');
+if (dc !== null && pc !== null) {
+  console.log(`CPU per document, all processes: direct ${((dc * 1000) / (DOCS * ROUNDS)).toFixed(1)} µs, pipeline ${((pc * 1000) / (DOCS * ROUNDS)).toFixed(1)} µs → CPU-bound ratio ${(dc / pc).toFixed(2)}`);
+}
 await closeProducer();
