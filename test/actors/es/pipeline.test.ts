@@ -173,13 +173,20 @@ describe('ES pipeline: Canal → Kafka → OpenSearch through the daemon', () =>
     expect(inv!.counters.skipped).toMatchObject({ malformed: 1, no_handler: 1, ddl: 1 });
   });
 
-  it('reports per-pipeline status through es.status and sys.stats', async () => {
+  it('two pipelines side by side, each with its own status in es.status and sys.stats', async () => {
     const list = await waitFor('lag refreshed to 0', async () => {
       const s = await status();
       return s.every((p) => p.lag === 0 && p.buffered === 0 && p.inFlight.bulks === 0) ? s : undefined;
     });
     expect(list.map((p) => p.name).sort()).toEqual(['inventory', 'shop']);
-    expect(list[0]).toMatchObject({ state: 'running', lastError: null });
+    const byName = new Map(list.map((p) => [p.name, p]));
+    // Each pipeline consumed only its own topic with its own group and handlers.
+    expect(byName.get('inventory')).toMatchObject({ state: 'running', lastError: null, group: expect.stringContaining('g-inventory') });
+    expect(byName.get('inventory')!.counters.indexed).toBeGreaterThan(0);
+    expect(byName.get('inventory')!.counters.updated).toBe(1); // the partial user update
+    expect(byName.get('shop')).toMatchObject({ state: 'running', lastError: null, group: expect.stringContaining('g-shop') });
+    expect(byName.get('shop')!.counters.updated).toBeGreaterThan(0);
+    expect(byName.get('shop')!.counters.indexed).toBe(0); // the shop handlers only write partial updates
     await expect(d.client().call('es.status', { pipeline: 'nope' })).rejects.toMatchObject({ code: 'ES_PIPELINE_UNKNOWN' });
     const stats = (await d.client().call('sys.stats')) as { sections: Record<string, { table: string[][]; data: PipelineStatus[] }> };
     expect(stats.sections.pipelines!.table[0]).toContain('DOCS/S');
