@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCanal } from '../../../actors/es/canal.ts';
+import { prng } from '../../helpers/prng.ts';
 import { fixtureLines } from './fixtures.ts';
-
-/** mulberry32: small seeded PRNG so every failure reproduces from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEEDS = [1, 7, 42, 1234, 20260101];
 const PER_SEED = 2000;
