@@ -2,11 +2,12 @@
 // the daemon killed with SIGKILL mid-stream, and a graceful stop. In every
 // case the index must end up exactly as if each binlog event had been
 // applied once, in order: nothing missing, nothing stale.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { esPipelinesPlugin } from '../../../actors/es/plugin.ts';
 import type { PipelineStatus } from '../../../actors/es/status.ts';
@@ -197,6 +198,16 @@ describe('ES pipeline under failure (real Kafka, real OpenSearch)', () => {
       daemon = await startDaemon();
       await expectExactlyOnceInEffect(index);
       await waitFor('offsets committed', async () => (await groupLag(group, topic)) === 0, 20_000);
+      // The CLI shows the pipeline next to the daemon's own status, and stops it through the control socket.
+      const cli = (...args: string[]): Promise<string> =>
+        promisify(execFile)(process.execPath, [join(ROOT, 'bin/outrigger.mjs'), ...args, '--config', configFile]).then((r) => r.stdout);
+      const text = await waitFor('status with pipelines', async () => {
+        const out = await cli('status');
+        return /ES pipelines/.test(out) && /\bload\s+running\s+0\b/.test(out) ? out : undefined;
+      }, 15_000);
+      expect(text).toMatch(/PIPELINE\s+STATE\s+LAG\s+DOCS\/S/);
+      expect(await cli('stop')).toMatch(/outrigger stopped/);
+      expect(daemon.exitCode ?? (await new Promise((r) => daemon.once('exit', r)))).toBe(0);
     } finally {
       daemon.kill('SIGTERM');
       await new Promise((r) => (daemon.exitCode === null ? daemon.once('exit', r) : r(null)));
