@@ -109,6 +109,10 @@ export type HandlerDefinition<Options = unknown> = TableHandler | ((ctx: Handler
 const HANDLER_MARK = Symbol.for('outrigger.es.handler');
 
 /** Marks a handler module's default export. Pass the handlers, or a factory that receives the context. */
+export function defineHandler(def: TableHandler): TableHandler;
+export function defineHandler<Options = unknown>(
+  def: (ctx: HandlerContext<Options>) => TableHandler | Promise<TableHandler>,
+): (ctx: HandlerContext<Options>) => TableHandler | Promise<TableHandler>;
 export function defineHandler<Options = unknown>(def: HandlerDefinition<Options>): HandlerDefinition<Options> {
   if (typeof def !== 'function') {
     for (const k of Object.keys(def)) {

@@ -4,14 +4,15 @@
 // stale, skipped, or dead-lettered).
 import type { Logger } from 'pino';
 import type { PipelineConfig } from '../../runtime/config/pipelines.ts';
-import { OutriggerError, serializeError } from '../../runtime/errors/error.ts';
+import { serializeError } from '../../runtime/errors/error.ts';
 import { Backoff, sleep } from '../../runtime/resilience/backoff.ts';
-import { bulkLines, documentKey, type VersionedOp, type WriteOp } from './bulk-body.ts';
+import { documentKey, type VersionedOp } from './bulk-body.ts';
 import { BulkWriter, type Outcome, type QueuedOp } from './bulk-writer.ts';
-import { decodeCanal, type CanalRowMessage } from './canal.ts';
+import { decodeCanal } from './canal.ts';
 import { openBulkClient, type BulkClient } from './cluster.ts';
 import { DeadLetterWriter, type DeadLetter } from './dead-letter.ts';
-import { doc, type DocOp, type HandlerResult, type RowChange, type TableHandler } from './handler-api.ts';
+import type { RowChange } from './handler-api.ts';
+import { runHandler, type RowSink } from './handler-runner.ts';
 import { HandlerRegistry } from './handlers.ts';
 import { kafkaFor } from './kafka-config.ts';
 import { KafkaSource, type SourceRecord } from './kafka-source.ts';
@@ -42,7 +43,6 @@ export interface StopReport {
 }
 
 const MAX_SKIP_REASONS = 64;
-const WRITE_ACTIONS = new Set(['index', 'update', 'delete']);
 
 export class Pipeline {
   readonly counters = new PipelineCounters();
@@ -145,73 +145,17 @@ export class Pipeline {
     }
     const changes = rowChanges(msg);
     this.counters.rows += changes.length;
-    const ctx = { r, msg, handler: found.handler, version: binlogVersion(msg.es, rec.offset), source: `${msg.database}.${msg.table}` };
-    return this.#runHandlers(ctx, changes, 0);
-  }
-
-  #runHandlers(
-    ctx: { r: InFlightRecord; msg: CanalRowMessage; handler: TableHandler; version: string; source: string },
-    changes: RowChange[],
-    from: number,
-  ): void | Promise<void> {
-    const fnName = ctx.msg.type === 'INSERT' ? 'insert' : ctx.msg.type === 'UPDATE' ? 'update' : 'delete';
-    const fn = ctx.handler[fnName];
-    if (!fn) {
-      this.#skip(`no_${fnName}_handler`, changes.length);
-      return this.#seal(ctx.r);
-    }
-    for (let i = from; i < changes.length; i++) {
-      const change = changes[i]!;
-      let result: HandlerResult | Promise<HandlerResult>;
-      try {
-        result = fn(change, doc);
-      } catch (err) {
-        this.#handlerFailed(ctx.r, change, err);
-        continue;
-      }
-      if (result instanceof Promise) {
-        return result.then(
-          (res) => {
-            this.#enqueue(ctx, change, res);
-            return this.#runHandlers(ctx, changes, i + 1);
-          },
-          (err: unknown) => {
-            this.#handlerFailed(ctx.r, change, err);
-            return this.#runHandlers(ctx, changes, i + 1);
-          },
-        );
-      }
-      this.#enqueue(ctx, change, result);
-    }
-    return this.#seal(ctx.r);
-  }
-
-  #enqueue(ctx: { r: InFlightRecord; version: string; source: string }, change: RowChange, result: HandlerResult): void {
-    if (result === null || result === undefined) {
-      this.#skip('handler_skip');
-      return;
-    }
-    const ops: readonly DocOp[] = Array.isArray(result) ? result : [result as DocOp];
-    for (const op of ops) {
-      if (op?.action === 'skip') {
-        this.#skip(`skip: ${String(op.reason).slice(0, 80)}`);
-        continue;
-      }
-      if (!op || !WRITE_ACTIONS.has(op.action) || typeof op.index !== 'string' || op.index === '' || typeof op.id !== 'string' || op.id === '') {
-        this.#handlerFailed(ctx.r, change, new OutriggerError('ES_HANDLER_FAILED', `the handler returned an invalid operation: ${JSON.stringify(op)?.slice(0, 200)}`));
-        continue;
-      }
-      const versioned: VersionedOp = { op: op as WriteOp, version: ctx.version, source: ctx.source };
-      let lines: string;
-      try {
-        lines = bulkLines(versioned, this.cfg.versionField);
-      } catch (err) {
-        this.#handlerFailed(ctx.r, change, new OutriggerError('ES_HANDLER_FAILED', `document is not serializable: ${(err as Error).message}`));
-        continue;
-      }
-      ctx.r.pending++;
-      this.#writer.enqueue(this.#queued(ctx.r, versioned, lines, change));
-    }
+    const run = { msg, handler: found.handler, changes, version: binlogVersion(msg.es, rec.offset), versionField: this.cfg.versionField };
+    const sink: RowSink = {
+      op: (change, ready) => {
+        r.pending++;
+        this.#writer.enqueue(this.#queued(r, ready.versioned, ready.lines, change));
+      },
+      skip: (reason, rows) => this.#skip(reason, rows),
+      failed: (change, err) => this.#handlerFailed(r, change, err),
+    };
+    const pending = runHandler(run, sink);
+    return pending ? pending.then(() => this.#seal(r)) : this.#seal(r);
   }
 
   #queued(record: InFlightRecord, versioned: VersionedOp, lines: string, change: RowChange): PipelineOp {
