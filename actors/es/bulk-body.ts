@@ -61,3 +61,9 @@ export function bulkLines(v: VersionedOp, versionField: string): string {
 export function documentKey(op: WriteOp): string {
   return `${op.index}\u0000${op.id}`;
 }
+
+/** The document an operation's lines carry (for dead letters): the index body, or the update's fields. */
+export function documentOf(action: 'index' | 'update', lines: string): unknown {
+  const body = JSON.parse(lines.slice(lines.indexOf('\n') + 1)) as { script?: { params?: { doc?: unknown } } };
+  return action === 'update' ? body.script?.params?.doc : body;
+}

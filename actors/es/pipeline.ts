@@ -6,9 +6,9 @@ import type { Logger } from 'pino';
 import type { PipelineConfig } from '../../runtime/config/pipelines.ts';
 import { serializeError } from '../../runtime/errors/error.ts';
 import { Backoff, sleep } from '../../runtime/resilience/backoff.ts';
-import { documentKey, type VersionedOp } from './bulk-body.ts';
+import { documentKey, documentOf, type VersionedOp } from './bulk-body.ts';
 import { BulkWriter, type Outcome, type QueuedOp } from './bulk-writer.ts';
-import { decodeCanal } from './canal.ts';
+import { decodeCanal, type RawRow } from './canal.ts';
 import { openBulkClient, type BulkClient } from './cluster.ts';
 import { DeadLetterWriter, type DeadLetter } from './dead-letter.ts';
 import type { RowChange } from './handler-api.ts';
@@ -27,11 +27,28 @@ interface InFlightRecord {
   sealed: boolean;
 }
 
-/** A queued document operation and where it came from (for the dead letter and the offset). */
+/**
+ * A queued document operation. It keeps only what the offset bookkeeping and
+ * a possible dead letter need — the serialized lines and Canal's raw row, not
+ * the typed row, the handler's objects or the parsed message — so that
+ * operations waiting in the queue retain as little as possible (they outlive
+ * several young-generation collections).
+ */
 interface PipelineOp extends QueuedOp {
   readonly record: InFlightRecord;
-  readonly versioned: VersionedOp;
-  readonly change: RowChange;
+  readonly index: string;
+  readonly id: string;
+  readonly version: string;
+  readonly raw: RawRow;
+  readonly origin: RowOrigin;
+}
+
+/** Where the rows of one message came from; shared by all its operations. */
+interface RowOrigin {
+  readonly database: string;
+  readonly table: string;
+  readonly type: string;
+  readonly es: number;
 }
 
 export interface StopReport {
@@ -145,11 +162,12 @@ export class Pipeline {
     }
     const changes = rowChanges(msg);
     this.counters.rows += changes.length;
+    const origin: RowOrigin = { database: msg.database, table: msg.table, type: msg.type, es: msg.es };
     const run = { msg, handler: found.handler, changes, version: binlogVersion(msg.es, rec.offset), versionField: this.cfg.versionField };
     const sink: RowSink = {
       op: (change, ready) => {
         r.pending++;
-        this.#writer.enqueue(this.#queued(r, ready.versioned, ready.lines, change));
+        this.#writer.enqueue(this.#queued(r, ready.versioned, ready.lines, change.raw, origin));
       },
       skip: (reason, rows) => this.#skip(reason, rows),
       failed: (change, err) => this.#handlerFailed(r, change, err),
@@ -158,25 +176,25 @@ export class Pipeline {
     return pending ? pending.then(() => this.#seal(r)) : this.#seal(r);
   }
 
-  #queued(record: InFlightRecord, versioned: VersionedOp, lines: string, change: RowChange): PipelineOp {
-    return { key: documentKey(versioned.op), bytes: Buffer.byteLength(lines), action: versioned.op.action, lines, tries: 0, record, versioned, change };
+  #queued(record: InFlightRecord, v: VersionedOp, lines: string, raw: RawRow, origin: RowOrigin): PipelineOp {
+    const { op } = v;
+    return { key: documentKey(op), bytes: Buffer.byteLength(lines), action: op.action, lines, tries: 0, record, index: op.index, id: op.id, version: v.version, raw, origin };
   }
 
   #letter(p: PipelineOp, reason: DeadLetter['reason']): DeadLetter {
-    const { op, version } = p.versioned;
     return {
-      key: `${op.index}/${op.id}`,
+      key: `${p.index}/${p.id}`,
       reason,
-      source: this.#sourceOf(p.record, p.change),
-      operation: { action: op.action, index: op.index, id: op.id, version },
-      ...(op.action === 'delete' ? {} : { document: op.doc }),
-      row: p.change.raw,
+      source: this.#sourceOf(p.record, p.origin),
+      operation: { action: p.action, index: p.index, id: p.id, version: p.version },
+      ...(p.action === 'delete' ? {} : { document: documentOf(p.action, p.lines) }),
+      row: p.raw,
     };
   }
 
-  #sourceOf(r: InFlightRecord, change?: RowChange): DeadLetter['source'] {
+  #sourceOf(r: InFlightRecord, origin?: RowOrigin): DeadLetter['source'] {
     const { topic, partition, offset } = r.rec;
-    return change ? { topic, partition, offset, database: change.database, table: change.table, type: change.type, es: change.es } : { topic, partition, offset };
+    return origin ? { topic, partition, offset, database: origin.database, table: origin.table, type: origin.type, es: origin.es } : { topic, partition, offset };
   }
 
   #handlerFailed(r: InFlightRecord, change: RowChange, err: unknown): void {
@@ -188,7 +206,8 @@ export class Pipeline {
   #bury(r: InFlightRecord, reason: DeadLetter['reason'], extra: Pick<DeadLetter, 'row' | 'value'>, change?: RowChange): void {
     r.pending++;
     const key = change?.id ? `${change.database}.${change.table}/${change.id}` : `${r.rec.topic}/${r.rec.partition}/${r.rec.offset}`;
-    this.#writer.deadLetter({ key, reason, source: this.#sourceOf(r, change), ...extra }, () => this.#done(r, null, 'dead'));
+    const origin = change ? { database: change.database, table: change.table, type: change.type, es: change.es } : undefined;
+    this.#writer.deadLetter({ key, reason, source: this.#sourceOf(r, origin), ...extra }, () => this.#done(r, null, 'dead'));
   }
 
   #seal(r: InFlightRecord): void | Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bulkLines, documentKey, PARTIAL_UPDATE_GUARD } from '../../../actors/es/bulk-body.ts';
+import { bulkLines, documentKey, documentOf, PARTIAL_UPDATE_GUARD } from '../../../actors/es/bulk-body.ts';
 import { doc } from '../../../actors/es/handler-api.ts';
 
 const lines = (text: string): unknown[] =>
@@ -42,5 +42,10 @@ describe('bulkLines', () => {
 
   it('documentKey separates index and id', () => {
     expect(documentKey(doc.index('a', 'b', {}) as never)).not.toBe(documentKey(doc.index('ab', '', {}) as never));
+  });
+
+  it('documentOf reads the document back out of the lines (dead letters keep only the lines)', () => {
+    expect(documentOf('index', bulkLines({ op: doc.index('i', 1, { a: 'x' }) as never, version: v, source: 'a.b' }, '_v'))).toEqual({ a: 'x' });
+    expect(documentOf('update', bulkLines({ op: doc.update('i', 1, { s: 2 }, { upsert: { s: 0 } }) as never, version: v, source: 'a.b' }, '_v'))).toEqual({ s: 2 });
   });
 });
