@@ -155,7 +155,8 @@ async function pipelineLoad(round: number, index: string): Promise<{ rate: numbe
       if (s.counters.deadLettered > 0 || s.counters.stale > 0) throw new Error(`unexpected: ${JSON.stringify(s.counters)}`);
       break;
     }
-    await new Promise((r) => setTimeout(r, 10));
+    // Each poll is an IPC round trip through the daemon; 50 ms keeps that cost out of the figures (±0.5 % on the end time).
+    await new Promise((r) => setTimeout(r, 50));
   }
   const sec = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = cpuSpent(cpu0, sampleCpu(PEERS));
