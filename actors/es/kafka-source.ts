@@ -35,6 +35,7 @@ export class KafkaSource {
   readonly #admin: Admin;
   #closing = false;
   #lag: PartitionLag[] = [];
+  #assignment: Record<string, number[]> = {};
   #lagTimer: NodeJS.Timeout | null = null;
   /** Resolves the wait of a record blocked on backpressure when stop begins. */
   readonly #abort = new AbortController();
@@ -57,6 +58,7 @@ export class KafkaSource {
     this.#admin = kafka.admin();
     this.#consumer.on(this.#consumer.events.GROUP_JOIN, (e) => {
       this.tracker.reset();
+      this.#assignment = e.payload.memberAssignment;
       this.log.info({ memberAssignment: e.payload.memberAssignment }, 'joined consumer group');
     });
   }
@@ -68,6 +70,11 @@ export class KafkaSource {
 
   get lag(): readonly PartitionLag[] {
     return this.#lag;
+  }
+
+  /** Partitions this member owns since its last group join, by topic. */
+  get assignment(): Readonly<Record<string, number[]>> {
+    return this.#assignment;
   }
 
   async start(sink: RecordSink): Promise<void> {

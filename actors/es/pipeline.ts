@@ -257,6 +257,7 @@ export class Pipeline {
       cluster: `${this.cfg.cluster.type} ${this.cfg.cluster.nodes.join(',')}`,
       topics: [...this.cfg.topics],
       group: this.cfg.group,
+      assignment: { ...(this.#source?.assignment ?? {}) },
       lag: lag.reduce((n, p) => n + p.lag, 0),
       partitions: [...lag],
       docsPerSec: this.#rate.perSecond(),

@@ -63,6 +63,8 @@ export interface PipelineStatus {
   cluster: string;
   topics: string[];
   group: string;
+  /** Partitions this daemon owns in the consumer group, by topic. */
+  assignment: Record<string, number[]>;
   /** Records not yet committed, summed over partitions (refreshed every 5 s). */
   lag: number;
   partitions: PartitionLag[];

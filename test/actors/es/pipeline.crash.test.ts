@@ -215,6 +215,36 @@ describe('ES pipeline under failure (real Kafka, real OpenSearch)', () => {
     }
   }, 180_000);
 
+  it('two daemons in one consumer group split the partitions and together land everything once', async () => {
+    const topic = `canal.load.group.${sfx}`;
+    const index = `load_group_${sfx}`;
+    const group = `g-group-${sfx}`;
+    await createTopic(topic, 4);
+    await recreateIndex(index);
+    const a = await startTestDaemon({ logLevel: LOG_LEVEL, pipelines: { load: pipeline(topic, index, group) } }, [esPipelinesPlugin]);
+    const b = await startTestDaemon({ logLevel: LOG_LEVEL, pipelines: { load: pipeline(topic, index, group) } }, [esPipelinesPlugin]);
+    const statusOf = async (d: typeof a): Promise<PipelineStatus> => ((await d.client().call('es.status', {})) as { pipelines: PipelineStatus[] }).pipelines[0]!;
+    const messagesOf = async (d: typeof a): Promise<number> => (await statusOf(d)).counters.messages;
+    try {
+      // Produce once the group has settled with both members (2 of the 4 partitions each).
+      await waitFor('both members assigned', async () => {
+        const [x, y] = [await statusOf(a), await statusOf(b)];
+        const n = (s: PipelineStatus): number => s.assignment[topic]?.length ?? 0;
+        return n(x) > 0 && n(y) > 0 && n(x) + n(y) === 4;
+      }, 60_000);
+      await produceSlowly(topic, workload(), {});
+      await expectExactlyOnceInEffect(index);
+      // Both members consumed part of the stream (4 partitions over 2 members).
+      const [ma, mb] = [await messagesOf(a), await messagesOf(b)];
+      expect(ma).toBeGreaterThan(0);
+      expect(mb).toBeGreaterThan(0);
+      await waitFor('offsets committed', async () => (await groupLag(group, topic)) === 0, 20_000);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  }, 120_000);
+
   it('graceful stop drains in-flight bulks within the deadline and commits what finished', async () => {
     const topic = `canal.load.stop.${sfx}`;
     const index = `load_stop_${sfx}`;

@@ -25,6 +25,7 @@ describe('status table in `outrigger status`', () => {
       cluster: 'opensearch http://127.0.0.1:9201',
       topics: ['canal.shop'],
       group: 'g',
+      assignment: { 'canal.shop': [0] },
       lag: 12,
       partitions: [],
       docsPerSec: 1830,
