@@ -2,6 +2,7 @@
 // section, starts the `es` actor (one worker running every pipeline), routes
 // its `es.status` method, and keeps the worker's latest status snapshot for
 // `sys.stats` / `outrigger status` (daemon status section "pipelines").
+import type { TableSection } from '../../runtime/cli/format-status.ts';
 import type { Daemon, ListenerPlugin } from '../../runtime/daemon/daemon.ts';
 import { startActors } from '../../runtime/daemon/load-actors.ts';
 import { OutriggerError } from '../../runtime/errors/error.ts';
@@ -39,7 +40,6 @@ export const esPipelinesPlugin: ListenerPlugin = async (daemon: Daemon) => {
       daemon.events.emit(topic, data, name);
     });
   }
-  daemon.addStatusSection('pipelines', () =>
-    latest.length === 0 ? null : { title: 'ES pipelines (Canal → Kafka → cluster)', table: statusTable(latest), data: latest },
-  );
+  const section = (): TableSection => ({ title: 'ES pipelines (Canal → Kafka → cluster)', table: statusTable(latest), data: latest });
+  daemon.addStatusSection('pipelines', section);
 };

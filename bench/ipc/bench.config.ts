@@ -14,4 +14,6 @@ export default defineConfig({
     isp: { enabled: false },
   },
   actors: { sys: { mode: inline ? 'inline' : 'worker' } },
+  // two bench daemons run at once: ephemeral metrics ports; BENCH_METRICS=off measures without them
+  metrics: { enabled: process.env.BENCH_METRICS !== 'off', http: { port: 0 } },
 });

@@ -13,8 +13,39 @@ export interface FormatCodec {
 }
 
 // useRecords off: plain msgpack maps, so PHP's ext-msgpack and Go's
-// vmihailenco/msgpack read what we write.
-const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+// vmihailenco/msgpack read what we write. variableMapSize: small objects get
+// fixmap headers as those encoders write them (byte-equal Goridge replies).
+// int64AsType auto: a 64-bit integer from PHP or Go is a number when it is
+// safe in JS (a bigint only beyond 2^53). msgpackr 2.1.3 implements 'auto'
+// (unpack.js) but its typings list only number/bigint/string.
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true, int64AsType: 'auto' as 'number' });
+
+/**
+ * msgpackr writes a number beyond 32 bits as float64, so PHP would read a
+ * Kafka offset or an epoch-ms timestamp as a float and Go would refuse it as
+ * an int64. As a bigint it is written as int64/uint64. Returns `v` itself
+ * unless something had to change.
+ */
+function widenIntegers(v: unknown, depth = 0): unknown {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && (v > 0xffffffff || v < -0x80000000) ? BigInt(v) : v;
+  if (typeof v !== 'object' || v === null || depth > 100 || ArrayBuffer.isView(v)) return v;
+  if (Array.isArray(v)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < v.length; i++) {
+      const w = widenIntegers(v[i], depth + 1);
+      if (w !== v[i]) (out ??= v.slice())[i] = w;
+    }
+    return out ?? v;
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) return v;
+  let out: Record<string, unknown> | null = null;
+  for (const k in v) {
+    const x = (v as Record<string, unknown>)[k];
+    const w = widenIntegers(x, depth + 1);
+    if (w !== x) (out ??= { ...(v as Record<string, unknown>) })[k] = w;
+  }
+  return out ?? v;
+}
 
 const EMPTY = new Uint8Array(0);
 
@@ -30,7 +61,7 @@ const codecs = new Map<BodyFormat, FormatCodec>([
     BodyFormat.MSGPACK,
     {
       decode: (b) => (b.length === 0 ? undefined : packr.unpack(b)),
-      encode: (v) => packr.pack(v === undefined ? null : v),
+      encode: (v) => packr.pack(v === undefined ? null : widenIntegers(v)),
     },
   ],
   [

@@ -107,7 +107,9 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
   submit(p: Pending, methodIndex: number, body: Uint8Array, traceparent: string | undefined): void {
     let key: string | undefined;
     let slot: WorkerSlot;
-    if (this.def.kind === 'pinned') {
+    // With one worker every key lands on it anyway: skip the main-thread parse
+    // of the params and let the worker derive call.key from what it decodes.
+    if (this.def.kind === 'pinned' && this.slots.length > 1) {
       try {
         key = this.def.pinKey!(this.methods[methodIndex]!, decodeBody(p.format, body));
       } catch (err) {
@@ -171,6 +173,7 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
       case 'beat':
         slot.lastBeat = Date.now();
         slot.stats = msg.stats;
+        this.emit('beat', slot, msg.stats);
         break;
       case 'ready':
         slot.consecutiveFailures = 0;
@@ -260,6 +263,12 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
     );
     for (const s of this.slots) if (!s.worker) s.state = 'closed';
     await Promise.all(exits);
+  }
+
+  /** Hot reload: workers switch level now, and restarted workers boot with it. */
+  setLogLevel(level: string): void {
+    this.log.level = level;
+    for (const s of this.slots) s.setLogLevel(level);
   }
 
   snapshot(): ActorSnapshot {

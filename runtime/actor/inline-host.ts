@@ -114,6 +114,10 @@ export class InlineHost extends EventEmitter implements ActorRuntime, PendingHol
     await this.#instance?.close?.();
   }
 
+  setLogLevel(level: string): void {
+    this.log.level = level;
+  }
+
   snapshot(): ActorSnapshot {
     return {
       name: this.name,

@@ -1,4 +1,6 @@
 import type { SerializedError } from '../errors/error.ts';
+import type { BucketSnapshot } from '../metrics/buckets.ts';
+import type { BreakerSnapshot } from '../resilience/breakers.ts';
 
 /** Worker statistics, sent with every heartbeat. Times in milliseconds. */
 export interface WorkerStats {
@@ -14,6 +16,13 @@ export interface WorkerStats {
   waitP50: number;
   waitP99: number;
   heapUsed: number;
+  /** Identifies one worker lifetime, so the main thread can keep counters monotonic across restarts. */
+  bootId: number;
+  /** Cumulative since this worker started, in seconds (LATENCY_BUCKETS_S). */
+  run: BucketSnapshot;
+  wait: BucketSnapshot;
+  /** Circuit breakers alive in this worker. */
+  breakers: BreakerSnapshot[];
 }
 
 /**
@@ -21,7 +30,7 @@ export interface WorkerStats {
  * wrapper object to serialize: measurably cheaper per message); everything
  * else is one of these small objects.
  */
-export type MainToWorker = ArrayBuffer | { t: 'cancel'; handles: number[] } | { t: 'close' };
+export type MainToWorker = ArrayBuffer | { t: 'cancel'; handles: number[] } | { t: 'close' } | { t: 'log-level'; level: string };
 
 export type WorkerToMain =
   | ArrayBuffer

@@ -21,4 +21,6 @@ export interface ActorRuntime extends EventEmitter {
   start(): Promise<void>;
   stop(deadline: number): Promise<void>;
   snapshot(): ActorSnapshot;
+  /** Hot reload of logLevel. */
+  setLogLevel(level: string): void;
 }

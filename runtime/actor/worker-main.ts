@@ -5,9 +5,12 @@ import { createHistogram, performance } from 'node:perf_hooks';
 import { isActorDefinition, type ActorContext, type ActorDefinition, type ActorInstance, type CallContext, type Handler } from './api.ts';
 import { BatchWriter, readRequests } from './batch.ts';
 import { decodeBody, encodeResult } from './body-codec.ts';
+import './extra-formats.ts';
 import type { BodyFormat } from './formats.ts';
 import type { MainToWorker, WorkerBoot, WorkerToMain } from './messages.ts';
-import { serializeError } from '../errors/error.ts';
+import { OutriggerError, serializeError } from '../errors/error.ts';
+import { BucketCounts } from '../metrics/buckets.ts';
+import { breakerSnapshots } from '../resilience/breakers.ts';
 import { createLogger } from '../log.ts';
 
 const port = parentPort!;
@@ -25,7 +28,8 @@ class Call implements CallContext {
   constructor(
     readonly method: string,
     readonly deadline: number,
-    readonly key: string | undefined,
+    /** Set by the main thread, or here from the params when the actor has a single worker. */
+    public key: string | undefined,
     readonly traceparent: string | undefined,
   ) {}
   get signal(): AbortSignal {
@@ -78,6 +82,18 @@ let replies: BatchWriter | null = null;
 // gives the same percentiles.
 const SAMPLE_MASK = 7;
 let sampleTick = 0;
+// Cumulative buckets for Prometheus (the perf_hooks histograms are per-beat
+// percentiles). Fed by the same 1-in-8 sample, each sample weighted 8.
+const SAMPLE_WEIGHT = SAMPLE_MASK + 1;
+const runBuckets = new BucketCounts();
+const waitBuckets = new BucketCounts();
+const bootId = Math.floor(Math.random() * 0x7fffffff);
+
+function recordRun(started: number): void {
+  const ms = performance.now() - started;
+  runHist.record(Math.max(1, Math.round(ms * 1e6)));
+  runBuckets.observe(ms / 1000, SAMPLE_WEIGHT);
+}
 
 interface Queued {
   handle: number;
@@ -97,7 +113,7 @@ function flushReplies(): void {
 
 function reply(handle: number, isError: boolean, bytes: Uint8Array): void {
   if (!replies) {
-    replies = new BatchWriter();
+    replies = new BatchWriter(1024);
     setImmediate(flushReplies);
   }
   replies.addReply(handle, isError, bytes);
@@ -123,7 +139,7 @@ function succeed(handle: number, format: BodyFormat, value: unknown): void {
 /** Completion of an async handler (or of a sync one that was queued). */
 function settleLive(handle: number, call: Call, format: BodyFormat, started: number, outcome: unknown, isError: boolean): void {
   running--;
-  if (started > 0) runHist.record(Math.max(1, Math.round((performance.now() - started) * 1e6)));
+  if (started > 0) recordRun(started);
   if (call.cancelled) lateResults++;
   else {
     live.delete(handle);
@@ -142,15 +158,30 @@ function drainQueue(): void {
   if (closing && running === 0 && queue.length === 0) void maybeClosed();
 }
 
+/** A pinned actor's key, computed here when the main thread left it out (single worker). */
+function pinKeyOf(methodIndex: number, params: unknown): string {
+  try {
+    return def.pinKey!(def.methods[methodIndex]!, params);
+  } catch (err) {
+    const e = serializeError(err);
+    throw new OutriggerError(e.code === 'ACTOR_ERROR' ? 'INVALID_PARAMS' : e.code, e.message, e.data);
+  }
+}
+
 /** Runs one handler; it joins `live` (cancellable) only if it goes async. */
 function run(handle: number, methodIndex: number, format: BodyFormat, ctx: Call, body: Uint8Array, arrived: number): void {
   const sampled = (sampleTick++ & SAMPLE_MASK) === 0;
   const started = sampled ? performance.now() : 0;
-  if (sampled && arrived > 0) waitHist.record(Math.max(1, Math.round((started - arrived) * 1e6)));
+  if (sampled && arrived > 0) {
+    waitHist.record(Math.max(1, Math.round((started - arrived) * 1e6)));
+    waitBuckets.observe((started - arrived) / 1000, SAMPLE_WEIGHT);
+  }
   let result: unknown;
   running++;
   try {
-    result = handlers[methodIndex]!(decodeBody(format, body), ctx);
+    const params = decodeBody(format, body);
+    if (ctx.key === undefined && def.pinKey) ctx.key = pinKeyOf(methodIndex, params);
+    result = handlers[methodIndex]!(params, ctx);
   } catch (err) {
     running--;
     live.delete(handle);
@@ -168,7 +199,7 @@ function run(handle: number, methodIndex: number, format: BodyFormat, ctx: Call,
   }
   running--;
   live.delete(handle);
-  if (sampled) runHist.record(Math.max(1, Math.round((performance.now() - started) * 1e6)));
+  if (sampled) recordRun(started);
   succeed(handle, format, result);
 }
 
@@ -221,6 +252,10 @@ port.on('message', (msg: MainToWorker) => {
       closing = true;
       void maybeClosed();
       break;
+    case 'log-level':
+      // Hot reload: the actor's ctx.log follows; child loggers it made earlier keep their level.
+      log.level = msg.level;
+      break;
   }
 });
 
@@ -243,6 +278,10 @@ setInterval(() => {
       waitP50: pct(waitHist, 50),
       waitP99: pct(waitHist, 99),
       heapUsed: process.memoryUsage().heapUsed,
+      bootId,
+      run: runBuckets.snapshot(),
+      wait: waitBuckets.snapshot(),
+      breakers: breakerSnapshots(),
     },
   });
   runHist.reset();

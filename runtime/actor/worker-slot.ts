@@ -67,7 +67,7 @@ export class WorkerSlot {
 
   enqueue(p: Pending, methodIndex: number, key: string | undefined, traceparent: string | undefined, body: Uint8Array): void {
     this.inflight.set(p.handle, p);
-    this.#out ??= new BatchWriter(Math.max(16 * 1024, body.length * 2 + 64));
+    this.#out ??= new BatchWriter(Math.max(1024, body.length * 2 + 64));
     this.#out.addRequest(p.handle, methodIndex, p.format, p.deadline, key, traceparent, body);
     this.#scheduleFlush();
   }
@@ -109,6 +109,11 @@ export class WorkerSlot {
   discardUnsent(): void {
     this.#out = null;
     this.#cancels = [];
+  }
+
+  setLogLevel(level: string): void {
+    this.boot.logLevel = level;
+    if (this.worker) this.#post(this.worker, { t: 'log-level', level });
   }
 
   close(): void {

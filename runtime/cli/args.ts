@@ -25,6 +25,7 @@ export const USAGE = `usage: outrigger <command> [options]
 commands:
   start [--config FILE] [--foreground]   start the daemon (in the background unless --foreground)
   stop [--config FILE] [--timeout MS]    drain in-flight work and stop; reports what was drained
-  status [--config FILE] [--json]        pid, uptime, listeners, actors, queues, in-flight
+  status [--config FILE] [--json]        pid, uptime, listeners, actors, queues, in-flight, breakers
+  reload [--config FILE]                 re-read and apply the config (same as SIGHUP); prints what changed
 
 The config defaults to ./sidecar.config.ts, or the embedded defaults when there is none.`;

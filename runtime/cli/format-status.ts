@@ -7,16 +7,53 @@ function table(rows: string[][]): string {
 
 const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
+/**
+ * A status section that wants a table in `outrigger status`: `table` is rows,
+ * header first; `data` is the full detail for `--json` (the ES pipelines use it).
+ */
+export interface TableSection {
+  title: string;
+  table: string[][];
+  data: unknown;
+}
+
+function isTableSection(v: unknown): v is TableSection {
+  const t = v as Partial<TableSection> | null;
+  return typeof t === 'object' && t !== null && typeof t.title === 'string' && Array.isArray(t.table) && t.table.every((r) => Array.isArray(r));
+}
+
+/** The 'ops' status section (runtime/daemon/ops-plugin.ts), as far as the table needs it. */
+interface OpsSection {
+  metricsUrl: string | null;
+  ready: boolean;
+  notReadyReasons: string[];
+  rateLimited: Record<string, number>;
+  breakers: { actor: string; worker: number; backend: string; state: string; consecutiveFailures: number; opens: number; rejected: number; retryInMs: number }[];
+  reload: { applied: number; rejected: number; failed: number; last: { at: string; reason: string; rejected?: string; changes: string[] } | null };
+  tracing: { endpoint: string; exported: number; dropped: number; failures: number; lastError: string | null } | null;
+}
+
 /** The terminal picture `outrigger status` prints. */
 export function formatStatus(s: DaemonStatus): string {
   const out: string[] = [];
+  const ops = s.sections?.ops as OpsSection | undefined;
   out.push(`outrigger pid ${s.pid}  ${s.state}  up ${s.uptimeSec}s  rss ${mb(s.memory.rss)}  heap ${mb(s.memory.heapUsed)}`);
   out.push(`config: ${s.configFile ?? '(embedded defaults)'}`);
+  if (ops) {
+    out.push(`health: ${ops.ready ? 'ready' : `NOT READY (${ops.notReadyReasons.join('; ')})`}  metrics: ${ops.metricsUrl ? `${ops.metricsUrl}/metrics` : 'disabled'}`);
+  }
   out.push('');
   out.push(
     table([
-      ['LISTENER', 'ADDRESS', 'CONNS', 'ACCEPTED', 'REFUSED'],
-      ...s.listeners.map((l) => [l.name, l.bound.join(' '), String(l.connections), String(l.accepted), String(l.refused)]),
+      ['LISTENER', 'ADDRESS', 'CONNS', 'ACCEPTED', 'REFUSED', 'RATE-LIMITED'],
+      ...s.listeners.map((l) => [
+        l.name,
+        l.bound.join(' '),
+        String(l.connections),
+        String(l.accepted),
+        String(l.refused),
+        ops && l.name in ops.rateLimited ? String(ops.rateLimited[l.name]) : '-',
+      ]),
     ]),
   );
   out.push('');
@@ -42,6 +79,24 @@ export function formatStatus(s: DaemonStatus): string {
       }),
     ]),
   );
+  if (ops && ops.breakers.length > 0) {
+    out.push('');
+    out.push(
+      table([
+        ['BREAKER', 'ACTOR', 'WORKER', 'STATE', 'FAILS', 'OPENS', 'REJECTED', 'RETRY IN'],
+        ...ops.breakers.map((b) => [
+          b.backend,
+          b.actor,
+          String(b.worker),
+          b.state === 'closed' ? 'closed' : b.state.toUpperCase(),
+          String(b.consecutiveFailures),
+          String(b.opens),
+          String(b.rejected),
+          b.state === 'open' ? `${(b.retryInMs / 1000).toFixed(1)}s` : '-',
+        ]),
+      ]),
+    );
+  }
   out.push('');
   const r = s.requests;
   out.push(
@@ -50,9 +105,22 @@ export function formatStatus(s: DaemonStatus): string {
   );
   const codes = Object.entries(r.errorsByCode);
   if (codes.length > 0) out.push(`errors by code: ${codes.map(([c, n]) => `${c}=${n}`).join('  ')}`);
-  for (const section of Object.values(s.sections ?? {})) {
-    out.push('', section.title);
-    if (section.table.length > 1) out.push(table(section.table));
+  if (ops) {
+    const rl = ops.reload;
+    let line = `reloads: applied ${rl.applied}  rejected ${rl.rejected}  failed ${rl.failed}`;
+    if (rl.last) line += `  last ${rl.last.at} (${rl.last.reason}): ${rl.last.rejected ? `REJECTED: ${rl.last.rejected.split('\n')[0]}` : `${rl.last.changes.length} change(s)`}`;
+    out.push(line);
+    if (ops.tracing) {
+      const t = ops.tracing;
+      out.push(`tracing: ${t.endpoint}  exported ${t.exported}  dropped ${t.dropped}  failures ${t.failures}${t.lastError ? `  last error: ${t.lastError}` : ''}`);
+    }
+  }
+  for (const [name, section] of Object.entries(s.sections ?? {})) {
+    if (name === 'ops') continue;
+    if (isTableSection(section)) {
+      out.push('', section.title);
+      if (section.table.length > 1) out.push(table(section.table));
+    } else out.push(`${name}: ${JSON.stringify(section)}`);
   }
   return out.join('\n');
 }

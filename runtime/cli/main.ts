@@ -7,6 +7,8 @@ import { loadConfig } from '../config/load.ts';
 import type { OutriggerConfig } from '../config/schema.ts';
 import { Daemon, type DaemonStatus, type DrainReport } from '../daemon/daemon.ts';
 import { featurePlugins } from '../daemon/plugins.ts';
+import { reloadFromSource } from '../daemon/config-reload.ts';
+import type { ReloadResult } from '../daemon/reload.ts';
 import { OutriggerError } from '../errors/error.ts';
 import { parseArgs, USAGE } from './args.ts';
 import { formatStatus } from './format-status.ts';
@@ -52,6 +54,7 @@ async function runForeground(configFile: string | undefined): Promise<number> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  process.on('SIGHUP', () => void reloadFromSource(daemon, 'signal SIGHUP'));
   // Ready line for whoever started us (the background launcher, tests).
   process.stdout.write(`OUTRIGGER READY pid=${process.pid}\n`);
   await daemon.stopped;
@@ -135,6 +138,33 @@ async function status(configFile: string | undefined, json: boolean): Promise<nu
   return 0;
 }
 
+async function reload(configFile: string | undefined): Promise<number> {
+  let config: OutriggerConfig;
+  try {
+    ({ config } = await loadConfig(configFile));
+  } catch (err) {
+    // The daemon would refuse the same file for the same reason: say so without bothering it.
+    const e = err as OutriggerError;
+    console.error(`outrigger: RELOAD_REJECTED: ${e.code}: ${e.message}\n(not sent to the daemon; the running config stays)`);
+    return 1;
+  }
+  let r: ReloadResult;
+  try {
+    r = (await control(config, 'daemon.reload', 120_000)) as ReloadResult;
+  } catch (err) {
+    const e = err as OutriggerError;
+    if (e.code === 'UNKNOWN_METHOD' || e.code === 'TIMEOUT') throw err;
+    throw new OutriggerError('NOT_RUNNING', `outrigger is not running (control socket ${config.listeners.control.path})`);
+  }
+  if (r.rejected) {
+    console.error(`outrigger: RELOAD_REJECTED: ${r.rejected}\n(the running config stays)`);
+    return 1;
+  }
+  console.log(r.changes.length > 0 ? `config reloaded:\n  ${r.changes.join('\n  ')}` : 'config reloaded: nothing changed in the core');
+  for (const e of r.hookErrors) console.error(`  hook failed: ${e}`);
+  return r.ok ? 0 : 1;
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     const args = parseArgs(argv);
@@ -145,6 +175,8 @@ export async function main(argv: string[]): Promise<number> {
         return await stop(args.config, args.timeoutMs);
       case 'status':
         return await status(args.config, args.json);
+      case 'reload':
+        return await reload(args.config);
       default:
         console.log(USAGE);
         return args.command === 'help' || args.command === '--help' ? 0 : 2;

@@ -54,6 +54,8 @@ export type GoridgeErrorCode =
 export interface GoridgeDecodeError {
   readonly code: GoridgeErrorCode;
   readonly message: string;
+  /** FRAME_TOO_LARGE only: the refused request's seq, to answer it with an error frame. */
+  readonly seq?: number;
 }
 
 export interface GoridgePushResult {
@@ -187,10 +189,11 @@ export class GoridgeDecoder {
     const hl = h[0]! & 0x0f;
     if (hl < 3 || hl > MAX_HL) return this.#fail('GORIDGE_BAD_OPTIONS', `header length ${hl} words is outside 3..${MAX_HL}`);
     if (hl !== RPC_HL) return this.#fail('GORIDGE_BAD_OPTIONS', `should be 2 options (SEQ_ID, METHOD_LEN), got ${hl - 3}`);
-    if (payloadLen > this.#maxPayload) {
-      return this.#fail('FRAME_TOO_LARGE', `payload ${payloadLen} bytes exceeds limit ${this.#maxPayload}`);
-    }
     if (h.length < RPC_HEADER) return null;
+    if (payloadLen > this.#maxPayload) {
+      // The options are in: the error carries the seq, so the server can answer the client's call.
+      return this.#fail('FRAME_TOO_LARGE', `payload ${payloadLen} bytes exceeds limit ${this.#maxPayload}`, h.readUInt32LE(12));
+    }
     const methodLen = h.readUInt32LE(16);
     if (methodLen > payloadLen) {
       return this.#fail('GORIDGE_BAD_METHOD_LEN', `method length ${methodLen} exceeds payload length ${payloadLen}`);
@@ -261,8 +264,8 @@ export class GoridgeDecoder {
     }
   }
 
-  #fail(code: GoridgeErrorCode, message: string): null {
-    this.#error = { code, message };
+  #fail(code: GoridgeErrorCode, message: string, seq?: number): null {
+    this.#error = seq === undefined ? { code, message } : { code, message, seq };
     this.#chunks = [];
     this.#first = 0;
     this.#head = 0;

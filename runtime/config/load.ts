@@ -53,6 +53,8 @@ export function applyEnv(raw: Obj, env: Env): Obj {
   if (env.IPC_SOCKET) child(child(listeners(), 'ipc'), 'unix').path = env.IPC_SOCKET;
   if (env.GORIDGE_SOCKET) child(child(listeners(), 'goridge'), 'unix').path = env.GORIDGE_SOCKET;
   if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL;
+  const metricsPort = envPort(env, 'METRICS_PORT');
+  if (metricsPort !== undefined) child(child(out, 'metrics'), 'http').port = metricsPort;
   if (env.OUTRIGGER_RUN_DIR) out.runDir = env.OUTRIGGER_RUN_DIR;
   return out;
 }

@@ -1,6 +1,10 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { metricsConfigSchema, rateLimitSchema, reloadConfigSchema, tracingConfigSchema } from './ops-schema.ts';
+import { appApiConfigSchema } from '../app-api/config.ts';
+import { kafkaConfigSchema } from '../../actors/kafka/config.ts';
+import { modbusConfigSchema } from '../../actors/modbus/config.ts';
 import { pipelinesSchema } from './pipelines.ts';
 
 const port = z.number().int().min(0).max(65535);
@@ -16,6 +20,8 @@ const listenerCommon = {
   maxConnections: z.number().int().positive().default(10_000),
   /** CIDR allow-list for TCP clients; empty means any (the default bind is loopback anyway). */
   allow: z.array(z.string()).default([]),
+  /** Per-connection request rate limit (token bucket); unset means unlimited. */
+  rateLimit: rateLimitSchema.optional(),
 };
 const MiB = 1024 * 1024;
 
@@ -62,7 +68,7 @@ export const actorSpecSchema = z.strictObject({
 });
 
 /** Actors the daemon always runs; they may be tuned under their name in `actors` without a module. */
-export const BUILTIN_ACTOR_NAMES: readonly string[] = ['sys'];
+export const BUILTIN_ACTOR_NAMES: readonly string[] = ['sys', 'kafka', 'modbus'];
 
 export const configSchema = z.strictObject({
   /** Pid file, control socket and relative socket paths live here. */
@@ -90,6 +96,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   listeners: listenersSchema.prefault({}),
+  /** Seed 000's App API (App.Init / App.Kafka / App.Shutdown over Goridge); see docs/app-api.md. */
+  app: appApiConfigSchema.prefault({}),
   actors: z
     .record(z.string().regex(/^[a-z][a-z0-9_-]*$/i), actorSpecSchema)
     .default({})
@@ -100,6 +108,13 @@ export const configSchema = z.strictObject({
         }
       }
     }),
+  /** Kafka connections and driver (the built-in kafka actor's options); see docs/kafka.md. */
+  kafka: kafkaConfigSchema.prefault({}),
+  // operations layer (runtime/config/ops-schema.ts)
+  metrics: metricsConfigSchema,
+  tracing: tracingConfigSchema,
+  reload: reloadConfigSchema,
+  modbus: modbusConfigSchema.prefault({}),
   /** Canal → Kafka → Elasticsearch/OpenSearch sync jobs (actors/es, docs/es-pipeline.md). */
   pipelines: pipelinesSchema,
 });

@@ -11,6 +11,10 @@ import { IpcSession } from '../protocols/ipc.ts';
 import { Router } from '../router/router.ts';
 import { Listener } from '../transport/listener.ts';
 import { actorsFromConfig, startActors } from './load-actors.ts';
+import { applyReload, type ReloadHook, type ReloadResult } from './reload.ts';
+import { reloadFromSource } from './config-reload.ts';
+import { toRateLimitSpec } from '../resilience/rate-limit.ts';
+import { VERSION } from '../version.ts';
 
 export interface DrainReport {
   reason: string;
@@ -29,16 +33,6 @@ export interface ListenerStatus {
   connections: number;
   accepted: number;
   refused: number;
-}
-
-/**
- * A block a feature plugin adds to status() (`sys.stats`, `outrigger status`):
- * `table` (header row first) is what the terminal shows, `data` the full detail.
- */
-export interface StatusSection {
-  title: string;
-  table: string[][];
-  data: unknown;
 }
 
 export interface DaemonStatus {
@@ -61,8 +55,8 @@ export interface DaemonStatus {
     errorsByCode: Record<string, number>;
   };
   memory: NodeJS.MemoryUsage;
-  /** Feature sections by name (see Daemon.addStatusSection). */
-  sections: Record<string, StatusSection>;
+  /** Sections feature modules add with daemon.addStatusSection (ops: breakers, readiness, reloads). */
+  sections: Record<string, unknown>;
 }
 
 /** A listener a feature module adds (Goridge, ISP, metrics) with access to the daemon. */
@@ -80,12 +74,20 @@ export class Daemon {
   readonly listeners: Listener[] = [];
   hosts = new Map<string, ActorRuntime>();
   readonly startedAt = Date.now();
+  readonly version = VERSION;
+  /** True once every listener is bound (readiness). */
+  running = false;
   #stopping: Promise<DrainReport> | null = null;
   #exitHooks: (() => Promise<void> | void)[] = [];
-  readonly #sections = new Map<string, () => StatusSection | null>();
+  readonly #reloadHooks: ReloadHook[] = [];
+  #reloading: Promise<ReloadResult> = Promise.resolve({ ok: true, reason: '', changes: [], hookErrors: [] });
+  readonly reloadCounts = { applied: 0, rejected: 0, failed: 0 };
+  lastReload: (ReloadResult & { at: string }) | null = null;
+  readonly #statusSections = new Map<string, () => unknown>();
 
   private constructor(
-    readonly loaded: LoadedConfig,
+    /** Replaced by hot reload. */
+    public loaded: LoadedConfig,
     readonly log: Logger,
   ) {
     const c = loaded.config;
@@ -119,6 +121,7 @@ export class Daemon {
       throw err;
     }
     writeFileSync(d.pidFile, `${process.pid}\n`);
+    d.running = true;
     d.log.info({ listeners: d.listeners.flatMap((l) => l.bound), actors: [...d.hosts.keys()] }, 'outrigger started');
     return d;
   }
@@ -128,38 +131,91 @@ export class Daemon {
     this.#exitHooks.push(fn);
   }
 
-  /** Adds a named section to status(); `read` runs on every status call, so it must be cheap. */
-  addStatusSection(name: string, read: () => StatusSection | null): void {
-    this.#sections.set(name, read);
+  /**
+   * Subscribes a feature module to hot reload: called with the new and the
+   * previous config after the core (listeners, actors, deadlines, log level)
+   * has been reconfigured. Throwing reports the failure in the reload result.
+   */
+  onReload(fn: ReloadHook): void {
+    this.#reloadHooks.push(fn);
+  }
+
+  /** Adds a section to status() (and so to `outrigger status`). */
+  addStatusSection(name: string, fn: () => unknown): void {
+    this.#statusSections.set(name, fn);
+  }
+
+  /** Applies a validated config; reloads run one at a time. See reload.ts. */
+  reload(next: LoadedConfig, reason: string): Promise<ReloadResult> {
+    this.#reloading = this.#reloading.then(async () => {
+      let r: ReloadResult;
+      try {
+        r = await applyReload(this, next, this.#reloadHooks, reason);
+      } catch (err) {
+        r = { ok: false, reason, changes: [], hookErrors: [], rejected: (err as Error).message };
+      }
+      if (r.rejected) this.reloadCounts.rejected++;
+      else if (r.ok) this.reloadCounts.applied++;
+      else this.reloadCounts.failed++;
+      this.lastReload = { ...r, at: new Date().toISOString() };
+      if (r.rejected) this.log.error({ reason, rejected: r.rejected }, 'config reload rejected; the running config stays');
+      else this.log.info({ reason, changes: r.changes, hookErrors: r.hookErrors }, 'config reloaded');
+      this.events.emit('reloaded', r);
+      return r;
+    });
+    return this.#reloading;
+  }
+
+  /** A listener that stopped accepting on reload: its open connections are closed at shutdown. */
+  retireListener(l: Listener): void {
+    const i = this.listeners.indexOf(l);
+    if (i >= 0) this.listeners.splice(i, 1);
+    this.onExit(() => l.closeConnections());
   }
 
   #registerMainMethods(): void {
     this.router.registerMain('sys.stats', () => this.status());
     this.control.registerMain('daemon.status', () => this.status());
     this.control.registerMain('daemon.stop', () => this.stop('control request'));
+    this.control.registerMain('daemon.reload', () => reloadFromSource(this, 'control request'));
+  }
+
+  #ipcLimits(c: OutriggerConfig): { maxFrameBytes: number; maxInflightPerConnection: number; overflow: 'pause' | 'reject' } {
+    return {
+      maxFrameBytes: c.listeners.ipc.maxFrameBytes,
+      maxInflightPerConnection: c.requests.maxInflightPerConnection,
+      overflow: c.requests.overflow,
+    };
+  }
+
+  /** The core IPC listener for a config (null when disabled); sessions read the limits current when they connect. */
+  buildIpcListener(c: OutriggerConfig): Listener | null {
+    const { ipc } = c.listeners;
+    if (!ipc.enabled || (!ipc.unix && !ipc.tcp)) return null;
+    const listener: Listener = new Listener(
+      {
+        name: 'ipc',
+        tcp: ipc.tcp,
+        unix: ipc.unix ? { ...ipc.unix } : undefined,
+        maxConnections: ipc.maxConnections,
+        allow: ipc.allow,
+        rateLimit: toRateLimitSpec(ipc.rateLimit),
+      },
+      (conn) => new IpcSession(conn, this.router, { ...this.#ipcLimits(this.config), rateLimit: listener.rateLimit }),
+      this.log,
+    );
+    return listener;
   }
 
   async #startListeners(plugins: ListenerPlugin[]): Promise<void> {
     const c = this.config;
-    const { ipc, control } = c.listeners;
-    const limits = {
-      maxFrameBytes: ipc.maxFrameBytes,
-      maxInflightPerConnection: c.requests.maxInflightPerConnection,
-      overflow: c.requests.overflow,
-    };
-    if (ipc.enabled && (ipc.unix || ipc.tcp)) {
-      this.listeners.push(
-        new Listener(
-          { name: 'ipc', tcp: ipc.tcp, unix: ipc.unix, maxConnections: ipc.maxConnections, allow: ipc.allow },
-          (conn) => new IpcSession(conn, this.router, limits),
-          this.log,
-        ),
-      );
-    }
+    const { control } = c.listeners;
+    const ipc = this.buildIpcListener(c);
+    if (ipc) this.listeners.push(ipc);
     this.listeners.push(
       new Listener(
         { name: 'control', unix: { path: control.path, mode: 0o600 }, maxConnections: 64 },
-        (conn) => new IpcSession(conn, this.control, { ...limits, overflow: 'reject' }),
+        (conn) => new IpcSession(conn, this.control, { ...this.#ipcLimits(this.config), overflow: 'reject' }),
         this.log,
       ),
     );
@@ -198,17 +254,8 @@ export class Daemon {
         errorsByCode: Object.fromEntries(s.errorsByCode),
       },
       memory: process.memoryUsage(),
-      sections: this.#readSections(),
+      sections: Object.fromEntries([...this.#statusSections].map(([name, fn]) => [name, fn()])),
     };
-  }
-
-  #readSections(): Record<string, StatusSection> {
-    const out: Record<string, StatusSection> = {};
-    for (const [name, read] of this.#sections) {
-      const section = read();
-      if (section) out[name] = section;
-    }
-    return out;
   }
 
   /**

@@ -9,10 +9,20 @@ import { OutriggerError } from '../errors/error.ts';
 import type { OutriggerConfig } from '../config/schema.ts';
 import type { Router } from '../router/router.ts';
 
-/** Actors every daemon runs, whatever the config says. */
+/**
+ * Actors every daemon runs. A built-in actor gets the top-level config
+ * section of its own name (e.g. `kafka`) as its options, and takes
+ * `enabled` and `workers` from it when the section has them.
+ */
 export const BUILTIN_ACTORS: Record<string, string> = {
   sys: new URL('../../actors/sys/index.ts', import.meta.url).href,
+  kafka: new URL('../../actors/kafka/index.ts', import.meta.url).href,
+  modbus: new URL('../../actors/modbus/index.ts', import.meta.url).href,
 };
+
+function builtinSection(config: OutriggerConfig, name: string): { enabled?: boolean; workers?: number } | undefined {
+  return (config as unknown as Record<string, { enabled?: boolean; workers?: number } | undefined>)[name];
+}
 
 export interface ActorToStart {
   name: string;
@@ -35,7 +45,9 @@ export function actorsFromConfig(config: OutriggerConfig, baseDir: string): Acto
   ];
   for (const [name, fromList] of entries) {
     const spec = fromList ?? config.actors[name];
-    if (spec && !spec.enabled) continue;
+    // A built-in with a top-level section of its own (kafka) takes its options from there.
+    const section = fromList ? undefined : builtinSection(config, name);
+    if ((spec && !spec.enabled) || section?.enabled === false) continue;
     let moduleUrl = BUILTIN_ACTORS[name];
     if (spec?.module) moduleUrl = pathToFileURL(isAbsolute(spec.module) ? spec.module : resolve(baseDir, spec.module)).href;
     if (!moduleUrl) {
@@ -44,9 +56,9 @@ export function actorsFromConfig(config: OutriggerConfig, baseDir: string): Acto
     list.push({
       name,
       moduleUrl,
-      workers: spec?.workers ?? 1,
+      workers: spec?.workers ?? section?.workers ?? 1,
       maxQueue: spec?.maxQueue ?? 65_536,
-      options: spec?.options,
+      options: spec?.options ?? section,
       mode: spec?.mode ?? 'worker',
     });
   }
@@ -83,6 +95,8 @@ export async function startActors(
   config: OutriggerConfig,
   router: Router,
   log: Logger,
+  /** Hot reload starts replacement hosts first and swaps their routes in later. */
+  registerRoutes = true,
 ): Promise<Map<string, ActorRuntime>> {
   const hosts = new Map<string, ActorRuntime>();
   for (const a of list) {
@@ -113,7 +127,7 @@ export async function startActors(
       for (const h of hosts.values()) await h.stop(Date.now());
       throw err;
     }
-    router.registerActor(host);
+    if (registerRoutes) router.registerActor(host);
   }
   return hosts;
 }

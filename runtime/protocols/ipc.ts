@@ -12,23 +12,31 @@ import { type EnvelopeError, scanEnvelope } from '../codec/json-envelope.ts';
 import type { SerializedError } from '../errors/error.ts';
 import type { Pending, ReplySink } from '../router/pending.ts';
 import type { Router } from '../router/router.ts';
-import { type Connection, PauseReason, type ProtocolSession } from '../transport/connection.ts';
+import type { ListenerRateLimit, TokenBucket } from '../resilience/rate-limit.ts';
+import type { Connection, ProtocolSession } from '../transport/connection.ts';
+import { ConnectionAdmission } from './admission.ts';
 
 export interface IpcLimits {
   maxFrameBytes: number;
   maxInflightPerConnection: number;
   overflow: 'pause' | 'reject';
+  /** The listener's per-connection rate limit, if any. */
+  rateLimit?: ListenerRateLimit | null | undefined;
 }
 
 /** Reply context of one IPC request. */
 class IpcToken {
   /** Finished reply frame of a sync request, held until earlier syncs are answered. */
   frame: Buffer | null = null;
+  /** Answered by id (0x04): counted in ipc_async_timeout when its deadline passes. */
+  readonly async: boolean;
   constructor(
     readonly version: number,
     readonly type: IpcTypeValue,
     readonly id: string | null,
-  ) {}
+  ) {
+    this.async = type === IpcType.ASYNC_REQUEST;
+  }
 }
 
 const EMPTY = new Uint8Array(0);
@@ -43,7 +51,8 @@ export class IpcSession implements ProtocolSession, ReplySink {
   #syncHead = 0;
   readonly #asyncIds = new Map<string, IpcToken>();
   #inflight = 0;
-  #waitingForActor = false;
+  readonly #admission: ConnectionAdmission;
+  readonly #bucket: TokenBucket | null;
 
   constructor(
     readonly conn: Connection,
@@ -51,6 +60,18 @@ export class IpcSession implements ProtocolSession, ReplySink {
     readonly limits: IpcLimits,
   ) {
     this.#decoder = new IpcDecoder(limits.maxFrameBytes);
+    this.#admission = new ConnectionAdmission(conn, limits.maxInflightPerConnection);
+    this.#bucket = limits.rateLimit?.forConnection() ?? null;
+  }
+
+  /** Listener name, for per-listener request metrics. */
+  get listener(): string {
+    return this.conn.listener;
+  }
+
+  /** Async requests (0x04) awaiting their reply: summed into ipc_async_pending. */
+  get asyncPending(): number {
+    return this.#asyncIds.size;
   }
 
   get open(): boolean {
@@ -127,6 +148,13 @@ export class IpcSession implements ProtocolSession, ReplySink {
       });
       return;
     }
+    if (this.#bucket) {
+      const limited = this.limits.rateLimit!.admit(this.#bucket);
+      if (limited) {
+        this.#answerNow(token, limited);
+        return;
+      }
+    }
     if (type === IpcType.SYNC) this.#syncQueue.push(token);
     else this.#asyncIds.set(id!, token);
     this.#inflight++;
@@ -135,15 +163,7 @@ export class IpcSession implements ProtocolSession, ReplySink {
       timeoutMs: env.timeoutMs,
       traceparent: env.traceparent,
     });
-    if (this.#inflight >= this.limits.maxInflightPerConnection) this.conn.pause(PauseReason.INFLIGHT);
-    if (admission === 'saturated' && route?.kind === 'actor' && !this.#waitingForActor) {
-      this.#waitingForActor = true;
-      this.conn.pause(PauseReason.ACTOR_QUEUE);
-      route.host.onDrain(() => {
-        this.#waitingForActor = false;
-        this.conn.resume(PauseReason.ACTOR_QUEUE);
-      });
-    }
+    this.#admission.dispatched(this.#inflight, admission, route);
   }
 
   /** Answers a request that never reached the router (bad envelope, busy). */
@@ -169,7 +189,7 @@ export class IpcSession implements ProtocolSession, ReplySink {
 
   #deliver(t: IpcToken, frame: Buffer): void {
     this.#inflight--;
-    if (this.#inflight <= this.limits.maxInflightPerConnection >> 1) this.conn.resume(PauseReason.INFLIGHT);
+    this.#admission.settled(this.#inflight);
     if (t.type === IpcType.SYNC) {
       t.frame = frame;
       this.#drainSync();

@@ -9,6 +9,8 @@ import type { DeadlineEntry, DeadlineList } from './deadlines.ts';
 export interface ReplySink {
   /** False once the connection is gone; replies for it are dropped and counted. */
   readonly open: boolean;
+  /** Name of the listener the connection came in on (request metrics label it by this). */
+  readonly listener?: string;
   resolve(p: Pending, result: Uint8Array): void;
   reject(p: Pending, error: SerializedError): void;
 }
@@ -27,7 +29,13 @@ export class Pending implements DeadlineEntry {
   handle = 0;
   settled = false;
   startedAt = 0;
+  /** performance.now() at dispatch, for sub-millisecond latency metrics. */
+  startedHr = 0;
   deadline = 0;
+  /** W3C traceparent the worker sees (the tracer replaces it with its own span's when exporting). */
+  traceparent: string | undefined = undefined;
+  /** The tracer's open span for this request (runtime/tracing/tracer.ts), when it is sampled. */
+  traceSpan: unknown = null;
   dlPrev: DeadlineEntry | null = null;
   dlNext: DeadlineEntry | null = null;
   dlList: DeadlineList | null = null;

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { ActorRuntime } from '../actor/runtime.ts';
 import { decodeBody, encodeResult } from '../actor/body-codec.ts';
 import type { BodyFormat } from '../actor/formats.ts';
@@ -53,8 +54,10 @@ export class Router {
   readonly #deadlines: DeadlineRegistry<Pending>;
   readonly #clock: Clock;
   #draining = false;
-  /** Hook for metrics: called once per settled request. */
+  /** Hook for metrics and tracing: called once per settled request; durationMs is sub-millisecond. */
   onSettled: ((p: Pending, outcome: string, durationMs: number) => void) | null = null;
+  /** Hook for tracing: called for a routed request before it goes to its actor (may replace p.traceparent). */
+  onDispatch: ((p: Pending) => void) | null = null;
 
   constructor(readonly opts: RouterOptions) {
     this.#clock = opts.clock ?? systemClock;
@@ -89,6 +92,21 @@ export class Router {
     this.register({ kind: 'main', method, handler, timeoutMs: this.opts.methodTimeoutsMs?.[method] });
   }
 
+  /** Hot reload: removes an actor's methods; requests already dispatched finish on the old host. */
+  unregisterActor(host: ActorRuntime): void {
+    for (const m of host.methods) {
+      const method = `${host.name}.${m}`;
+      if (this.#routes.get(method)?.kind === 'actor') this.#routes.delete(method);
+    }
+  }
+
+  /** Hot reload: new default and per-method deadlines for requests dispatched from now on. */
+  setTimeouts(defaultTimeoutMs: number, methodTimeoutsMs: Record<string, number>): void {
+    this.opts.defaultTimeoutMs = defaultTimeoutMs;
+    this.opts.methodTimeoutsMs = methodTimeoutsMs;
+    for (const route of this.#routes.values()) route.timeoutMs = methodTimeoutsMs[route.method];
+  }
+
   lookup(method: string): Route | undefined {
     return this.#routes.get(method);
   }
@@ -113,6 +131,8 @@ export class Router {
   ): { pending: Pending; admission: Admission; route: Route | undefined } {
     const p = new Pending(sink, token, method, format);
     p.startedAt = this.#clock.now();
+    p.startedHr = performance.now();
+    p.traceparent = opts?.traceparent;
     this.stats.requests++;
     const route = this.#routes.get(method);
     if (this.#draining) {
@@ -124,6 +144,7 @@ export class Router {
       return { pending: p, admission: 'ok', route };
     }
     this.#deadlines.add(p, opts?.timeoutMs ?? route.timeoutMs ?? this.opts.defaultTimeoutMs);
+    this.onDispatch?.(p);
     if (route.kind === 'main') {
       this.#runMain(p, route, body);
       return { pending: p, admission: 'ok', route };
@@ -134,7 +155,7 @@ export class Router {
       this.reject(p, { code: 'BUSY', message: `actor '${host.name}' queue is full (${host.opts.maxQueue})` });
       return { pending: p, admission: 'ok', route };
     }
-    host.submit(p, route.methodIndex, body, opts?.traceparent);
+    host.submit(p, route.methodIndex, body, p.traceparent);
     return { pending: p, admission: host.saturated ? 'saturated' : 'ok', route };
   }
 
@@ -192,7 +213,7 @@ export class Router {
     p.settled = true;
     this.#deadlines.remove(p);
     p.holder?.release(p);
-    this.onSettled?.(p, outcome, this.#clock.now() - p.startedAt);
+    this.onSettled?.(p, outcome, performance.now() - p.startedHr);
     if (!p.sink.open) {
       this.stats.orphanReplies++;
       return false;
@@ -205,7 +226,7 @@ export class Router {
     this.stats.timeouts++;
     this.#countError('TIMEOUT');
     p.holder?.release(p);
-    this.onSettled?.(p, 'TIMEOUT', this.#clock.now() - p.startedAt);
+    this.onSettled?.(p, 'TIMEOUT', performance.now() - p.startedHr);
     if (!p.sink.open) {
       this.stats.orphanReplies++;
       return;

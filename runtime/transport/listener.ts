@@ -3,6 +3,7 @@ import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { Connection, type ProtocolSession } from './connection.ts';
 import { type CidrList, parseCidrs, isAllowed } from './cidr.ts';
+import { ListenerRateLimit, type RateLimitSpec } from '../resilience/rate-limit.ts';
 
 export interface ListenerSpec {
   name: string;
@@ -10,6 +11,8 @@ export interface ListenerSpec {
   unix?: { path: string; mode: number } | undefined;
   maxConnections: number;
   allow?: string[] | undefined;
+  /** Per-connection request rate limit; sessions apply it through `listener.rateLimit`. */
+  rateLimit?: RateLimitSpec | undefined;
   /** Called when a connection is refused (limit or allow-list), for metrics. */
   onRefused?: (reason: 'limit' | 'allow-list') => void;
 }
@@ -20,7 +23,9 @@ export type SessionFactory = (conn: Connection) => ProtocolSession;
 export class Listener {
   readonly connections = new Set<Connection>();
   readonly #servers: net.Server[] = [];
-  readonly #allow: CidrList | null;
+  #allow: CidrList | null;
+  /** Null when unlimited. Sessions take a bucket per connection (rateLimit.forConnection()). */
+  rateLimit: ListenerRateLimit | null;
   accepted = 0;
   refused = 0;
   bound: string[] = [];
@@ -31,6 +36,22 @@ export class Listener {
     readonly log: Logger,
   ) {
     this.#allow = spec.allow && spec.allow.length > 0 ? parseCidrs(spec.allow) : null;
+    this.rateLimit = spec.rateLimit ? new ListenerRateLimit(spec.name, spec.rateLimit) : null;
+  }
+
+  /**
+   * Hot reload of the limits that need no rebind. They apply to connections
+   * accepted from now on; open connections keep the rate bucket they have.
+   */
+  update(next: Pick<ListenerSpec, 'maxConnections' | 'allow' | 'rateLimit'>): void {
+    const allow = next.allow && next.allow.length > 0 ? parseCidrs(next.allow) : null;
+    this.spec.maxConnections = next.maxConnections;
+    this.spec.allow = next.allow;
+    this.#allow = allow;
+    this.spec.rateLimit = next.rateLimit;
+    if (!next.rateLimit) this.rateLimit = null;
+    else if (this.rateLimit) this.rateLimit.spec = next.rateLimit;
+    else this.rateLimit = new ListenerRateLimit(this.name, next.rateLimit);
   }
 
   get name(): string {
@@ -38,6 +59,9 @@ export class Listener {
   }
 
   async listen(): Promise<void> {
+    // Also used to take the addresses back after stopAccepting (a failed hot reload).
+    this.bound = [];
+    this.#servers.length = 0;
     if (this.spec.tcp) {
       const { host, port } = this.spec.tcp;
       const server = this.#server(true);
@@ -65,6 +89,18 @@ export class Listener {
       chmodSync(path, mode);
       this.bound.push(`unix://${path}`);
     }
+  }
+
+  /** Re-binds after stopAccepting (a hot reload that failed part-way gives the addresses back). */
+  relisten(): Promise<void> {
+    return this.listen();
+  }
+
+  /** Hot reload of the unix socket file mode. */
+  chmod(mode: number): void {
+    if (!this.spec.unix) return;
+    this.spec.unix.mode = mode;
+    if (existsSync(this.spec.unix.path)) chmodSync(this.spec.unix.path, mode);
   }
 
   /** Port actually bound on TCP (useful when configured as 0). */

@@ -30,6 +30,8 @@ export async function startTestDaemon(
     logLevel: 'silent',
     ...overrides,
     runDir,
+    // Ephemeral metrics port so test files running in parallel never collide.
+    metrics: { ...overrides.metrics, http: { port: 0, ...overrides.metrics?.http } },
     listeners: {
       ipc: { unix: { path: 'ipc.sock' } },
       goridge: { enabled: false },

@@ -13,7 +13,7 @@
 #   kcat              -> Kafka CLI client
 set -euo pipefail
 
-PKGS=(python3-pymodbus python3-serial-asyncio mbpoll libmodbus-dev pkg-config gcc php-cli php-msgpack phpunit kcat)
+PKGS=(python3-pymodbus python3-serial-asyncio mbpoll libmodbus-dev pkg-config gcc php-cli php-msgpack phpunit kcat socat)
 
 missing=()
 for p in "${PKGS[@]}"; do

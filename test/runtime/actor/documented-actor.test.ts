@@ -29,4 +29,16 @@ describe('an actor written only from docs/actors.md', () => {
     expect(events).toEqual([['notes', { book: 'x', count: 1, key: 'x' }]]);
     await d.stop();
   });
+
+  it('with a single worker, the worker derives call.key itself (no main-thread parse)', async () => {
+    const d = await startTestDaemon({ actors: { notes: { module: './test/fixtures/actors/notes.ts', workers: 1 } } });
+    const events: unknown[] = [];
+    d.daemon.events.on('notes.added', (data: unknown) => events.push(data));
+    const c = d.client();
+    expect(await c.call('notes.add', { book: 'solo', text: 'a' })).toBe(1);
+    await expect(c.call('notes.add', { text: 'no book' })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events).toEqual([{ book: 'solo', count: 1, key: 'solo' }]);
+    await d.stop();
+  });
 });

@@ -26,7 +26,8 @@ function writeConfig(body: string): { file: string; runDir: string } {
   return { file, runDir };
 }
 
-const LISTENERS = `listeners: { ipc: { unix: { path: 'ipc.sock' } }, goridge: { enabled: false }, isp: { enabled: false } }`;
+// metrics on an ephemeral port: the default 9464 would collide with daemons other test files start in parallel
+const LISTENERS = `listeners: { ipc: { unix: { path: 'ipc.sock' } }, goridge: { enabled: false }, isp: { enabled: false } }, metrics: { http: { port: 0 } }`;
 
 describe('outrigger CLI', () => {
   it('starts in the background, reports status, refuses a second start, stops gracefully', () => {

@@ -46,7 +46,7 @@ describe('daemon end to end over binary IPC', () => {
 
   it('reports sys.stats from the main thread', async () => {
     const stats = (await d.client().call('sys.stats')) as { actors: { name: string }[]; requests: { total: number } };
-    expect(stats.actors.map((a) => a.name)).toEqual(['sys', 'example']);
+    expect(stats.actors.map((a) => a.name)).toEqual(['sys', 'kafka', 'modbus', 'example']);
     expect(stats.requests.total).toBeGreaterThan(0);
   });
 });

@@ -1,0 +1,133 @@
+// The `kafka` section of sidecar.config.ts and the shape of a named
+// connection. Connection fields follow seed 000's application.yaml
+// (snake_case: brokers, auto_create_topics_enable, tls, sasl, ping) so the
+// same object works in the config file and in App.Init / kafka.connections.set.
+import { z } from 'zod';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Milliseconds as a number, or a Go-style duration string ("500ms", "10s", "1m"). */
+export const duration = z
+  .union([
+    z.number().int().nonnegative(),
+    z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'expected milliseconds or a duration such as "500ms", "10s", "1m"'),
+  ])
+  .transform((v) => {
+    if (typeof v === 'number') return v;
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v)!;
+    return Math.round(Number(m[1]) * UNITS[m[2]!]!);
+  });
+
+export const connectionNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, . _ - (max 128)');
+
+const broker = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port');
+
+export const tlsSchema = z.strictObject({
+  /** A tls block without `enabled` turns TLS on; `enabled: false` keeps the block but connects in plaintext. */
+  enabled: z.boolean().default(true),
+  /** PEM file paths, as in seed 000 (client certificate and key for mutual TLS, CA bundle for the server). */
+  cert: z.string().min(1).optional(),
+  key: z.string().min(1).optional(),
+  root_ca: z.string().min(1).optional(),
+  server_name: z.string().min(1).optional(),
+  insecure_skip_verify: z.boolean().default(false),
+});
+
+export const saslSchema = z.strictObject({
+  type: z.enum(['plain', 'scram_sha_256', 'scram_sha_512']),
+  username: z.string().min(1),
+  password: z.string(),
+});
+
+export const connectionSchema = z
+  .strictObject({
+    /** Overrides the section's driver for this connection. */
+    driver: z.enum(['memory', 'kafkajs']).optional(),
+    brokers: z.array(broker).min(1),
+    client_id: z.string().min(1).optional(),
+    /** When false (the default) producing to or consuming from a missing topic fails with KAFKA_UNKNOWN_TOPIC. */
+    auto_create_topics_enable: z.boolean().default(false),
+    tls: tlsSchema.optional(),
+    sasl: saslSchema.optional(),
+    /** Connect (and authenticate) timeout: how long an unreachable broker may take to say so. */
+    ping: z.strictObject({ timeout: duration.default(5000) }).prefault({}),
+    /** How long a request to the broker may take before it counts as failed. */
+    request_timeout: duration.default(10_000),
+    /** Records larger than this fail with KAFKA_MESSAGE_TOO_LARGE before they are sent (broker default 1 MiB). */
+    max_message_bytes: z.number().int().positive().default(1_048_576),
+    /** Client retries for retriable broker errors, kept short so a dead cluster fails calls in about a second. */
+    retry: z
+      .strictObject({
+        retries: z.number().int().min(0).max(20).default(3),
+        initial: duration.default(100),
+        max: duration.default(1000),
+      })
+      .prefault({}),
+    /** Circuit breaker in front of the brokers. */
+    circuit: z
+      .strictObject({
+        failure_threshold: z.number().int().positive().default(3),
+        reset_timeout: duration.default(5000),
+        half_open_max: z.number().int().positive().default(1),
+      })
+      .prefault({}),
+    /** Topics created when missing, the first time the connection is used. */
+    topics: z.record(z.string().min(1), z.strictObject({ partitions: z.number().int().positive().default(1) }).prefault({})).default({}),
+  });
+
+export const producerSchema = z.strictObject({
+  /** How long an async record may wait for others to share its request. */
+  lingerMs: z.number().int().min(0).max(10_000).default(5),
+  /** A request is sent as soon as it holds this many bytes (keep below the broker's message.max.bytes). */
+  batchMaxBytes: z.number().int().positive().default(512 * 1024),
+  batchMaxMessages: z.number().int().positive().default(10_000),
+  /** Requests in flight per connection. */
+  maxInFlight: z.number().int().positive().max(64).default(5),
+  /** Async records still undelivered after this long are counted as failed and logged. */
+  deliveryTimeoutMs: z.number().int().positive().default(30_000),
+  /** Async records waiting per connection; more fail with KAFKA_QUEUE_FULL. */
+  maxQueuedMessages: z.number().int().positive().default(100_000),
+  retryBackoffMs: z.number().int().positive().default(100),
+});
+
+export const consumerSchema = z.strictObject({
+  /** Default records buffered ahead per topic (consume option fetch_size overrides it); partitions pause when it is full. */
+  fetchSize: z.number().int().positive().max(1_000_000).default(1024),
+  /** Broker fetch wait, and how often paused partitions are rechecked. */
+  maxWaitMs: z.number().int().positive().default(200),
+  maxBytesPerPartition: z.number().int().positive().default(1_048_576),
+  sessionTimeoutMs: z.number().int().positive().default(30_000),
+  rebalanceTimeoutMs: z.number().int().positive().default(60_000),
+  heartbeatIntervalMs: z.number().int().positive().default(3000),
+});
+
+export const kafkaConfigSchema = z.strictObject({
+  /** Run the built-in kafka actor (kafka.produce, kafka.consume.*). */
+  enabled: z.boolean().default(true),
+  /** memory: in-process topics and groups (development, tests); kafkajs: a real cluster. */
+  driver: z.enum(['memory', 'kafkajs']).default('memory'),
+  /** Worker threads; connections are spread over them, each connection lives in one. */
+  workers: z.number().int().min(1).max(16).default(1),
+  connections: z.record(connectionNameSchema, connectionSchema).default({}),
+  producer: producerSchema.prefault({}),
+  consumer: consumerSchema.prefault({}),
+});
+
+export type KafkaConnectionInput = z.input<typeof connectionSchema>;
+export type KafkaConnection = z.output<typeof connectionSchema>;
+export type KafkaConfigInput = z.input<typeof kafkaConfigSchema>;
+export type KafkaConfig = z.output<typeof kafkaConfigSchema>;
+export type ProducerSettings = z.output<typeof producerSchema>;
+export type ConsumerSettings = z.output<typeof consumerSchema>;
+export type DriverName = KafkaConfig['driver'];
+
+/** A connection as safe to log: no password, no key material paths beyond what identifies them. */
+export function describeConnection(name: string, c: KafkaConnection, driver: DriverName): Record<string, unknown> {
+  return {
+    connection: name,
+    driver,
+    brokers: c.brokers,
+    tls: c.tls?.enabled ? { ca: c.tls.root_ca ?? 'system', clientCert: Boolean(c.tls.cert) } : false,
+    sasl: c.sasl ? { type: c.sasl.type, username: c.sasl.username } : false,
+  };
+}

@@ -1,0 +1,228 @@
+// One group member as the receive/ack API sees it: a bounded buffer fed by
+// the driver, long-poll receive, acks that commit only the contiguous prefix
+// of acknowledged offsets, and the rebalance rules (revoked partitions are
+// forgotten so their next owner redelivers; kept ones resume where they were).
+import type { Logger } from 'pino';
+import type { DriverClient, DriverConsumer, GroupMemberOptions, IncomingRecord, TopicPartition, TopicPartitionOffset } from './driver.ts';
+import { kafkaError } from './errors.ts';
+import { RecordBuffer } from './record-buffer.ts';
+import type { AckOutcome } from './offset-tracker.ts';
+
+export interface SessionOptions extends GroupMemberOptions {
+  /** Records buffered + unacked per topic before its partitions pause. */
+  fetchSize: number;
+  /** Max records received and not yet acked per topic (0 = no limit). */
+  concurrency: number;
+}
+
+export interface AckResult {
+  acked: number;
+  /** Offsets that were not received from this consumer (already committed, moved away in a rebalance, or never fetched). */
+  unknown: number;
+  /** Offsets fetched but not yet received: refused, so they cannot be skipped. */
+  notReceived: number;
+  committed: TopicPartitionOffset[];
+}
+
+type Waiter = () => void;
+
+export class ConsumerSession {
+  readonly buffer = new RecordBuffer<IncomingRecord>();
+  readonly #consumer: DriverConsumer;
+  readonly #waiters = new Map<string, Set<Waiter>>();
+  readonly #paused = new Set<string>();
+  #rebalancing = true;
+  #closed = false;
+  readonly started: Promise<TopicPartition[]>;
+  readonly stats = { fetched: 0, duplicatesDropped: 0, received: 0, acked: 0, commits: 0, commitFailures: 0, rebalances: 0, redelivered: 0, pauses: 0, errors: 0 };
+
+  constructor(
+    client: DriverClient,
+    readonly opts: SessionOptions,
+    readonly log: Logger,
+  ) {
+    this.#consumer = client.consumer(opts, {
+      records: (topic, partition, records) => this.#onRecords(topic, partition, records),
+      revoking: () => {
+        this.#rebalancing = true;
+      },
+      assigned: (tps) => this.#onAssigned(tps),
+      error: (err) => {
+        this.stats.errors++;
+        this.log.warn({ err, groupId: opts.groupId }, 'kafka consumer lost its group membership; rejoining');
+      },
+    });
+    this.started = this.#consumer.start();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  sameAs(groupId: string, topics: readonly string[]): boolean {
+    return groupId === this.opts.groupId && topics.length === this.opts.topics.length && topics.every((t) => this.opts.topics.includes(t));
+  }
+
+  /** Up to `size` records of `topic`, waiting at most `waitMs` (or until `signal` aborts) when none can be handed out. */
+  async receive(topic: string, size: number, waitMs: number, signal?: AbortSignal): Promise<IncomingRecord[]> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const got = this.#take(topic, size);
+      if (got.length > 0 || this.#closed) return got;
+      const left = deadline - Date.now();
+      if (left <= 0 || signal?.aborted) return got;
+      await this.#wait(topic, left, signal);
+    }
+  }
+
+  /** Acks the given records (or every received one) and commits what became contiguous. */
+  async ack(topic: string, records?: readonly { partition: number; offset: number }[]): Promise<AckResult> {
+    const result: AckResult = { acked: 0, unknown: 0, notReceived: 0, committed: [] };
+    if (records) {
+      for (const r of records) {
+        const outcome: AckOutcome = this.buffer.ack(topic, r.partition, r.offset);
+        if (outcome === 'acked') result.acked++;
+        else if (outcome === 'not-delivered') result.notReceived++;
+        else if (outcome === 'unknown') result.unknown++;
+      }
+    } else result.acked = this.buffer.ackDelivered(topic);
+    this.stats.acked += result.acked;
+    this.#resumeIfDrained(topic);
+    this.#wake(topic);
+    result.committed = await this.commit(topic);
+    return result;
+  }
+
+  /** Commits the positions that moved for `topic` (or all topics); the acks stay recorded if the broker refuses. */
+  async commit(topic?: string): Promise<TopicPartitionOffset[]> {
+    const pending = this.buffer.pendingCommits(topic);
+    if (pending.length === 0) return pending;
+    try {
+      await this.#consumer.commit(pending);
+    } catch (err) {
+      this.stats.commitFailures++;
+      throw err;
+    }
+    this.stats.commits++;
+    this.buffer.markCommitted(pending);
+    return pending;
+  }
+
+  /** A consumer process restarted: records it received but never acked are handed out again. */
+  redeliver(): number {
+    const n = this.buffer.redeliver();
+    this.stats.redelivered += n;
+    for (const t of this.opts.topics) this.#wake(t);
+    return n;
+  }
+
+  /** Commits what was acknowledged, then leaves the group. */
+  async close(): Promise<TopicPartitionOffset[]> {
+    if (this.#closed) return [];
+    let committed: TopicPartitionOffset[] = [];
+    try {
+      await this.started.catch(() => {});
+      committed = await this.commit();
+    } catch (err) {
+      this.log.warn({ err, groupId: this.opts.groupId }, 'final commit failed; unacknowledged and uncommitted records will be redelivered');
+    }
+    this.#closed = true;
+    for (const t of this.#waiters.keys()) this.#wake(t);
+    await this.#consumer.close().catch((err: unknown) => this.log.warn({ err }, 'leaving the group failed'));
+    return committed;
+  }
+
+  snapshot(): Record<string, unknown> {
+    return {
+      groupId: this.opts.groupId,
+      topics: this.opts.topics,
+      rebalancing: this.#rebalancing,
+      paused: [...this.#paused],
+      partitions: this.buffer.describe(),
+      ...this.stats,
+    };
+  }
+
+  #take(topic: string, size: number): IncomingRecord[] {
+    if (this.#rebalancing || this.#closed) return [];
+    const room = this.opts.concurrency > 0 ? Math.max(0, this.opts.concurrency - this.buffer.unacked(topic)) : size;
+    const got = this.buffer.take(topic, Math.min(size, room));
+    this.stats.received += got.length;
+    return got;
+  }
+
+  #onRecords(topic: string, partition: number, records: IncomingRecord[]): void {
+    if (this.#closed) return;
+    let accepted = 0;
+    for (const r of records) if (this.buffer.accept(topic, partition, r.offset, r)) accepted++;
+    this.stats.fetched += accepted;
+    this.stats.duplicatesDropped += records.length - accepted;
+    if (accepted === 0) return;
+    if (!this.#paused.has(topic) && this.buffer.buffered(topic) + this.buffer.unacked(topic) >= this.opts.fetchSize) {
+      this.#paused.add(topic);
+      this.stats.pauses++;
+      this.#consumer.pause(this.#partitionsOf(topic));
+    }
+    this.#wake(topic);
+  }
+
+  #onAssigned(tps: TopicPartition[]): void {
+    const change = this.buffer.assign(tps);
+    this.stats.rebalances++;
+    if (change.droppedUnacked > 0) {
+      this.log.info({ groupId: this.opts.groupId, revoked: change.revoked, droppedUnacked: change.droppedUnacked }, 'partitions moved away; their unacknowledged records go to the new owner');
+    }
+    // Drivers restart kept partitions from the committed offset: skip what is already held here.
+    for (const r of change.retained) if (r.nextFetch !== null) this.#consumer.seek({ topic: r.topic, partition: r.partition, offset: r.nextFetch });
+    for (const topic of this.#paused) this.#consumer.pause(this.#partitionsOf(topic));
+    this.#rebalancing = false;
+    // Acks made during the rebalance could not be committed; retry for the partitions still held.
+    if (this.buffer.pendingCommits().length > 0) {
+      this.commit().catch((err: unknown) => this.log.debug({ err }, 'commit after rebalance failed; retried with the next ack'));
+    }
+    for (const t of this.opts.topics) {
+      this.#resumeIfDrained(t);
+      this.#wake(t);
+    }
+  }
+
+  #resumeIfDrained(topic: string): void {
+    if (this.#paused.has(topic) && this.buffer.buffered(topic) + this.buffer.unacked(topic) <= this.opts.fetchSize / 2) {
+      this.#paused.delete(topic);
+      this.#consumer.resume(this.#partitionsOf(topic));
+    }
+  }
+
+  #partitionsOf(topic: string): TopicPartition[] {
+    return this.buffer.assignment().filter((tp) => tp.topic === topic);
+  }
+
+  #wait(topic: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let set = this.#waiters.get(topic);
+      if (!set) this.#waiters.set(topic, (set = new Set()));
+      const done = (): void => {
+        clearTimeout(timer);
+        set.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+      set.add(done);
+    });
+  }
+
+  #wake(topic: string): void {
+    const set = this.#waiters.get(topic);
+    if (!set || set.size === 0) return;
+    for (const w of [...set]) w();
+  }
+}
+
+export function consumerNotFound(connection: string, topic: string): Error {
+  return kafkaError('KAFKA_CONSUMER_NOT_FOUND', `no consumer for topic '${topic}' on connection '${connection}': call kafka.consume.init first`, {
+    connection,
+    topic,
+  });
+}

@@ -1,0 +1,102 @@
+// What the kafka actor needs from a Kafka implementation. Two drivers
+// implement it: `memory` (in-process, for development) and `kafkajs` (a real
+// cluster); test/actors/kafka/driver-contract.ts holds both to the same
+// behaviour. Drivers throw OutriggerError with KAFKA_* codes.
+import type { Logger } from 'pino';
+import type { DriverName, KafkaConnection } from './config.ts';
+import type { TopicPartition, TopicPartitionOffset } from './record-buffer.ts';
+
+export type { TopicPartition, TopicPartitionOffset };
+
+export interface KafkaHeader {
+  key: string;
+  value: Buffer;
+}
+
+export interface OutgoingRecord {
+  topic: string;
+  /** Explicit partition; otherwise the key's hash, or round-robin for keyless records. */
+  partition?: number | undefined;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: KafkaHeader[];
+  /** Epoch milliseconds; the driver stamps the current time when absent. */
+  timestamp?: number | undefined;
+}
+
+export interface ProducedRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export interface IncomingRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: KafkaHeader[];
+  timestamp: number;
+}
+
+export interface GroupMemberOptions {
+  groupId: string;
+  topics: string[];
+  /** Where a partition with no committed offset starts. */
+  fromBeginning: boolean;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  /** Static member id, when the client sent one (see docs/kafka.md for what kafkajs does with it). */
+  instanceId?: string | undefined;
+  maxWaitMs: number;
+  maxBytesPerPartition: number;
+}
+
+/** Callbacks a group member makes; they must return quickly (no awaiting). */
+export interface ConsumerEvents {
+  /** Records of one partition, in offset order, from the member's fetch position. */
+  records(topic: string, partition: number, records: IncomingRecord[]): void;
+  /** A rebalance began: partitions may be taken away. */
+  revoking(): void;
+  /** The member's complete assignment after it (re)joined the group. Fetching restarts from committed offsets. */
+  assigned(assignment: TopicPartition[]): void;
+  /** The member lost its connection or crashed; the driver keeps trying to rejoin. */
+  error(err: Error): void;
+}
+
+export interface DriverConsumer {
+  /** Joins the group; resolves with the first assignment. */
+  start(): Promise<TopicPartition[]>;
+  pause(partitions: TopicPartition[]): void;
+  resume(partitions: TopicPartition[]): void;
+  /** Moves the fetch position of an assigned partition (takes effect on the next fetch). */
+  seek(partition: TopicPartitionOffset): void;
+  /** Commits next-offset-to-read positions; fails (KAFKA_COMMIT_FAILED) if the member no longer owns them. */
+  commit(offsets: TopicPartitionOffset[]): Promise<void>;
+  /** Leaves the group. */
+  close(): Promise<void>;
+}
+
+export interface DriverClient {
+  produce(records: OutgoingRecord[], opts: { timeoutMs: number }): Promise<ProducedRecord[]>;
+  /** Creates the topics that do not exist yet. */
+  createTopics(topics: { topic: string; partitions: number }[]): Promise<void>;
+  /** Partition count of an existing topic (KAFKA_UNKNOWN_TOPIC otherwise). */
+  partitions(topic: string): Promise<number>;
+  consumer(opts: GroupMemberOptions, events: ConsumerEvents): DriverConsumer;
+  close(): Promise<void>;
+}
+
+export interface KafkaDriver {
+  readonly name: DriverName;
+  open(name: string, connection: KafkaConnection, log: Logger): DriverClient;
+}
+
+/** Serialized size of a record as the size limit sees it (payload bytes plus a small per-record overhead). */
+export function recordSize(r: OutgoingRecord): number {
+  let n = 70 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  for (const h of r.headers) n += Buffer.byteLength(h.key) + h.value.length + 10;
+  return n;
+}

@@ -1,0 +1,117 @@
+// kafka.* method handlers: parse params, find the connection, call into it,
+// shape the answer. Exact shapes are documented in docs/kafka.md.
+import type { CallContext, Handler } from '../../runtime/actor/api.ts';
+import { type BinaryEncoding, type EncodedBytes, fromBytes } from './bytes.ts';
+import { type IncomingRecord, recordSize } from './driver.ts';
+import { kafkaError } from './errors.ts';
+import { parseAck, parseClose, parseInit, parseProduce, parseReceive, parseSet, parseStats } from './params.ts';
+import type { ConnectionRegistry } from './registry.ts';
+
+export const KAFKA_METHODS = [
+  'produce',
+  'consume.init',
+  'consume.receive',
+  'consume.ack',
+  'consume.close',
+  'connections.set',
+  'stats',
+] as const;
+export type KafkaMethod = (typeof KAFKA_METHODS)[number];
+
+export interface WireRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: EncodedBytes | null;
+  value: EncodedBytes | null;
+  headers: Record<string, EncodedBytes | EncodedBytes[]>;
+  timestamp: number;
+}
+
+export function toWire(r: IncomingRecord, encoding: BinaryEncoding): WireRecord {
+  const headers: Record<string, EncodedBytes | EncodedBytes[]> = {};
+  for (const h of r.headers) {
+    const v = fromBytes(h.value, encoding)!;
+    const prev = headers[h.key];
+    headers[h.key] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return {
+    topic: r.topic,
+    partition: r.partition,
+    offset: r.offset,
+    key: fromBytes(r.key, encoding),
+    value: fromBytes(r.value, encoding),
+    headers,
+    timestamp: r.timestamp,
+  };
+}
+
+const ACCEPTED = Object.freeze({ accepted: true });
+
+/** Receive waits end this long before the request deadline, so the answer still makes it back. */
+const DEADLINE_MARGIN_MS = 50;
+
+export function kafkaHandlers(registry: ConnectionRegistry): Record<KafkaMethod, Handler> {
+  return {
+    produce: (params, call: CallContext) => {
+      const p = parseProduce(params);
+      // The caller's W3C trace context travels with the record, unless the caller set one itself.
+      if (call.traceparent !== undefined && !p.record.headers.some((h) => h.key === 'traceparent')) {
+        p.record.headers.push({ key: 'traceparent', value: Buffer.from(call.traceparent) });
+      }
+      const conn = registry.get(p.connection);
+      const size = recordSize(p.record);
+      if (size > conn.config.max_message_bytes) {
+        throw kafkaError('KAFKA_MESSAGE_TOO_LARGE', `record of ${size} bytes exceeds max_message_bytes (${conn.config.max_message_bytes}) of connection '${p.connection}'`, {
+          topic: p.record.topic,
+          size,
+          limit: conn.config.max_message_bytes,
+        });
+      }
+      // An open circuit refuses at once, before a record is accepted that could not be delivered.
+      conn.failFastIfOpen();
+      if (p.sync) return conn.producer.produceSync(p.record, size);
+      conn.producer.produceAsync(p.record, size);
+      return ACCEPTED;
+    },
+
+    'consume.init': async (params) => {
+      const p = parseInit(params);
+      const r = await registry.get(p.connection).initConsumer(p);
+      return {
+        connection: p.connection,
+        group_id: p.group_options.group_id,
+        topics: r.session.opts.topics,
+        assignment: r.assignment,
+        reinitialized: r.reinitialized,
+        redelivered: r.redelivered,
+      };
+    },
+
+    'consume.receive': async (params, call: CallContext) => {
+      const p = parseReceive(params);
+      const session = registry.get(p.connection).consumer(p.topic);
+      const wait = Math.max(0, Math.min(p.max_wait_ms, call.deadline - Date.now() - DEADLINE_MARGIN_MS));
+      const records = await session.receive(p.topic, p.size, wait, call.signal);
+      return records.map((r) => toWire(r, p.encoding));
+    },
+
+    'consume.ack': async (params) => {
+      const p = parseAck(params);
+      const r = await registry.get(p.connection).consumer(p.topic).ack(p.topic, p.records);
+      return { acked: r.acked, unknown: r.unknown, not_received: r.notReceived, committed: r.committed };
+    },
+
+    'consume.close': async (params) => {
+      const p = parseClose(params);
+      return registry.get(p.connection).closeConsumers(p.topic);
+    },
+
+    'connections.set': async (params) => {
+      const p = parseSet(params);
+      return { name: p.name, outcome: await registry.set(p.name, p.config, 'params') };
+    },
+
+    stats: (params) => registry.get(parseStats(params).connection).snapshot(),
+  };
+}

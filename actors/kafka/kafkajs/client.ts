@@ -1,0 +1,200 @@
+// The `kafkajs` driver's client for one named connection: a lazily
+// connected producer and admin, and group members. Producing assigns every
+// record's partition once (a sticky wrapper around kafkajs' Java-compatible
+// partitioner) so retries resend records to the same partitions and each
+// record's offset can be read from its partition's base offset.
+import kafkajs, { type Admin, type Kafka, type Message, type PartitionerArgs, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { ConnectionOptions } from 'node:tls';
+import type { KafkaConnection } from '../config.ts';
+import {
+  type ConsumerEvents,
+  type DriverClient,
+  type DriverConsumer,
+  type GroupMemberOptions,
+  type OutgoingRecord,
+  type ProducedRecord,
+  recordSize,
+} from '../driver.ts';
+import { kafkaError } from '../errors.ts';
+import { fromKafkaJS } from './errors.ts';
+import { KafkajsConsumer } from './consumer.ts';
+import { kafkajsConfig } from './options.ts';
+
+const { Kafka: KafkaClass, Partitioners } = kafkajs;
+
+const PARTITION = Symbol('outrigger.partition');
+type TaggedMessage = Message & { [PARTITION]?: number };
+
+function stickyPartitioner(): (args: PartitionerArgs) => number {
+  const inner = Partitioners.DefaultPartitioner();
+  return (args) => {
+    const m = args.message as TaggedMessage;
+    if (m[PARTITION] !== undefined) return m[PARTITION];
+    if (m.partition !== undefined && m.partition !== null && !args.partitionMetadata.some((p) => p.partitionId === m.partition)) {
+      throw kafkaError('KAFKA_UNKNOWN_PARTITION', `topic '${args.topic}' has no partition ${m.partition} (it has ${args.partitionMetadata.length})`, {
+        topic: args.topic,
+        partition: m.partition,
+        partitions: args.partitionMetadata.length,
+      });
+    }
+    const p = inner(args);
+    m[PARTITION] = p;
+    return p;
+  };
+}
+
+function toMessage(r: OutgoingRecord): TaggedMessage {
+  const m: TaggedMessage = { key: r.key, value: r.value };
+  if (r.partition !== undefined) m.partition = r.partition;
+  if (r.timestamp !== undefined) m.timestamp = String(r.timestamp);
+  if (r.headers.length > 0) {
+    const headers: Record<string, Buffer | Buffer[]> = {};
+    for (const h of r.headers) {
+      const prev = headers[h.key];
+      headers[h.key] = prev === undefined ? h.value : Array.isArray(prev) ? [...prev, h.value] : [prev, h.value];
+    }
+    m.headers = headers;
+  }
+  return m;
+}
+
+export class KafkajsClient implements DriverClient {
+  readonly #kafka: Kafka;
+  #producer: Promise<Producer> | null = null;
+  #admin: Promise<Admin> | null = null;
+  readonly #consumers = new Set<KafkajsConsumer>();
+
+  constructor(
+    readonly name: string,
+    readonly connection: KafkaConnection,
+    readonly log: Logger,
+    tls: ConnectionOptions | boolean,
+  ) {
+    this.#kafka = new KafkaClass(kafkajsConfig(name, connection, log, tls));
+  }
+
+  #connected<T extends { connect(): Promise<void>; disconnect(): Promise<void> }>(make: () => T, what: string): Promise<T> {
+    return (async () => {
+      const client = make();
+      try {
+        await client.connect();
+      } catch (err) {
+        await client.disconnect().catch(() => {});
+        throw fromKafkaJS(err, `connection '${this.name}': ${what} connect`);
+      }
+      return client;
+    })();
+  }
+
+  #producerReady(): Promise<Producer> {
+    if (!this.#producer) {
+      const ready = this.#connected(
+        () =>
+          this.#kafka.producer({
+            allowAutoTopicCreation: this.connection.auto_create_topics_enable,
+            createPartitioner: stickyPartitioner,
+          }),
+        'producer',
+      );
+      this.#producer = ready;
+      // A failed connect is forgotten so the next call tries again.
+      ready.catch(() => {
+        if (this.#producer === ready) this.#producer = null;
+      });
+    }
+    return this.#producer;
+  }
+
+  #adminReady(): Promise<Admin> {
+    if (!this.#admin) {
+      const ready = this.#connected(() => this.#kafka.admin(), 'admin');
+      this.#admin = ready;
+      ready.catch(() => {
+        if (this.#admin === ready) this.#admin = null;
+      });
+    }
+    return this.#admin;
+  }
+
+  async produce(records: OutgoingRecord[], opts: { timeoutMs: number }): Promise<ProducedRecord[]> {
+    const limit = this.connection.max_message_bytes;
+    for (const r of records) {
+      const size = recordSize(r);
+      if (size > limit) {
+        throw kafkaError('KAFKA_MESSAGE_TOO_LARGE', `record of ${size} bytes exceeds the connection's max_message_bytes (${limit})`, {
+          topic: r.topic,
+          size,
+          limit,
+        });
+      }
+    }
+    const producer = await this.#producerReady();
+    const byTopic = new Map<string, TaggedMessage[]>();
+    const messages = records.map((r) => {
+      const m = toMessage(r);
+      let list = byTopic.get(r.topic);
+      if (!list) byTopic.set(r.topic, (list = []));
+      list.push(m);
+      return m;
+    });
+    let meta;
+    try {
+      meta = await producer.sendBatch({
+        topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
+        acks: -1,
+        timeout: opts.timeoutMs,
+      });
+    } catch (err) {
+      throw fromKafkaJS(err, `produce to ${[...byTopic.keys()].join(', ')}`);
+    }
+    const base = new Map<string, number>();
+    for (const m of meta) base.set(`${m.partition}/${m.topicName}`, Number(m.baseOffset));
+    const next = new Map<string, number>();
+    return messages.map((m, i) => {
+      const topic = records[i]!.topic;
+      const partition = m[PARTITION] ?? m.partition!;
+      const k = `${partition}/${topic}`;
+      const first = base.get(k);
+      if (first === undefined) throw kafkaError('KAFKA_ERROR', `broker returned no result for ${topic}/${partition}`, { type: 'MISSING_RESULT' });
+      const n = next.get(k) ?? 0;
+      next.set(k, n + 1);
+      return { topic, partition, offset: first + n };
+    });
+  }
+
+  async createTopics(topics: { topic: string; partitions: number }[]): Promise<void> {
+    const admin = await this.#adminReady();
+    try {
+      await admin.createTopics({ topics: topics.map((t) => ({ topic: t.topic, numPartitions: t.partitions })), waitForLeaders: true });
+    } catch (err) {
+      throw fromKafkaJS(err, `create topics ${topics.map((t) => t.topic).join(', ')}`);
+    }
+  }
+
+  async partitions(topic: string): Promise<number> {
+    const admin = await this.#adminReady();
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      return topics[0]!.partitions.length;
+    } catch (err) {
+      throw fromKafkaJS(err, `metadata of ${topic}`);
+    }
+  }
+
+  consumer(opts: GroupMemberOptions, events: ConsumerEvents): DriverConsumer {
+    const c = new KafkajsConsumer(this.#kafka, this.connection, opts, events, () => this.#consumers.delete(c));
+    this.#consumers.add(c);
+    return c;
+  }
+
+  async close(): Promise<void> {
+    for (const c of [...this.#consumers]) await c.close().catch(() => {});
+    const producer = this.#producer;
+    const admin = this.#admin;
+    this.#producer = null;
+    this.#admin = null;
+    if (producer) await (await producer.catch(() => null))?.disconnect().catch(() => {});
+    if (admin) await (await admin.catch(() => null))?.disconnect().catch(() => {});
+  }
+}

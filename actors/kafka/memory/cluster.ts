@@ -1,0 +1,126 @@
+// In-process Kafka cluster for the `memory` driver: topics with partitioned,
+// offset-addressed logs, consumer groups with committed offsets. One cluster
+// per broker list per worker thread, so connections that name the same
+// brokers share topics (as they would on a real cluster).
+import type { IncomingRecord, OutgoingRecord, ProducedRecord } from '../driver.ts';
+import { recordSize } from '../driver.ts';
+import { kafkaError } from '../errors.ts';
+import { DefaultPartitioner } from '../partitioner.ts';
+import { MemoryGroup } from './group.ts';
+
+/** Records kept per partition; older ones are dropped like retention would (the log start moves up). */
+export const RETAINED_RECORDS = 200_000;
+
+export class MemoryPartition {
+  /** Offset of log[0]. */
+  start = 0;
+  log: IncomingRecord[] = [];
+
+  get end(): number {
+    return this.start + this.log.length;
+  }
+
+  append(r: IncomingRecord): void {
+    this.log.push(r);
+    if (this.log.length >= RETAINED_RECORDS * 2) {
+      this.log = this.log.slice(this.log.length - RETAINED_RECORDS);
+      this.start = this.end - this.log.length;
+    }
+  }
+
+  /** Records from `offset` on (clamped to the log start), at most `max` of them or `maxBytes` worth. */
+  read(offset: number, max: number, maxBytes: number): IncomingRecord[] {
+    const from = Math.max(offset, this.start) - this.start;
+    const out: IncomingRecord[] = [];
+    let bytes = 0;
+    for (let i = from; i < this.log.length && out.length < max; i++) {
+      const r = this.log[i]!;
+      bytes += (r.value?.length ?? 0) + (r.key?.length ?? 0);
+      if (bytes > maxBytes && out.length > 0) break;
+      out.push(r);
+    }
+    return out;
+  }
+}
+
+export class MemoryCluster {
+  readonly topics = new Map<string, MemoryPartition[]>();
+  readonly groups = new Map<string, MemoryGroup>();
+  readonly #partitioner = new DefaultPartitioner();
+
+  createTopic(topic: string, partitions: number): boolean {
+    if (this.topics.has(topic)) return false;
+    this.topics.set(
+      topic,
+      Array.from({ length: partitions }, () => new MemoryPartition()),
+    );
+    for (const g of this.groups.values()) if (g.subscribes(topic)) g.scheduleRebalance();
+    return true;
+  }
+
+  /** The topic's partitions; creates it with one partition when allowed (a broker's num.partitions default). */
+  partitionsOf(topic: string, autoCreate: boolean): MemoryPartition[] {
+    let parts = this.topics.get(topic);
+    if (!parts) {
+      if (!autoCreate) throw kafkaError('KAFKA_UNKNOWN_TOPIC', `topic '${topic}' does not exist and auto_create_topics_enable is off`, { topic });
+      this.createTopic(topic, 1);
+      parts = this.topics.get(topic)!;
+    }
+    return parts;
+  }
+
+  /** Appends a batch all-or-nothing: every record is checked before any is written. */
+  append(records: OutgoingRecord[], opts: { autoCreate: boolean; maxMessageBytes: number }): ProducedRecord[] {
+    const targets: number[] = [];
+    for (const r of records) {
+      const parts = this.partitionsOf(r.topic, opts.autoCreate);
+      const size = recordSize(r);
+      if (size > opts.maxMessageBytes) {
+        throw kafkaError('KAFKA_MESSAGE_TOO_LARGE', `record of ${size} bytes exceeds the ${opts.maxMessageBytes}-byte limit`, {
+          topic: r.topic,
+          size,
+          limit: opts.maxMessageBytes,
+        });
+      }
+      let p = r.partition;
+      if (p === undefined) p = this.#partitioner.partition(r.topic, parts.length, r.key);
+      else if (!Number.isInteger(p) || p < 0 || p >= parts.length) {
+        throw kafkaError('KAFKA_UNKNOWN_PARTITION', `topic '${r.topic}' has no partition ${p} (it has ${parts.length})`, {
+          topic: r.topic,
+          partition: p,
+          partitions: parts.length,
+        });
+      }
+      targets.push(p);
+    }
+    const now = Date.now();
+    const out: ProducedRecord[] = [];
+    const touched = new Set<string>();
+    records.forEach((r, i) => {
+      const partition = targets[i]!;
+      const log = this.topics.get(r.topic)![partition]!;
+      const offset = log.end;
+      log.append({ topic: r.topic, partition, offset, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp ?? now });
+      out.push({ topic: r.topic, partition, offset });
+      touched.add(r.topic);
+    });
+    for (const g of this.groups.values()) for (const t of touched) if (g.subscribes(t)) g.wake(t);
+    return out;
+  }
+
+  group(id: string): MemoryGroup {
+    let g = this.groups.get(id);
+    if (!g) this.groups.set(id, (g = new MemoryGroup(id, this)));
+    return g;
+  }
+}
+
+const clusters = new Map<string, MemoryCluster>();
+
+/** The in-process cluster a broker list names (per worker thread). */
+export function memoryClusterFor(brokers: readonly string[]): MemoryCluster {
+  const id = [...brokers].sort().join(',');
+  let c = clusters.get(id);
+  if (!c) clusters.set(id, (c = new MemoryCluster()));
+  return c;
+}

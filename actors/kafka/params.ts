@@ -1,0 +1,159 @@
+// Params of the kafka.* methods (shapes follow seed 000's BridgeInterface;
+// docs/kafka.md documents them). Bad input fails with INVALID_PARAMS naming
+// the field. kafka.produce is the hot path, so it is checked by hand.
+import { z } from 'zod';
+import { OutriggerError } from '../../runtime/errors/error.ts';
+import { type BinaryEncoding, toBytes, toNullableBytes } from './bytes.ts';
+import { connectionNameSchema, duration } from './config.ts';
+import type { KafkaHeader, OutgoingRecord } from './driver.ts';
+
+function invalid(field: string, message: string): OutriggerError {
+  return new OutriggerError('INVALID_PARAMS', `params.${field} ${message}`, { field });
+}
+
+function object(params: unknown): Record<string, unknown> {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    throw new OutriggerError('INVALID_PARAMS', 'params must be an object', { field: '' });
+  }
+  return params as Record<string, unknown>;
+}
+
+function name(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v === '') throw invalid(field, 'must be a non-empty string');
+  return v;
+}
+
+/** The pin key of every kafka.* call: all work for one connection runs in one worker. */
+export function connectionOf(method: string, params: unknown): string {
+  const p = object(params);
+  return method === 'connections.set' ? name(p.name, 'name') : name(p.connection, 'connection');
+}
+
+const PRODUCE_FIELDS = new Set(['connection', 'topic', 'value', 'key', 'partition', 'headers', 'timestamp', 'sync_mode']);
+
+function headersOf(v: unknown): KafkaHeader[] {
+  const out: KafkaHeader[] = [];
+  if (v === undefined || v === null) return out;
+  if (Array.isArray(v)) {
+    // PHP's json_encode([]) gives []; a list of {key, value} keeps order and repeated keys.
+    v.forEach((h, i) => {
+      const e = h as { key?: unknown; value?: unknown } | null;
+      if (typeof e !== 'object' || e === null || typeof e.key !== 'string') throw invalid(`headers[${i}]`, 'must be {"key": string, "value": ...}');
+      out.push({ key: e.key, value: toBytes(e.value, `headers[${i}].value`) });
+    });
+    return out;
+  }
+  if (typeof v !== 'object') throw invalid('headers', 'must be an object of name → value, or a list of {key, value}');
+  for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
+    if (Array.isArray(value)) value.forEach((x, i) => out.push({ key, value: toBytes(x, `headers.${key}[${i}]`) }));
+    else out.push({ key, value: toBytes(value, `headers.${key}`) });
+  }
+  return out;
+}
+
+export interface ProduceParams {
+  connection: string;
+  sync: boolean;
+  record: OutgoingRecord;
+}
+
+export function parseProduce(params: unknown): ProduceParams {
+  const p = object(params);
+  for (const k in p) if (!PRODUCE_FIELDS.has(k)) throw invalid(k, `is not a kafka.produce field (${[...PRODUCE_FIELDS].join(', ')})`);
+  const topic = name(p.topic, 'topic');
+  if (!('value' in p)) throw invalid('value', 'is required (a string, bytes, {"base64": ...}, or null for a tombstone)');
+  const record: OutgoingRecord = {
+    topic,
+    key: toNullableBytes(p.key, 'key'),
+    value: toNullableBytes(p.value, 'value'),
+    headers: headersOf(p.headers),
+  };
+  if (p.partition !== undefined && p.partition !== null) {
+    if (!Number.isInteger(p.partition) || (p.partition as number) < 0) throw invalid('partition', 'must be a non-negative integer');
+    record.partition = p.partition as number;
+  }
+  if (p.timestamp !== undefined && p.timestamp !== null) {
+    if (!Number.isInteger(p.timestamp) || (p.timestamp as number) < 0) throw invalid('timestamp', 'must be epoch milliseconds (a non-negative integer)');
+    record.timestamp = p.timestamp as number;
+  }
+  if (p.sync_mode !== undefined && typeof p.sync_mode !== 'boolean') throw invalid('sync_mode', 'must be a boolean');
+  return { connection: name(p.connection, 'connection'), sync: p.sync_mode === true, record };
+}
+
+function parseWith<S extends z.ZodType>(schema: S, params: unknown): z.output<S> {
+  const r = schema.safeParse(params);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const field = issue.path.join('.');
+  throw new OutriggerError('INVALID_PARAMS', `params${field ? `.${field}` : ''}: ${issue.message}`, { field });
+}
+
+const offsetType = z
+  .string()
+  .transform((s, ctx) => {
+    const v = s.toLowerCase().replace(/[^a-z]/g, '');
+    if (['atstart', 'start', 'earliest', 'beginning', 'oldest'].includes(v)) return 'start' as const;
+    if (['atend', 'end', 'latest', 'newest'].includes(v)) return 'end' as const;
+    ctx.addIssue({ code: 'custom', message: 'expected AtStart or AtEnd' });
+    return z.NEVER;
+  });
+
+const initSchema = z.strictObject({
+  connection: connectionNameSchema,
+  group_options: z.strictObject({
+    group_id: z.string().min(1),
+    session_timeout: duration.optional(),
+    rebalance_timeout: duration.optional(),
+    heartbeat_interval: duration.optional(),
+    /** Accepted for seed compatibility; kafkajs has no static membership (docs/kafka.md). */
+    instance_id: z.string().min(1).optional(),
+  }),
+  consume_options: z.strictObject({
+    topics: z.array(z.string().min(1)).min(1),
+    /** Where a partition without a committed offset starts (seed: ConsumeOffsetType::AtStart / AtEnd). Default AtEnd. */
+    offset: offsetType.optional(),
+    /** Records buffered ahead per topic; partitions pause when that many are buffered or unacked. */
+    fetch_size: z.number().int().positive().max(1_000_000).optional(),
+    /** At most this many records of a topic received and not yet acked; 0 = no limit. */
+    concurrency: z.number().int().min(0).max(1_000_000).optional(),
+    max_wait: duration.optional(),
+    max_bytes_per_partition: z.number().int().positive().optional(),
+  }),
+});
+export type InitParams = z.output<typeof initSchema>;
+export const parseInit = (params: unknown): InitParams => parseWith(initSchema, params);
+
+const encoding = z.enum(['auto', 'base64', 'bytes']).default('auto');
+
+const receiveSchema = z.strictObject({
+  connection: connectionNameSchema,
+  topic: z.string().min(1),
+  size: z.number().int().positive().max(100_000).default(1),
+  /** How long to wait when nothing is buffered. */
+  max_wait_ms: z.number().int().min(0).max(600_000).default(500),
+  encoding,
+});
+export type ReceiveParams = z.output<typeof receiveSchema> & { encoding: BinaryEncoding };
+export const parseReceive = (params: unknown): ReceiveParams => parseWith(receiveSchema, params);
+
+const ackSchema = z.strictObject({
+  connection: connectionNameSchema,
+  topic: z.string().min(1),
+  /** The records to acknowledge; without it every record received so far on the topic is acknowledged. */
+  records: z.array(z.strictObject({ partition: z.number().int().min(0), offset: z.number().int().min(0) })).optional(),
+});
+export type AckParams = z.output<typeof ackSchema>;
+export const parseAck = (params: unknown): AckParams => parseWith(ackSchema, params);
+
+const closeSchema = z.strictObject({
+  connection: connectionNameSchema,
+  /** Close only the consumer of this topic; without it every consumer on the connection. */
+  topic: z.string().min(1).optional(),
+});
+export const parseClose = (params: unknown): z.output<typeof closeSchema> => parseWith(closeSchema, params);
+
+const setSchema = z.strictObject({ name: connectionNameSchema, config: z.unknown() });
+export const parseSet = (params: unknown): z.output<typeof setSchema> => parseWith(setSchema, params);
+
+const statsSchema = z.strictObject({ connection: connectionNameSchema });
+export const parseStats = (params: unknown): z.output<typeof statsSchema> => parseWith(statsSchema, params);

@@ -1,0 +1,31 @@
+// The `modbus` section of sidecar.config.ts.
+import { z } from 'zod';
+import type { OutriggerError } from '../../runtime/errors/error.ts';
+import { deviceSchema, parseDeviceSpec } from './spec.ts';
+
+export const modbusConfigSchema = z
+  .strictObject({
+    /**
+     * Devices polled from start-up, with or without a gateway connected. Each
+     * entry is an ISP CONFIG payload with a `name`; gateways cannot replace them.
+     */
+    devices: z.array(deviceSchema.extend({ name: z.string().min(1).max(128) })).default([]),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.devices.forEach((d, i) => {
+      if (seen.has(d.name)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'name'], message: `duplicate device name '${d.name}'` });
+      seen.add(d.name);
+      // The cross-field rules (quantity vs type, address range, ...) live in parseDeviceSpec.
+      try {
+        parseDeviceSpec(d);
+      } catch (err) {
+        const field = ((err as OutriggerError).data as { field?: string } | undefined)?.field ?? '';
+        const path: (string | number)[] = ['devices', i];
+        for (const m of field.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) path.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+        ctx.addIssue({ code: 'custom', path, message: (err as Error).message.replace(/^[^:]*: /, '') });
+      }
+    });
+  });
+
+export type ModbusConfig = z.output<typeof modbusConfigSchema>;

@@ -1,0 +1,146 @@
+// bench/goridge: Outrigger's Goridge listener vs the reference Go server
+// (goridge v3.8.3 codec under Go's net/rpc, bench/peers/goridge-echo), both
+// driven in the same run by the same Go load generator (goridge v3 client,
+// gob bodies). Outrigger answers Sys.Echo on a worker thread (the hop a Kafka
+// call takes); the Go server answers App.Echo in a goroutine. Rounds are
+// interleaved and their medians compared.
+//
+//   node bin/run-ts.mjs bench/goridge/run.ts [--rounds 3] [--duration 4] [--buffered]
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const argv = process.argv.slice(2);
+const opt = (name: string, def: number): number => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : def;
+};
+const ROUNDS = opt('rounds', 3);
+/** --buffered: the load generator reads replies through a bufio.Reader (fewer client syscalls). */
+const BUFFERED = argv.includes('--buffered');
+const DURATION = opt('duration', 4);
+const OUTRIGGER_PORT = 16001;
+const GO_PORT = 17001;
+
+const LOADS = [
+  { name: '64 x 1 (PHP-FPM: many connections, one call each)', conns: 64, inflight: 1, goal: 2 },
+  { name: '8 x 32 (pipelined Go clients)', conns: 8, inflight: 32, goal: 5 },
+  { name: '1 x 1 (idle latency)', conns: 1, inflight: 1, goal: 0 },
+];
+
+type Server = 'outrigger' | 'go';
+interface Result {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  /** Server process CPU, 1.0 = one core. */
+  cpu: number;
+}
+
+const LOADGEN = `${ROOT}bench/goridge/loadgen/loadgen`;
+const GO_SERVER = `${ROOT}bench/peers/bin/goridge-echo`;
+
+function build(): void {
+  for (const [dir, args] of [
+    ['bench/goridge/loadgen', ['build', '-o', 'loadgen', '.']],
+    ['bench/peers', ['build', '-o', 'bin/', './...']],
+  ] as const) {
+    const r = spawnSync('go', args, { cwd: `${ROOT}${dir}`, encoding: 'utf8' });
+    if (r.error || r.status !== 0) throw new Error(`go ${args.join(' ')} in ${dir} failed: ${r.error?.message ?? r.stderr}`);
+  }
+  if (!existsSync(LOADGEN) || !existsSync(GO_SERVER)) throw new Error('Go binaries missing after build');
+}
+
+function waitFor(proc: ChildProcess, marker: string, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    proc.stdout!.on('data', (b: Buffer) => {
+      if (b.toString().includes(marker)) resolve();
+    });
+    proc.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
+  });
+}
+
+async function startServers(): Promise<Record<Server, ChildProcess>> {
+  const outrigger = spawn(
+    process.execPath,
+    [`${ROOT}bin/outrigger.mjs`, 'start', '--foreground', '--config', `${ROOT}bench/goridge/bench.config.ts`],
+    { env: { ...process.env, BENCH_GORIDGE_PORT: String(OUTRIGGER_PORT) }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const go = spawn(GO_SERVER, ['-tcp', `127.0.0.1:${GO_PORT}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await Promise.all([waitFor(outrigger, 'OUTRIGGER READY', 'outrigger'), waitFor(go, 'goridge-echo listening', 'goridge-echo')]);
+  return { outrigger, go };
+}
+
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+function runLoad(server: Server, pid: number, conns: number, inflight: number): Result {
+  const addr = server === 'outrigger' ? `tcp://127.0.0.1:${OUTRIGGER_PORT}` : `tcp://127.0.0.1:${GO_PORT}`;
+  const method = server === 'outrigger' ? 'Sys.Echo' : 'App.Echo';
+  const before = cpuSeconds(pid);
+  const r = spawnSync(
+    LOADGEN,
+    [
+      '-addr', addr, '-method', method, '-conns', String(conns), '-inflight', String(inflight),
+      '-warmup', '1s', '-duration', `${DURATION}s`, `-buffered=${BUFFERED}`,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`loadgen against ${server} failed: ${r.stderr}`);
+  const cpu = (cpuSeconds(pid) - before) / (DURATION + 1);
+  return { ...(JSON.parse(r.stdout.trim().split('\n').pop()!) as Omit<Result, 'cpu'>), cpu };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const k = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0));
+
+async function main(): Promise<void> {
+  build();
+  const servers = await startServers();
+  const pids: Record<Server, number> = { outrigger: servers.outrigger.pid!, go: servers.go.pid! };
+  console.log(`bench/goridge — ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, node ${process.version}, load generator and servers on one box`);
+  console.log(
+    `client: goridge v3.8.3 ClientCodec (gob) under net/rpc${BUFFERED ? ', replies read through bufio' : ''}; ` +
+      `${ROUNDS} interleaved rounds, 1 s warm-up + ${DURATION} s each; medians\n`,
+  );
+  const table: string[] = [
+    '| load | Outrigger (Sys.Echo, worker hop) | Go net/rpc + goridge codec (App.Echo) | throughput ratio | p99 ratio (Go/Outrigger) |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  try {
+    for (const load of LOADS) {
+      const res: Record<Server, Result[]> = { outrigger: [], go: [] };
+      for (let round = 0; round < ROUNDS; round++) {
+        const order: Server[] = round % 2 === 0 ? ['outrigger', 'go'] : ['go', 'outrigger'];
+        for (const s of order) res[s].push(runLoad(s, pids[s], load.conns, load.inflight));
+      }
+      const m = (s: Server, key: keyof Result): number => median(res[s].map((r) => r[key]));
+      const errors = [...res.outrigger, ...res.go].reduce((n, r) => n + r.errors, 0);
+      const cell = (s: Server): string =>
+        `${k(m(s, 'rps'))} req/s, p50 ${m(s, 'p50').toFixed(3)} ms, p99 ${m(s, 'p99').toFixed(3)} ms, server cpu ${(m(s, 'cpu') * 100).toFixed(0)}%`;
+      const ratio = m('outrigger', 'rps') / m('go', 'rps');
+      const p99Ratio = m('go', 'p99') / m('outrigger', 'p99');
+      console.log(`${load.name}`);
+      console.log(`  outrigger: ${cell('outrigger')}`);
+      console.log(`  go       : ${cell('go')}`);
+      console.log(`  ratio outrigger/go = ${ratio.toFixed(2)}x, p99 go/outrigger = ${p99Ratio.toFixed(2)}x${errors ? `  (${errors} errors!)` : ''}`);
+      if (load.goal > 0) {
+        const met = ratio >= load.goal && p99Ratio > 1;
+        console.log(`  goal >= ${load.goal}x with a lower p99: ${met ? 'met' : 'NOT met'}`);
+      }
+      console.log('');
+      table.push(`| ${load.name} | ${cell('outrigger')} | ${cell('go')} | ${ratio.toFixed(2)}x | ${p99Ratio.toFixed(2)}x |`);
+    }
+  } finally {
+    servers.outrigger.kill('SIGTERM');
+    servers.go.kill('SIGTERM');
+  }
+  console.log(table.join('\n'));
+}
+
+await main();

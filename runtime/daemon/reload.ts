@@ -1,0 +1,181 @@
+/*
+ * Hot reload: applies a new, already validated config to a running daemon
+ * without dropping in-flight work.
+ *
+ * Prepare (may fail; nothing visible changes and the running config stays):
+ *   restart-only fields must be unchanged; new and changed actors are
+ *   imported, validated and started beside the old ones; moved listeners bind.
+ * Commit (cannot fail):
+ *   routes swap to the new actor hosts (old hosts drain their in-flight
+ *   requests, then stop); in-place listener limits, deadlines, overflow mode
+ *   and log level change; the feature modules' onReload hooks run.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { ActorRuntime } from '../actor/runtime.ts';
+import type { LoadedConfig } from '../config/load.ts';
+import type { OutriggerConfig } from '../config/schema.ts';
+import type { OutriggerError } from '../errors/error.ts';
+import type { Listener } from '../transport/listener.ts';
+import type { Daemon } from './daemon.ts';
+import { type ActorToStart, actorsFromConfig, startActors } from './load-actors.ts';
+import { toRateLimitSpec } from '../resilience/rate-limit.ts';
+
+/** A feature module's reaction to a new config (reconnect, re-plan polls, restart pipelines). */
+export type ReloadHook = (next: OutriggerConfig, prev: OutriggerConfig) => Promise<void> | void;
+
+export interface ReloadResult {
+  ok: boolean;
+  reason: string;
+  /** What changed, one line each. */
+  changes: string[];
+  /** Set when the config was refused; the running config stays. */
+  rejected?: string;
+  /** Hooks that failed after the core changes were applied. */
+  hookErrors: string[];
+}
+
+function sameActor(a: ActorToStart, b: ActorToStart): boolean {
+  return a.moduleUrl === b.moduleUrl && a.mode === b.mode && a.workers === b.workers && a.maxQueue === b.maxQueue && isDeepStrictEqual(a.options, b.options);
+}
+
+function ipcAddress(c: OutriggerConfig): string {
+  const { ipc } = c.listeners;
+  if (!ipc.enabled) return 'disabled';
+  return JSON.stringify({ tcp: ipc.tcp ?? null, unix: ipc.unix?.path ?? null });
+}
+
+function restartOnly(prev: OutriggerConfig, next: OutriggerConfig): string | null {
+  if (prev.runDir !== next.runDir) return `runDir changes need a restart (${prev.runDir} -> ${next.runDir})`;
+  if (prev.listeners.control.path !== next.listeners.control.path) return 'listeners.control.path changes need a restart';
+  if (!isDeepStrictEqual(prev.metrics, next.metrics)) return 'metrics endpoint changes need a restart';
+  return null;
+}
+
+export async function applyReload(d: Daemon, next: LoadedConfig, hooks: ReloadHook[], reason: string): Promise<ReloadResult> {
+  const prev = d.loaded;
+  const result: ReloadResult = { ok: false, reason, changes: [], hookErrors: [] };
+  const refuse = (why: string): ReloadResult => {
+    result.rejected = why;
+    return result;
+  };
+  if (d.router.draining) return refuse('the daemon is draining');
+  const restart = restartOnly(prev.config, next.config);
+  if (restart) return refuse(restart);
+
+  // ---- prepare: actors
+  const before = new Map(actorsFromConfig(prev.config, prev.baseDir).map((a) => [a.name, a]));
+  const after = new Map(actorsFromConfig(next.config, next.baseDir).map((a) => [a.name, a]));
+  const toStart = [...after.values()].filter((a) => !before.has(a.name) || !sameActor(before.get(a.name)!, a));
+  const removed = [...before.keys()].filter((n) => !after.has(n));
+  let started = new Map<string, ActorRuntime>();
+  try {
+    started = await startActors(toStart, next.config, d.router, d.log, false);
+  } catch (err) {
+    return refuse((err as Error).message);
+  }
+
+  // ---- prepare: the core IPC listener (plugins move their own listeners in their hooks)
+  let newIpc: Listener | null = null;
+  let oldIpc: Listener | null = d.listeners.find((l) => l.name === 'ipc') ?? null;
+  const moveIpc = ipcAddress(prev.config) !== ipcAddress(next.config);
+  if (moveIpc) {
+    try {
+      newIpc = d.buildIpcListener(next.config);
+      // The same unix path can't be bound twice: release it first, re-take it on failure.
+      if (oldIpc) await oldIpc.stopAccepting();
+      if (newIpc) await newIpc.listen();
+    } catch (err) {
+      if (newIpc) await newIpc.stopAccepting();
+      if (oldIpc) {
+        try {
+          await oldIpc.relisten();
+        } catch (e) {
+          d.log.error({ err: e }, 'reload: could not re-bind the previous ipc listener');
+        }
+      }
+      for (const h of started.values()) await h.stop(Date.now());
+      return refuse(`listeners.ipc: ${(err as Error).message}`);
+    }
+  }
+
+  // ---- commit
+  const drainUntil = Date.now() + next.config.shutdown.graceMs;
+  const retiring: ActorRuntime[] = [];
+  for (const [name, host] of started) {
+    const old = d.hosts.get(name);
+    if (old) {
+      d.router.unregisterActor(old);
+      retiring.push(old);
+      result.changes.push(`actor '${name}' restarted with its new settings (in-flight requests finish on the old workers)`);
+    } else result.changes.push(`actor '${name}' added`);
+    d.router.registerActor(host);
+    d.hosts.set(name, host);
+    host.on('publish', (topic: string, data: unknown) => d.events.emit(topic, data, host.name));
+    d.events.emit('actor-started', host);
+  }
+  for (const name of removed) {
+    const old = d.hosts.get(name);
+    if (!old) continue;
+    d.router.unregisterActor(old);
+    d.hosts.delete(name);
+    retiring.push(old);
+    result.changes.push(`actor '${name}' removed (in-flight requests finish first)`);
+  }
+  for (const old of retiring) {
+    d.events.emit('actor-retired', old);
+    void old.stop(drainUntil).catch((err: unknown) => d.log.error({ err, actor: old.name }, 'reload: old actor did not stop cleanly'));
+  }
+
+  if (moveIpc) {
+    if (oldIpc) {
+      d.retireListener(oldIpc);
+      result.changes.push(`listener 'ipc' no longer accepts on ${oldIpc.bound.join(' ')} (open connections stay)`);
+      oldIpc = null;
+    }
+    if (newIpc) {
+      d.listeners.push(newIpc);
+      result.changes.push(`listener 'ipc' now on ${newIpc.bound.join(' ')}`);
+    }
+  } else if (oldIpc) {
+    const ipc = next.config.listeners.ipc;
+    const spec = oldIpc.spec;
+    const limitsChanged =
+      spec.maxConnections !== ipc.maxConnections || !isDeepStrictEqual(spec.allow ?? [], ipc.allow) || !isDeepStrictEqual(spec.rateLimit, toRateLimitSpec(ipc.rateLimit));
+    if (limitsChanged) {
+      oldIpc.update({ maxConnections: ipc.maxConnections, allow: ipc.allow, rateLimit: toRateLimitSpec(ipc.rateLimit) });
+      result.changes.push("listener 'ipc' limits updated (connection limit, allow-list, rate limit)");
+    }
+    if (ipc.unix && spec.unix && ipc.unix.mode !== spec.unix.mode) {
+      oldIpc.chmod(ipc.unix.mode);
+      result.changes.push(`listener 'ipc' socket mode ${ipc.unix.mode.toString(8)}`);
+    }
+  }
+
+  const pr = prev.config.requests;
+  const nr = next.config.requests;
+  if (pr.timeoutMs !== nr.timeoutMs || !isDeepStrictEqual(pr.methodTimeoutsMs, nr.methodTimeoutsMs)) {
+    d.router.setTimeouts(nr.timeoutMs, nr.methodTimeoutsMs);
+    result.changes.push('request deadlines updated (for requests dispatched from now on)');
+  }
+  if (pr.overflow !== nr.overflow) {
+    d.router.opts.overflow = nr.overflow;
+    result.changes.push(`overflow mode ${nr.overflow}`);
+  }
+  if (prev.config.logLevel !== next.config.logLevel) {
+    d.log.level = next.config.logLevel;
+    for (const h of d.hosts.values()) if (!started.has(h.name)) h.setLogLevel(next.config.logLevel);
+    result.changes.push(`log level ${next.config.logLevel}`);
+  }
+
+  d.loaded = next;
+  for (const hook of hooks) {
+    try {
+      await hook(next.config, prev.config);
+    } catch (err) {
+      const e = err as OutriggerError;
+      result.hookErrors.push(e.code ? `${e.code}: ${e.message}` : e.message);
+    }
+  }
+  result.ok = result.hookErrors.length === 0;
+  return result;
+}

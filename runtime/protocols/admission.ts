@@ -1,0 +1,34 @@
+import type { Route } from '../router/router.ts';
+import { type Connection, PauseReason } from '../transport/connection.ts';
+
+/**
+ * A session's side of backpressure, shared by every protocol: stop reading
+ * the socket when the connection has too much in flight or its target
+ * actor's queue is full, and resume when the work drains.
+ */
+export class ConnectionAdmission {
+  #waitingForActor = false;
+
+  constructor(
+    readonly conn: Connection,
+    readonly maxInflight: number,
+  ) {}
+
+  /** After a request was dispatched: pause at the in-flight bound or on a saturated actor. */
+  dispatched(inflight: number, admission: 'ok' | 'saturated', route: Route | undefined): void {
+    if (inflight >= this.maxInflight) this.conn.pause(PauseReason.INFLIGHT);
+    if (admission === 'saturated' && route?.kind === 'actor' && !this.#waitingForActor) {
+      this.#waitingForActor = true;
+      this.conn.pause(PauseReason.ACTOR_QUEUE);
+      route.host.onDrain(() => {
+        this.#waitingForActor = false;
+        this.conn.resume(PauseReason.ACTOR_QUEUE);
+      });
+    }
+  }
+
+  /** After a request settled: resume reading once half the in-flight room is free again. */
+  settled(inflight: number): void {
+    if (inflight <= this.maxInflight >> 1) this.conn.resume(PauseReason.INFLIGHT);
+  }
+}

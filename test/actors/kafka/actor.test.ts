@@ -1,0 +1,239 @@
+// kafka.* over binary IPC against a daemon running the memory driver (the
+// default config's driver): the whole path a PHP app uses, with no broker.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IpcClient } from '../../../clients/ts/ipc-client.ts';
+import type { WireRecord } from '../../../actors/kafka/handlers.ts';
+import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
+import { codeOf } from './driver-contract.ts';
+
+let d: TestDaemon;
+let c: IpcClient;
+let n = 0;
+const topic = (what: string): string => `actor-${what}-${n++}`;
+
+const init = (t: string, extra: Record<string, unknown> = {}, group = `g-${t}`): Promise<unknown> =>
+  c.call('kafka.consume.init', {
+    connection: 'dev',
+    group_options: { group_id: group },
+    consume_options: { topics: [t], offset: 'AtStart', ...extra },
+  });
+const receive = (t: string, size = 100, max_wait_ms = 200, connection = 'dev'): Promise<WireRecord[]> =>
+  c.call('kafka.consume.receive', { connection, topic: t, size, max_wait_ms }) as Promise<WireRecord[]>;
+const produceMany = async (t: string, count: number, extra: Record<string, unknown> = {}): Promise<void> => {
+  await Promise.all(Array.from({ length: count }, (_, i) => c.call('kafka.produce', { connection: 'dev', topic: t, value: `v${i}`, sync_mode: true, ...extra })));
+};
+
+beforeAll(async () => {
+  d = await startTestDaemon({
+    kafka: {
+      driver: 'memory',
+      connections: {
+        dev: { brokers: ['memory-actor-test:9092'], auto_create_topics_enable: true, topics: { multi: { partitions: 3 } } },
+        strict: { brokers: ['memory-actor-test:9092'], max_message_bytes: 2000 },
+      },
+    },
+  });
+  c = d.client();
+});
+
+afterAll(async () => {
+  await d.stop();
+});
+
+describe('kafka actor over IPC (memory driver)', () => {
+  it('produces sync (acknowledged, with partition and offset) and async (accepted), and consumes both back with key, headers and timestamp', async () => {
+    const t = topic('roundtrip');
+    expect(await c.call('kafka.produce', { connection: 'dev', topic: t, value: 'hello', key: 'k', headers: { source: 'php-app' }, timestamp: 1_700_000_000_000, sync_mode: true })).toEqual({
+      topic: t,
+      partition: 0,
+      offset: 0,
+    });
+    const binary = Buffer.from([0xff, 0x00, 0xfe]).toString('base64');
+    expect(await c.call('kafka.produce', { connection: 'dev', topic: t, value: { base64: binary }, headers: [], sync_mode: false })).toEqual({ accepted: true });
+    expect(await c.call('kafka.produce', { connection: 'dev', topic: t, value: 'h', headers: [{ key: 'x', value: '1' }, { key: 'x', value: { base64: binary } }] })).toEqual({ accepted: true });
+    const ready = (await init(t)) as { assignment: unknown[]; reinitialized: boolean };
+    expect(ready).toMatchObject({ assignment: [{ topic: t, partition: 0 }], reinitialized: false });
+    const got: WireRecord[] = [];
+    while (got.length < 3) got.push(...(await receive(t, 10, 1000))); // the async ones leave after the linger
+    expect(got).toHaveLength(3);
+    expect(got[0]).toEqual({ topic: t, partition: 0, offset: 0, key: 'k', value: 'hello', headers: { source: 'php-app' }, timestamp: 1_700_000_000_000 });
+    expect(got[1]).toMatchObject({ offset: 1, key: null, value: { base64: binary }, headers: {} });
+    expect(got[2]!.headers).toEqual({ x: ['1', { base64: binary }] });
+    expect(await c.call('kafka.consume.receive', { connection: 'dev', topic: t, size: 1, max_wait_ms: 0, encoding: 'base64' })).toEqual([]);
+  });
+
+  it('carries the caller\'s W3C traceparent into the record headers', async () => {
+    const t = topic('trace');
+    const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await c.call('kafka.produce', { connection: 'dev', topic: t, value: 'traced', sync_mode: true }, { traceparent: tp });
+    await c.call('kafka.produce', { connection: 'dev', topic: t, value: 'own', headers: { traceparent: 'mine' }, sync_mode: true }, { traceparent: tp });
+    await init(t);
+    const got = await receive(t, 10, 1000);
+    expect(got.map((r) => r.headers)).toEqual([{ traceparent: tp }, { traceparent: 'mine' }]);
+  });
+
+  it('receive waits up to max_wait_ms when nothing is buffered, and returns as soon as a record arrives', async () => {
+    const t = topic('longpoll');
+    await init(t);
+    const t0 = Date.now();
+    expect(await receive(t, 5, 150)).toEqual([]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    const pending = receive(t, 5, 5000);
+    const t1 = Date.now();
+    await new Promise((r) => setTimeout(r, 50));
+    await c.call('kafka.produce', { connection: 'dev', topic: t, value: 'late' });
+    const got = await pending;
+    expect(got.map((r) => r.value)).toEqual(['late']);
+    expect(Date.now() - t1).toBeLessThan(1000);
+  });
+
+  it('ack commits only the contiguous prefix of acknowledged offsets; a restart redelivers exactly the unacked records', async () => {
+    const t = topic('contiguous');
+    await produceMany(t, 5);
+    await init(t);
+    const got = await receive(t, 5, 1000);
+    expect(got.map((r) => r.offset)).toEqual([0, 1, 2, 3, 4]);
+    const partial = (await c.call('kafka.consume.ack', { connection: 'dev', topic: t, records: [1, 2, 4].map((offset) => ({ partition: 0, offset })) })) as {
+      acked: number;
+      committed: { offset: number }[];
+    };
+    expect(partial.acked).toBe(3);
+    expect(partial.committed).toEqual([{ topic: t, partition: 0, offset: 0 }]); // 0 is unacked: nothing past it
+    // The consumer process "restarts": init again redelivers 0 and 3 only.
+    const again = (await init(t)) as { reinitialized: boolean; redelivered: number };
+    expect(again).toMatchObject({ reinitialized: true, redelivered: 2 });
+    const redelivered = await receive(t, 10, 500);
+    expect(redelivered.map((r) => r.offset)).toEqual([0, 3]);
+    const rest = (await c.call('kafka.consume.ack', { connection: 'dev', topic: t })) as { acked: number; committed: { offset: number }[] };
+    expect(rest.acked).toBe(2);
+    expect(rest.committed).toEqual([{ topic: t, partition: 0, offset: 5 }]);
+  });
+
+  it('close commits what was acknowledged and leaves; a new member of the group resumes after the last contiguous ack', async () => {
+    const t = topic('close');
+    await produceMany(t, 6);
+    await init(t);
+    const got = await receive(t, 6, 1000);
+    await c.call('kafka.consume.ack', { connection: 'dev', topic: t, records: [0, 1, 2, 4].map((offset) => ({ partition: 0, offset })) });
+    expect(await c.call('kafka.consume.close', { connection: 'dev', topic: t })).toMatchObject({ closed: 1 });
+    expect(got).toHaveLength(6);
+    expect(await codeOf(receive(t))).toBe('KAFKA_CONSUMER_NOT_FOUND');
+    await init(t);
+    expect((await receive(t, 10, 500)).map((r) => r.offset)).toEqual([3, 4, 5]);
+  });
+
+  it('bounds the buffer: partitions pause at fetch_size and resume as acks drain it; every record arrives exactly once', async () => {
+    const t = 'multi';
+    await init(t, { fetch_size: 20 });
+    const total = 300;
+    await produceMany(t, total, { key: undefined });
+    await new Promise((r) => setTimeout(r, 50));
+    const stats = (await c.call('kafka.stats', { connection: 'dev' })) as {
+      consumers: { topics: string[]; partitions: { buffered: number }[]; pauses: number; paused: string[] }[];
+    };
+    const multi = stats.consumers.find((s) => s.topics.includes('multi'))!;
+    const buffered = multi.partitions.reduce((s, p) => s + p.buffered, 0);
+    expect(buffered).toBeLessThan(total); // paused before everything was fetched (one fetch per partition may land after the pause)
+    expect(multi.pauses).toBeGreaterThanOrEqual(1);
+    expect(multi.paused).toEqual(['multi']);
+    const seen = new Set<string>();
+    while (seen.size < total) {
+      const got = await receive(t, 7, 1000);
+      expect(got.length).toBeGreaterThan(0);
+      for (const r of got) {
+        const id = `${r.partition}/${r.offset}`;
+        expect(seen.has(id)).toBe(false);
+        seen.add(id);
+      }
+      await c.call('kafka.consume.ack', { connection: 'dev', topic: t });
+    }
+    expect(await receive(t, 10, 100)).toEqual([]);
+  });
+
+  it('concurrency caps records received but not yet acked', async () => {
+    const t = topic('window');
+    await produceMany(t, 10);
+    await init(t, { concurrency: 3 });
+    expect(await receive(t, 10, 500)).toHaveLength(3);
+    expect(await receive(t, 10, 100)).toEqual([]);
+    const first = await receive(t, 10, 1);
+    expect(first).toEqual([]);
+    await c.call('kafka.consume.ack', { connection: 'dev', topic: t, records: [{ partition: 0, offset: 0 }] });
+    expect((await receive(t, 10, 500)).map((r) => r.offset)).toEqual([3]);
+  });
+
+  it('answers bad input with specific codes and keeps serving', async () => {
+    const t = topic('errors');
+    expect(await codeOf(c.call('kafka.produce', { connection: 'nope', topic: t, value: 'x' }))).toBe('KAFKA_UNKNOWN_CONNECTION');
+    expect(await codeOf(c.call('kafka.produce', { topic: t, value: 'x' }))).toBe('INVALID_PARAMS');
+    expect(await codeOf(c.call('kafka.produce', { connection: 'dev', topic: t }))).toBe('INVALID_PARAMS');
+    expect(await codeOf(c.call('kafka.produce', { connection: 'dev', topic: t, value: 'x', partiton: 1 }))).toBe('INVALID_PARAMS');
+    expect(await codeOf(c.call('kafka.produce', { connection: 'dev', topic: t, value: { base64: '***' } }))).toBe('INVALID_PARAMS');
+    expect(await codeOf(c.call('kafka.produce', { connection: 'strict', topic: 'never-created', value: 'x', sync_mode: true }))).toBe('KAFKA_UNKNOWN_TOPIC');
+    expect(await codeOf(c.call('kafka.produce', { connection: 'strict', topic: t, value: 'x'.repeat(5000) }))).toBe('KAFKA_MESSAGE_TOO_LARGE');
+    expect(await codeOf(c.call('kafka.produce', { connection: 'dev', topic: 'multi', partition: 9, value: 'x', sync_mode: true }))).toBe('KAFKA_UNKNOWN_PARTITION');
+    expect(await codeOf(receive(t))).toBe('KAFKA_CONSUMER_NOT_FOUND');
+    expect(await codeOf(c.call('kafka.consume.init', { connection: 'dev', group_options: {}, consume_options: { topics: [t] } }))).toBe('INVALID_PARAMS');
+    const err = await c.call('kafka.consume.init', { connection: 'dev', group_options: { group_id: 'g' }, consume_options: { topics: [t], offset: 'Middle' } }).catch((e: Error) => e);
+    expect(err).toMatchObject({ code: 'INVALID_PARAMS', data: { field: 'consume_options.offset' } });
+    await init(t);
+    expect(await codeOf(init(t, {}, 'another-group'))).toBe('KAFKA_CONSUMER_CONFLICT');
+    await c.call('kafka.produce', { connection: 'dev', topic: t, value: 'ok', sync_mode: true });
+    const ack = await c.call('kafka.consume.ack', { connection: 'dev', topic: t, records: [{ partition: 0, offset: 0 }, { partition: 0, offset: 99 }] });
+    expect(ack).toMatchObject({ acked: 0, unknown: 1, not_received: 1 });
+    expect((await receive(t, 5, 500)).map((r) => r.value)).toEqual(['ok']);
+  });
+
+  it('registers and replaces connections at run time (kafka.connections.set, used by App.Init)', async () => {
+    const cfg = { brokers: ['memory-runtime:9092'], auto_create_topics_enable: true, sasl: { type: 'scram_sha_256', username: 'u', password: 'secret-pw' } };
+    expect(await c.call('kafka.connections.set', { name: 'runtime', config: cfg })).toEqual({ name: 'runtime', outcome: 'created' });
+    expect(await c.call('kafka.connections.set', { name: 'runtime', config: cfg })).toEqual({ name: 'runtime', outcome: 'unchanged' });
+    expect(await c.call('kafka.produce', { connection: 'runtime', topic: 'rt', value: 'a', sync_mode: true })).toMatchObject({ offset: 0 });
+    await c.call('kafka.consume.init', { connection: 'runtime', group_options: { group_id: 'rt' }, consume_options: { topics: ['rt'], offset: 'AtStart' } });
+    expect((await receive('rt', 5, 500, 'runtime')).map((r) => r.value)).toEqual(['a']);
+    const stats = JSON.stringify(await c.call('kafka.stats', { connection: 'runtime' }));
+    expect(stats).not.toContain('secret-pw');
+    const bad = await c.call('kafka.connections.set', { name: 'runtime', config: { brokers: ['no-port'] } }).catch((e: Error) => e);
+    expect(bad).toMatchObject({ code: 'INVALID_PARAMS' });
+    expect((bad as Error).message).toContain('params.config.brokers');
+    // Replacing the connection closes its consumers (after committing); the old topics stay in the cluster.
+    expect(await c.call('kafka.connections.set', { name: 'runtime', config: { ...cfg, client_id: 'v2' } })).toEqual({ name: 'runtime', outcome: 'replaced' });
+    expect(await codeOf(receive('rt', 1, 0, 'runtime'))).toBe('KAFKA_CONSUMER_NOT_FOUND');
+    expect(await c.call('kafka.produce', { connection: 'runtime', topic: 'rt', value: 'b', sync_mode: true })).toMatchObject({ offset: 1 });
+  });
+});
+
+describe('kafka actor: unreachable cluster (kafkajs driver, nothing listening)', () => {
+  let dead: TestDaemon;
+  beforeAll(async () => {
+    dead = await startTestDaemon({
+      kafka: {
+        driver: 'kafkajs',
+        connections: {
+          // Port 1 on loopback refuses at once; the circuit opens after two failures.
+          down: { brokers: ['127.0.0.1:1'], retry: { retries: 1, initial: 50, max: 100 }, circuit: { failure_threshold: 2, reset_timeout: '60s' } },
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await dead.stop();
+  });
+
+  it('fails calls fast with KAFKA_UNREACHABLE, then CIRCUIT_OPEN without touching the network', async () => {
+    const client = dead.client();
+    const t0 = Date.now();
+    expect(await codeOf(client.call('kafka.produce', { connection: 'down', topic: 't', value: 'x', sync_mode: true }))).toBe('KAFKA_UNREACHABLE');
+    expect(await codeOf(client.call('kafka.consume.init', { connection: 'down', group_options: { group_id: 'g' }, consume_options: { topics: ['t'] } }))).toBe(
+      'KAFKA_UNREACHABLE',
+    );
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const t1 = Date.now();
+    const open = await client.call('kafka.produce', { connection: 'down', topic: 't', value: 'x' }).catch((e: Error) => e);
+    expect(open).toMatchObject({ code: 'CIRCUIT_OPEN', data: { backend: "kafka connection 'down'" } });
+    expect(Date.now() - t1).toBeLessThan(100);
+    const stats = (await client.call('kafka.stats', { connection: 'down' })) as { circuit: { state: string; rejected: number; opens: number } };
+    expect(stats.circuit).toMatchObject({ state: 'open', opens: 1 });
+    expect(stats.circuit.rejected).toBeGreaterThanOrEqual(1);
+  });
+});

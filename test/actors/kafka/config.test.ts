@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import shipped from '../../../sidecar.config.ts';
+import { kafkaConfigSchema } from '../../../actors/kafka/config.ts';
+import { parseConfig } from '../../../runtime/config/load.ts';
+import type { OutriggerError } from '../../../runtime/errors/error.ts';
+import { startTestDaemon } from '../../helpers/daemon.ts';
+
+describe('kafka config section', () => {
+  it('defaults to the memory driver with no connections', () => {
+    const c = parseConfig({}, {});
+    expect(c.kafka).toMatchObject({ enabled: true, driver: 'memory', workers: 1, connections: {} });
+    expect(c.kafka.producer.lingerMs).toBe(5);
+  });
+
+  it('reads seed 000 connections: durations, TLS file paths, SASL types', () => {
+    const k = kafkaConfigSchema.parse({
+      connections: {
+        'aliyun-kafka-public': {
+          brokers: ['your-cluster:9092'],
+          tls: { enabled: true, cert: '/c.pem', key: '/k.pem', root_ca: '/ca.pem' },
+          sasl: { type: 'scram_sha_256', username: 'u', password: 'p' },
+          ping: { timeout: '10s' },
+        },
+      },
+    });
+    const c = k.connections['aliyun-kafka-public']!;
+    expect(c.ping.timeout).toBe(10_000);
+    expect(c.tls).toMatchObject({ enabled: true, root_ca: '/ca.pem', insecure_skip_verify: false });
+    expect(c.auto_create_topics_enable).toBe(false);
+    expect(c.request_timeout).toBe(10_000);
+  });
+
+  it('names every bad field with its full path', () => {
+    const err = (() => {
+      try {
+        parseConfig({ kafka: { driver: 'rdkafka', connections: { x: { brokers: ['nohost'], sasl: { type: 'gssapi', username: 'u', password: 'p' }, ping: { timeout: 'soon' } } } } }, {});
+      } catch (e) {
+        return e as OutriggerError;
+      }
+      throw new Error('expected CONFIG_INVALID');
+    })();
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect((err.data as { fields: string[] }).fields.sort()).toEqual(
+      ['kafka.connections.x.brokers.0', 'kafka.connections.x.ping.timeout', 'kafka.connections.x.sasl.type', 'kafka.driver'].sort(),
+    );
+  });
+
+  it('the shipped sidecar.config.ts runs Kafka with no broker: what is produced can be consumed', async () => {
+    const d = await startTestDaemon({ kafka: shipped.kafka });
+    try {
+      const c = d.client();
+      expect(await c.call('kafka.produce', { connection: 'kafka-common', topic: 'dev', value: 'hi', sync_mode: true })).toEqual({ topic: 'dev', partition: 0, offset: 0 });
+      await c.call('kafka.consume.init', { connection: 'kafka-common', group_options: { group_id: 'php-consumer' }, consume_options: { topics: ['dev'], offset: 'AtStart' } });
+      expect(await c.call('kafka.consume.receive', { connection: 'kafka-common', topic: 'dev', size: 10, max_wait_ms: 1000 })).toMatchObject([{ value: 'hi' }]);
+    } finally {
+      await d.stop();
+    }
+  });
+});

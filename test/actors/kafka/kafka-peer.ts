@@ -1,0 +1,84 @@
+// Shared by the real-broker tests: the peer's addresses, a check that fails
+// (never skips) when the peer is down, and a lock so the files that kill
+// and restart the broker never run while another file is using it.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+export const KAFKA_SH = `${REPO}test/peers/kafka.sh`;
+export const TLS_DIR = `${REPO}.peers/kafka/run/tls`;
+
+export const PEER = {
+  plaintext: '127.0.0.1:19092',
+  sasl: '127.0.0.1:19094',
+  ssl: '127.0.0.1:19095',
+} as const;
+
+function reachable(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export async function requireKafkaPeer(): Promise<void> {
+  if (!(await reachable(19092))) {
+    throw new Error('the Kafka test peer is not running on 127.0.0.1:19092 — start it with `test/peers/kafka.sh start`');
+  }
+}
+
+const LOCK = `${REPO}.peers/kafka/test.lock`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Holds the broker for this test file (vitest runs files in parallel).
+ * A lock left by a dead process is taken over.
+ */
+export async function lockKafkaPeer(timeoutMs = 300_000): Promise<() => void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(`${LOCK}/pid`, String(process.pid));
+      return () => rmSync(LOCK, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(`${LOCK}/pid`, 'utf8'));
+      } catch {
+        /* being written */
+      }
+      if (owner > 0 && !alive(owner)) rmSync(LOCK, { recursive: true, force: true });
+      if (Date.now() > until) throw new Error(`the Kafka peer stayed locked by pid ${owner} for ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+export function kafkaSh(command: 'start' | 'kill9' | 'status'): string {
+  return execFileSync(KAFKA_SH, [command], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+}
+
+/** Every value in a topic, read by an independent client (kcat from Debian), not by kafkajs. */
+export function kcatValues(topic: string): string[] {
+  const out = execFileSync('kcat', ['-b', PEER.plaintext, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%s\\n'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return out.split('\n').filter((l) => l !== '');
+}

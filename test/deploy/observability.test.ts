@@ -1,0 +1,79 @@
+// The Grafana dashboard and the Prometheus alert rules may only use metric
+// names that a running daemon actually exposes on /metrics (feature metrics
+// are declared at start, before their actors report anything).
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { opsPlugin } from '../../runtime/daemon/ops-plugin.ts';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.ts';
+import { parseProm } from '../helpers/prom.ts';
+
+const KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'inf', 'nan']);
+/** Series Prometheus itself makes for every scrape target. */
+const SYNTHETIC = new Set(['up']);
+
+/** Metric names a PromQL expression selects (functions, labels, keywords and template variables removed). */
+export function metricNames(expr: string): string[] {
+  let e = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  e = e.replace(/\{[^}]*\}/g, ' ');
+  e = e.replace(/\[[^\]]*\]/g, ' ');
+  e = e.replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
+  const names: string[] = [];
+  for (const m of e.matchAll(/(?<![\w$.])([a-zA-Z_:][a-zA-Z0-9_:]*)/g)) {
+    const after = e.slice(m.index + m[0].length).trimStart();
+    if (after.startsWith('(')) continue; // a function call
+    if (KEYWORDS.has(m[1]!.toLowerCase())) continue;
+    names.push(m[1]!);
+  }
+  return [...new Set(names)];
+}
+
+function dashboardExprs(): string[] {
+  const dash = JSON.parse(readFileSync('deploy/grafana/outrigger-dashboard.json', 'utf8')) as { panels: { targets?: { expr: string }[] }[] };
+  return dash.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+}
+
+function alertExprs(): { alert: string; expr: string }[] {
+  const doc = parse(readFileSync('deploy/prometheus/alerts.yml', 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+  return doc.groups.flatMap((g) => g.rules);
+}
+
+describe('dashboard and alert rules use real metric names', () => {
+  let d: TestDaemon;
+  let exposed: Set<string>;
+  beforeAll(async () => {
+    d = await startTestDaemon({}, [opsPlugin]);
+    const url = (d.daemon.status().sections.ops as { metricsUrl: string }).metricsUrl;
+    const { types } = parseProm(await (await fetch(`${url}/metrics`)).text());
+    exposed = new Set<string>();
+    for (const [name, type] of types) {
+      exposed.add(name);
+      if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) exposed.add(name + s);
+    }
+  });
+  afterAll(() => d.stop());
+
+  it('the name extractor understands the PromQL used', () => {
+    expect(metricNames('histogram_quantile(0.99, sum by (le, method) (rate(outrigger_request_duration_seconds_bucket{instance=~"$instance"}[$__rate_interval])))')).toEqual([
+      'outrigger_request_duration_seconds_bucket',
+    ]);
+    expect(metricNames('outrigger_actor_queue_depth / outrigger_actor_queue_limit > 0.8')).toEqual(['outrigger_actor_queue_depth', 'outrigger_actor_queue_limit']);
+    expect(metricNames('count(x == 1) or vector(0)')).toEqual(['x']);
+  });
+
+  it('every dashboard query selects metrics that /metrics has', () => {
+    const exprs = dashboardExprs();
+    expect(exprs.length).toBeGreaterThan(30);
+    const missing = exprs.flatMap((e) => metricNames(e).filter((n) => !exposed.has(n) && !SYNTHETIC.has(n)).map((n) => `${n}  in  ${e}`));
+    expect(missing).toEqual([]);
+  });
+
+  it('every alert rule selects metrics that /metrics has, and covers the seed 002 cases', () => {
+    const rules = alertExprs();
+    const missing = rules.flatMap((r) => metricNames(r.expr).filter((n) => !exposed.has(n) && !SYNTHETIC.has(n)).map((n) => `${r.alert}: ${n}`));
+    expect(missing).toEqual([]);
+    const names = rules.map((r) => r.alert);
+    for (const a of ['OutriggerDown', 'OutriggerHighErrorRate', 'OutriggerCircuitBreakerOpen', 'OutriggerKafkaConsumerLag', 'OutriggerRequestTimeouts']) expect(names).toContain(a);
+    for (const r of rules) expect(r, r.alert).toMatchObject({ labels: { severity: expect.stringMatching(/^(critical|warning)$/) }, annotations: { summary: expect.any(String) } });
+  });
+});

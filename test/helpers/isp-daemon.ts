@@ -1,0 +1,70 @@
+import type { IpcClient } from '../../clients/ts/ipc-client.ts';
+import { IspClient, type IspPoint } from '../../clients/ts/isp-client.ts';
+import { modbusStaticDevicesPlugin } from '../../actors/modbus/static-devices.ts';
+import type { OutriggerConfigInput } from '../../runtime/config/schema.ts';
+import { createIspListenerPlugin, type IspListenerLimits } from '../../runtime/protocols/isp-plugin.ts';
+import { type TestDaemon, startTestDaemon } from './daemon.ts';
+
+export interface IspTestDaemon extends TestDaemon {
+  ispPort: number;
+  gateway(): Promise<IspClient>;
+  ipc: IpcClient;
+}
+
+/** A test daemon with the ISP listener on an ephemeral port and the static-device plugin. */
+export async function startIspDaemon(
+  overrides: OutriggerConfigInput = {},
+  limits: Partial<IspListenerLimits> = {},
+): Promise<IspTestDaemon> {
+  const { listeners, ...rest } = overrides;
+  const td = await startTestDaemon(
+    { ...rest, listeners: { ...listeners, isp: { tcp: { host: '127.0.0.1', port: 0 }, ...listeners?.isp } } },
+    [createIspListenerPlugin(limits), modbusStaticDevicesPlugin],
+  );
+  const ispPort = td.daemon.listeners.find((l) => l.name === 'isp')!.tcpPort!;
+  const gateways: IspClient[] = [];
+  const ipc = td.client();
+  return {
+    ...td,
+    ispPort,
+    ipc,
+    async gateway() {
+      const g = await IspClient.connect({ port: ispPort });
+      gateways.push(g);
+      return g;
+    },
+    async stop() {
+      for (const g of gateways) g.close();
+      await td.stop();
+    },
+  };
+}
+
+/**
+ * Resolves with one point per key of `device` from DATA that arrives from now
+ * on, once every key has a point that `accept`s (default: quality 1).
+ */
+export function pointsOf(
+  gw: IspClient,
+  device: string,
+  keys: readonly string[],
+  accept: (p: IspPoint) => boolean = (p) => p.quality === 1,
+  timeoutMs = 10_000,
+): Promise<Map<string, IspPoint>> {
+  return new Promise((resolve, reject) => {
+    const got = new Map<string, IspPoint>();
+    const timer = setTimeout(() => {
+      unsubscribe();
+      const missing = keys.filter((k) => !got.has(k));
+      reject(new Error(`device '${device}': no accepted point for ${missing.join(', ')} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const unsubscribe = gw.subscribe((points) => {
+      for (const p of points) if (p.source === device && accept(p)) got.set(p.key, p);
+      if (keys.every((k) => got.has(k))) {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(got);
+      }
+    });
+  });
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { decodeBody, encodeResult } from '../../../runtime/actor/body-codec.ts';
+import { BodyFormat } from '../../../runtime/actor/formats.ts';
+
+describe('msgpack bodies', () => {
+  it('writes integers beyond 32 bits as int64/uint64 (PHP reads ints, Go reads int64), never as float64', () => {
+    const ts = 1_795_294_637_353;
+    const bytes = Buffer.from(encodeResult(BodyFormat.MSGPACK, { timestamp: ts, offsets: [1, -5_000_000_000], ratio: 0.5 }));
+    expect(bytes.includes(0xcb)).toBe(true); // the one real float, 0.5
+    expect(bytes.subarray(bytes.indexOf(0xd3), bytes.indexOf(0xd3) + 9).toString('hex')).toBe('d3000001a1ffe62d29');
+    expect(decodeBody(BodyFormat.MSGPACK, bytes)).toEqual({ timestamp: ts, offsets: [1, -5_000_000_000], ratio: 0.5 });
+  });
+
+  it('leaves values without large integers untouched (no copy)', () => {
+    const v = { a: [1, 2, { b: 'c' }], n: 0xffffffff };
+    expect(decodeBody(BodyFormat.MSGPACK, encodeResult(BodyFormat.MSGPACK, v))).toEqual(v);
+  });
+
+  it('reads 64-bit integers from PHP and Go as numbers when safe, bigints beyond 2^53', () => {
+    // php -r 'echo bin2hex(msgpack_pack(["t" => 1795294637353, "big" => 1 << 60]));'
+    const fromPhp = Buffer.from('82a174cf000001a1ffe62d29a3626967cf1000000000000000', 'hex');
+    expect(decodeBody(BodyFormat.MSGPACK, fromPhp)).toEqual({ t: 1_795_294_637_353, big: 2n ** 60n });
+  });
+
+  it('writes small maps with fixmap headers, as PHP and Go encoders do', () => {
+    expect(Buffer.from(encodeResult(BodyFormat.MSGPACK, { name: 'x' })).toString('hex')).toBe('81a46e616d65a178');
+  });
+});

@@ -1,0 +1,180 @@
+import net from 'node:net';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IpcClient } from '../../../clients/ts/ipc-client.ts';
+import type { OutriggerConfigInput } from '../../../runtime/config/schema.ts';
+import { reloadFromSource } from '../../../runtime/daemon/config-reload.ts';
+import { opsPlugin } from '../../../runtime/daemon/ops-plugin.ts';
+import type { ReloadResult } from '../../../runtime/daemon/reload.ts';
+import { type FileDaemon, startFileDaemon } from '../../helpers/config-file.ts';
+
+const PROBE = resolve('test/fixtures/actors/opsprobe.ts');
+const COUNTER = resolve('actors/example/counter.ts');
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe('hot reload', () => {
+  let f: FileDaemon;
+  let base: (dir: string) => OutriggerConfigInput;
+  let tcpPort: number;
+  const clients: IpcClient[] = [];
+  const client = (opts: { port?: number } = {}): IpcClient => {
+    const c = opts.port ? new IpcClient({ host: '127.0.0.1', port: opts.port, heartbeatMs: 0 }) : new IpcClient({ path: `${f.dir}/run/ipc.sock`, heartbeatMs: 0 });
+    clients.push(c);
+    return c;
+  };
+  const reload = (): Promise<ReloadResult> => reloadFromSource(f.daemon, 'test');
+  const config = (over: OutriggerConfigInput = {}): OutriggerConfigInput => ({ ...base(f.dir), ...over });
+
+  beforeAll(async () => {
+    tcpPort = await freePort();
+    base = (dir) => ({
+      runDir: `${dir}/run`,
+      logLevel: 'silent',
+      reload: { watch: false },
+      metrics: { http: { port: 0 } },
+      listeners: { ipc: { unix: { path: 'ipc.sock' }, tcp: { port: tcpPort } }, goridge: { enabled: false }, isp: { enabled: false } },
+      actors: { example: { module: COUNTER } },
+    });
+    f = await startFileDaemon(base, [opsPlugin]);
+  });
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await f.stop();
+  });
+
+  it('adds an actor', async () => {
+    f.write(config({ actors: { example: { module: COUNTER }, opsprobe: { module: PROBE, options: { tag: 'a' } } } }));
+    const r = await reload();
+    expect(r).toMatchObject({ ok: true, changes: ["actor 'opsprobe' added"] });
+    expect(await client().call('opsprobe.tag')).toBe('a');
+  });
+
+  it('restarts a changed actor without dropping the request in flight on the old workers', async () => {
+    const c = client();
+    const inflight = c.call('opsprobe.slow', { ms: 600 });
+    await new Promise((r) => setTimeout(r, 50));
+    f.write(config({ actors: { example: { module: COUNTER }, opsprobe: { module: PROBE, options: { tag: 'b' } } } }));
+    const r = await reload();
+    expect(r.ok).toBe(true);
+    expect(r.changes[0]).toMatch(/actor 'opsprobe' restarted/);
+    expect(await c.call('opsprobe.tag')).toBe('b');
+    // the old worker finished its request with the old options
+    await expect(inflight).resolves.toMatchObject({ done: 600, tag: 'a' });
+  });
+
+  it('rejects an invalid config with the reason and keeps running the old one', async () => {
+    f.write(config({ logLevel: 'loud' as 'info', requests: { timeoutMs: -5 } }));
+    const r = await reload();
+    expect(r.ok).toBe(false);
+    expect(r.rejected).toContain("config field 'logLevel'");
+    expect(r.rejected).toContain("config field 'requests.timeoutMs'");
+    expect(f.daemon.config.logLevel).toBe('silent');
+    expect(await client().call('opsprobe.tag')).toBe('b');
+    expect(f.daemon.reloadCounts.rejected).toBe(1);
+  });
+
+  it('rejects a config whose new actor cannot start, leaving the running actors alone', async () => {
+    f.write(config({ actors: { example: { module: COUNTER }, opsprobe: { module: PROBE, options: { tag: 'b' } }, broken: { module: '/nonexistent/actor.ts' } } }));
+    const r = await reload();
+    expect(r.rejected).toMatch(/actors\.broken\.module/);
+    expect(f.daemon.hosts.has('broken')).toBe(false);
+    expect(await client().call('opsprobe.tag')).toBe('b');
+  });
+
+  it('rejects a syntax error in the config file', async () => {
+    f.write('export default { this is not typescript');
+    const r = await reload();
+    expect(r.rejected).toMatch(/^CONFIG_LOAD_FAILED: cannot load/);
+    expect(await client().call('opsprobe.tag')).toBe('b');
+  });
+
+  it('applies deadlines and log level, and refuses restart-only fields', async () => {
+    f.write(config({ logLevel: 'warn', requests: { methodTimeoutsMs: { 'opsprobe.slow': 40 } }, actors: { example: { module: COUNTER }, opsprobe: { module: PROBE, options: { tag: 'b' } } } }));
+    const r = await reload();
+    expect(r.ok).toBe(true);
+    expect(r.changes).toEqual(expect.arrayContaining(['log level warn', 'request deadlines updated (for requests dispatched from now on)']));
+    expect(f.daemon.log.level).toBe('warn');
+    await expect(client().call('opsprobe.slow', { ms: 300 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+
+    f.write({ ...config(), runDir: `${f.dir}/elsewhere` });
+    expect((await reload()).rejected).toMatch(/runDir changes need a restart/);
+  });
+
+  it('moves the TCP listener: open connections keep working, the new port accepts, the old one refuses', async () => {
+    const oldConn = client({ port: tcpPort });
+    expect(await oldConn.call('sys.ping')).toBe('pong');
+    const inflight = oldConn.call('opsprobe.slow', { ms: 30 });
+    const newPort = await freePort();
+    const next = config({ actors: { example: { module: COUNTER }, opsprobe: { module: PROBE, options: { tag: 'b' } } } });
+    next.listeners = { ...next.listeners, ipc: { unix: { path: 'ipc.sock' }, tcp: { port: newPort }, maxConnections: 50 } };
+    f.write(next);
+    const r = await reload();
+    expect(r.ok).toBe(true);
+    expect(r.changes.join('\n')).toContain(`listener 'ipc' now on tcp://127.0.0.1:${newPort}`);
+    await expect(inflight).resolves.toMatchObject({ done: 30 });
+    expect(await oldConn.call('sys.ping')).toBe('pong');
+    expect(await client({ port: newPort }).call('sys.ping')).toBe('pong');
+    expect(await client().call('sys.ping')).toBe('pong'); // unix socket re-bound at the same path
+    await expect(new IpcClient({ host: '127.0.0.1', port: tcpPort, heartbeatMs: 0, timeoutMs: 2000 }).call('sys.ping')).rejects.toThrow();
+    const ipc = f.daemon.listeners.filter((l) => l.name === 'ipc');
+    expect(ipc).toHaveLength(1);
+    expect(ipc[0]!.spec.maxConnections).toBe(50);
+  });
+
+  it('removes an actor after its in-flight requests finish', async () => {
+    const c = client();
+    const inflight = c.call('opsprobe.slow', { ms: 300 });
+    await new Promise((r) => setTimeout(r, 30));
+    const next = config();
+    next.listeners = { ...next.listeners, ipc: { unix: { path: 'ipc.sock' }, tcp: { port: f.daemon.listeners.find((l) => l.name === 'ipc')!.tcpPort! } } };
+    f.write(next);
+    const r = await reload();
+    expect(r.changes).toContain("actor 'opsprobe' removed (in-flight requests finish first)");
+    await expect(c.call('opsprobe.tag')).rejects.toMatchObject({ code: 'UNKNOWN_METHOD' });
+    await expect(inflight).resolves.toMatchObject({ done: 300 });
+  });
+
+  it('runs feature hooks with the new and old config and reports their failures', async () => {
+    const seen: string[] = [];
+    f.daemon.onReload((next, prev) => {
+      seen.push(`${prev.requests.timeoutMs}->${next.requests.timeoutMs}`);
+    });
+    f.daemon.onReload(() => {
+      throw new Error('device plc7 did not answer');
+    });
+    const next = config({ requests: { timeoutMs: 12_345 } });
+    next.listeners = { ...next.listeners, ipc: { unix: { path: 'ipc.sock' }, tcp: { port: f.daemon.listeners.find((l) => l.name === 'ipc')!.tcpPort! } } };
+    f.write(next);
+    const r = await reload();
+    expect(seen).toEqual(['30000->12345']);
+    expect(r.ok).toBe(false);
+    expect(r.rejected).toBeUndefined();
+    expect(r.hookErrors).toEqual(['device plc7 did not answer']);
+    expect(f.daemon.config.requests.timeoutMs).toBe(12_345);
+  });
+});
+
+describe('config file watcher', () => {
+  it('reloads when the file changes', async () => {
+    const f = await startFileDaemon(
+      (dir) => ({ runDir: `${dir}/run`, logLevel: 'silent', reload: { watch: true, debounceMs: 50 }, metrics: { http: { port: 0 } }, listeners: { ipc: { unix: { path: 'ipc.sock' } }, goridge: { enabled: false }, isp: { enabled: false } } }),
+      [opsPlugin],
+    );
+    try {
+      const reloaded = new Promise<ReloadResult>((r) => f.daemon.events.once('reloaded', r));
+      f.write({ runDir: `${f.dir}/run`, logLevel: 'error', reload: { watch: true, debounceMs: 50 }, metrics: { http: { port: 0 } }, listeners: { ipc: { unix: { path: 'ipc.sock' } }, goridge: { enabled: false }, isp: { enabled: false } } });
+      const r = await reloaded;
+      expect(r.reason).toBe('config file sidecar.config.ts changed');
+      expect(r.changes).toContain('log level error');
+    } finally {
+      await f.stop();
+    }
+  });
+});
