@@ -1,19 +1,22 @@
 /*
  * Stateful exponential backoff for loops that retry until they succeed or are
- * told to stop (a pipeline waiting out a cluster restart), as opposed to a
- * bounded retry of one call. Full jitter spreads retries of parallel workers.
+ * told to stop (a pipeline waiting out a cluster restart), as opposed to
+ * retry.ts's bounded retry of one call; same curve (backoffMs) and sleep.
+ * Jitter in [cap/2, cap] spreads retries of parallel workers.
  *
  *   const b = new Backoff({ initialMs: 100, maxMs: 30_000 });
  *   while (!(await tryOnce())) if (!(await b.wait(signal))) break;   // aborted
  *   b.reset();
  */
 
+import { backoffMs, sleep } from './retry.ts';
+
 export interface BackoffOptions {
   initialMs: number;
   maxMs: number;
   factor?: number;
-  /** 'full' picks uniformly in [cap/2, cap]; 'none' waits exactly cap. */
-  jitter?: 'full' | 'none';
+  /** 'half' picks uniformly in [cap/2, cap] (never hammers at once); 'none' waits exactly cap. */
+  jitter?: 'half' | 'none';
   random?: () => number;
 }
 
@@ -29,8 +32,8 @@ export class Backoff {
 
   /** Delay before the next attempt; advances the attempt count. */
   next(): number {
-    const { initialMs, maxMs, factor = 2, jitter = 'full', random = Math.random } = this.opts;
-    const cap = Math.min(maxMs, initialMs * factor ** Math.min(this.#attempt, 64));
+    const { initialMs, maxMs, factor = 2, jitter = 'half', random = Math.random } = this.opts;
+    const cap = backoffMs(Math.min(this.#attempt, 64) + 1, { baseMs: initialMs, maxMs, factor });
     this.#attempt++;
     return jitter === 'none' ? cap : Math.round(cap / 2 + random() * (cap / 2));
   }
@@ -45,18 +48,4 @@ export class Backoff {
   }
 }
 
-/** Resolves true after ms, or false as soon as the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      resolve(false);
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+export { sleep };
