@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { lockKafkaPeer } from '../kafka/kafka-peer.ts';
 
 // The peers' fixed addresses; ES_TEST_KAFKA / ES_TEST_OPENSEARCH point the tests and the bench elsewhere.
 export const KAFKA_BROKER = process.env.ES_TEST_KAFKA ?? '127.0.0.1:19092';
@@ -68,6 +69,25 @@ export async function lockOpenSearch(timeoutMs = 600_000): Promise<() => void> {
       if (Date.now() > until) throw new Error(`could not take ${LOCK} within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+}
+
+/**
+ * Takes both peers for a test file: the OpenSearch lock above, then the Kafka
+ * peer lock the Kafka actor's tests hold while they kill and restart the broker
+ * (always in this order, so no two files wait on each other in a cycle).
+ */
+export async function lockPeers(): Promise<() => void> {
+  const unlockOs = await lockOpenSearch(900_000);
+  try {
+    const unlockKafka = await lockKafkaPeer(900_000);
+    return () => {
+      unlockKafka();
+      unlockOs();
+    };
+  } catch (err) {
+    unlockOs();
+    throw err;
   }
 }
 

@@ -13,7 +13,7 @@ import { esPipelinesPlugin } from '../../../actors/es/plugin.ts';
 import type { PipelineStatus } from '../../../actors/es/status.ts';
 import type { PipelineConfigInput } from '../../../runtime/config/pipelines.ts';
 import { startTestDaemon } from '../../helpers/daemon.ts';
-import { canal, closeProducer, createTopic, documents, kafka, KAFKA_BROKER, OPENSEARCH_URL, openSearchPeer, produce, recreateIndex, type Outgoing, lockOpenSearch, requirePeers, waitFor } from './peers.ts';
+import { canal, closeProducer, createTopic, documents, kafka, KAFKA_BROKER, OPENSEARCH_URL, openSearchPeer, produce, recreateIndex, type Outgoing, lockPeers, requirePeers, waitFor } from './peers.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const sfx = Date.now().toString(36);
@@ -113,9 +113,9 @@ async function produceSlowly(topic: string, messages: Outgoing[], steps: Record<
 describe('ES pipeline under failure (real Kafka, real OpenSearch)', () => {
   let unlock = (): void => {};
   beforeAll(async () => {
-    unlock = await lockOpenSearch();
+    unlock = await lockPeers();
     await requirePeers();
-  }, 300_000);
+  }, 1_800_000);
   afterAll(async () => {
     await closeProducer();
     unlock();
@@ -170,6 +170,8 @@ describe('ES pipeline under failure (real Kafka, real OpenSearch)', () => {
         runDir: join(dir, 'run'),
         logLevel: 'warn',
         listeners: { ipc: { unix: { path: 'ipc.sock' } }, goridge: { enabled: false }, isp: { enabled: false } },
+        // Any free port: other daemons (other tests, other checkouts) may hold the default 9464.
+        metrics: { http: { port: 0 } },
         pipelines: { load: pipeline(topic, index, group) },
       })};\n`,
     );

@@ -7,7 +7,7 @@ import { esPipelinesPlugin } from '../../../actors/es/plugin.ts';
 import type { PipelineStatus } from '../../../actors/es/status.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 import { fixtureLines } from './fixtures.ts';
-import { canal, closeProducer, createTopic, documents, KAFKA_BROKER, OPENSEARCH_URL, produce, readTopic, recreateIndex, lockOpenSearch, requirePeers, waitFor } from './peers.ts';
+import { canal, closeProducer, createTopic, documents, KAFKA_BROKER, OPENSEARCH_URL, produce, readTopic, recreateIndex, lockPeers, requirePeers, waitFor } from './peers.ts';
 
 const EXAMPLE_DIR = fileURLToPath(new URL('../../../examples/es-pipeline/', import.meta.url));
 const sfx = Date.now().toString(36);
@@ -38,7 +38,7 @@ describe('ES pipeline: Canal → Kafka → OpenSearch through the daemon', () =>
 
   let unlock = (): void => {};
   beforeAll(async () => {
-    unlock = await lockOpenSearch();
+    unlock = await lockPeers();
     await requirePeers();
     await Promise.all([createTopic(T.inventory), createTopic(T.shop), createTopic(T.dlq)]);
     await Promise.all([recreateIndex(IDX.products), recreateIndex(IDX.users), recreateIndex(IDX.orders), recreateIndex(IDX.people, { properties: { age: { type: 'integer' } } })]);
@@ -76,7 +76,7 @@ describe('ES pipeline: Canal → Kafka → OpenSearch through the daemon', () =>
       [esPipelinesPlugin],
       EXAMPLE_DIR,
     );
-  }, 300_000);
+  }, 1_800_000);
 
   afterAll(async () => {
     await d?.stop();
