@@ -5,6 +5,7 @@ import { metricsConfigSchema, rateLimitSchema, reloadConfigSchema, tracingConfig
 import { appApiConfigSchema } from '../app-api/config.ts';
 import { kafkaConfigSchema } from '../../actors/kafka/config.ts';
 import { modbusConfigSchema } from '../../actors/modbus/config.ts';
+import { pipelinesSchema } from './pipelines.ts';
 
 const port = z.number().int().min(0).max(65535);
 const tcp = z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port });
@@ -114,6 +115,8 @@ export const configSchema = z.strictObject({
   tracing: tracingConfigSchema,
   reload: reloadConfigSchema,
   modbus: modbusConfigSchema.prefault({}),
+  /** Canal → Kafka → Elasticsearch/OpenSearch sync jobs (actors/es, docs/es-pipeline.md). */
+  pipelines: pipelinesSchema,
 });
 
 export type OutriggerConfigInput = z.input<typeof configSchema>;

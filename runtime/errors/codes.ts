@@ -72,6 +72,11 @@ export const ERROR_CODES = {
   MODBUS_BAD_RESPONSE: 'The Modbus device sent a response that could not be decoded.',
   MODBUS_NOT_WRITABLE: 'The register lives in a read-only table (discrete inputs or input registers).',
   MODBUS_VALUE_OUT_OF_RANGE: 'The value to write does not fit the register type.',
+  // ES pipelines (Canal -> Kafka -> Elasticsearch/OpenSearch); reason codes of dead-letter records
+  CANAL_MALFORMED: 'A Kafka record is not a valid Canal flat message.',
+  ES_HANDLER_FAILED: 'A pipeline handler threw, or returned an invalid or unserializable operation.',
+  ES_DOC_REJECTED: 'The cluster refused a document (mapping error, bad value, missing document for an update).',
+  ES_PIPELINE_UNKNOWN: 'es.status was asked for a pipeline that is not configured.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

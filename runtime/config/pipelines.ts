@@ -1,0 +1,106 @@
+// Config schema of the `pipelines` section: Canal → Kafka → Elasticsearch /
+// OpenSearch sync jobs (actors/es). Each key is a pipeline name.
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+const ms = z.number().int().positive();
+
+const tlsFiles = z.strictObject({
+  /** PEM files; relative paths are resolved against the config file's directory. */
+  caFile: z.string().min(1).optional(),
+  certFile: z.string().min(1).optional(),
+  keyFile: z.string().min(1).optional(),
+  rejectUnauthorized: z.boolean().default(true),
+});
+
+export const pipelineKafkaSchema = z.strictObject({
+  brokers: z.array(z.string().min(1)).min(1),
+  clientId: z.string().min(1).optional(),
+  /** true for TLS with the system CAs, or the PEM files to use. */
+  ssl: z.union([z.boolean(), tlsFiles]).default(false),
+  sasl: z
+    .strictObject({
+      mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+      username: z.string().min(1),
+      password: z.string(),
+    })
+    .optional(),
+  connectionTimeoutMs: ms.default(3000),
+  sessionTimeoutMs: ms.default(30_000),
+});
+
+export const clusterSchema = z.strictObject({
+  /** Picks the client: @opensearch-project/opensearch or @elastic/elasticsearch (v8). */
+  type: z.enum(['opensearch', 'elasticsearch']),
+  nodes: z.array(z.url()).min(1),
+  auth: z
+    .union([z.strictObject({ username: z.string().min(1), password: z.string() }), z.strictObject({ apiKey: z.string().min(1) })])
+    .optional(),
+  tls: tlsFiles.optional(),
+  requestTimeoutMs: ms.default(30_000),
+  /** gzip request bodies (worth it on a slow link, costs CPU on a fast one). */
+  compression: z.boolean().default(false),
+});
+
+/** A handler module (`module`), or the no-code default mapping (`index`). */
+export const handlerSpecSchema = z.union([
+  z.strictObject({
+    /** Path of a module whose default export is defineHandler(...), relative to the config file. */
+    module: z.string().min(1),
+    options: z.unknown().optional(),
+  }),
+  z.strictObject({
+    index: z.string().min(1),
+    /** Columns forming the document id; default: the table's primary key (Canal pkNames). */
+    id: z.array(z.string().min(1)).min(1).optional(),
+    /** Columns left out of the document. */
+    exclude: z.array(z.string()).default([]),
+    /** UPDATE writes only the changed columns (a partial update) instead of replacing the document. */
+    partial: z.boolean().default(false),
+  }),
+]);
+
+export const pipelineLimitsSchema = z.strictObject({
+  /** Operations per bulk request. */
+  bulkActions: z.number().int().min(1).max(100_000).default(1000),
+  /** Body bytes per bulk request. */
+  bulkBytes: z.number().int().min(1024).max(100 * MiB).default(5 * MiB),
+  /** A partly filled bulk is sent after this long. */
+  flushIntervalMs: ms.default(200),
+  /** Bulk requests in flight at once (seed 003's max_worker_count). Same-document operations never overlap. */
+  maxWorkerCount: z.number().int().min(1).max(64).default(4),
+  /** Operations buffered before Kafka consumption pauses; default bulkActions × (maxWorkerCount + 1). */
+  maxBufferedOps: z.number().int().positive().optional(),
+  retryBackoffMs: z.strictObject({ initial: ms.default(100), max: ms.default(30_000) }).prefault({}),
+  /** Retries of one document answered 5xx before it goes to the dead-letter topic (429 and connection loss retry forever). */
+  maxDocRetries: z.number().int().min(0).default(10),
+});
+
+export const pipelineSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  kafka: pipelineKafkaSchema,
+  topics: z.array(z.string().min(1)).min(1),
+  group: z.string().min(1),
+  /** Where a new consumer group starts. */
+  startFrom: z.enum(['earliest', 'latest']).default('earliest'),
+  cluster: clusterSchema,
+  /** Keyed by `database.table`; `*` matches any run of characters (e.g. `shop.orders_*`). */
+  handlers: z.record(z.string().regex(/^[^.\s]+\.[^.\s]+$/, 'expected database.table'), handlerSpecSchema),
+  /** Topic for rejected documents and undecodable messages (same Kafka connection). */
+  deadLetterTopic: z.string().min(1),
+  limits: pipelineLimitsSchema.prefault({}),
+  /** stop drains in-flight bulks for at most this long, then commits what finished (seed 003 waits 10 s). */
+  stopTimeoutMs: ms.default(10_000),
+  commitIntervalMs: ms.default(1000),
+  /** Field holding the per-table versions that guard partial updates. */
+  versionField: z.string().min(1).default('_cdc'),
+});
+
+export const pipelinesSchema = z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/i), pipelineSchema).default({});
+
+export type PipelineConfig = z.output<typeof pipelineSchema>;
+export type PipelineConfigInput = z.input<typeof pipelineSchema>;
+export type ClusterConfig = z.output<typeof clusterSchema>;
+export type HandlerSpec = z.output<typeof handlerSpecSchema>;
+export type PipelineLimits = z.output<typeof pipelineLimitsSchema>;
+export type TlsFiles = z.output<typeof tlsFiles>;

@@ -1,0 +1,245 @@
+// Real peers for the ES pipeline tests: the Kafka broker of test/peers/kafka.sh
+// and the OpenSearch node of test/peers/opensearch.sh. A test that needs them
+// fails with the start command when they are not running; it never skips.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { lockKafkaPeer } from '../kafka/kafka-peer.ts';
+
+// The peers' fixed addresses; ES_TEST_KAFKA / ES_TEST_OPENSEARCH point the tests and the bench elsewhere.
+export const KAFKA_BROKER = process.env.ES_TEST_KAFKA ?? '127.0.0.1:19092';
+export const OPENSEARCH_URL = process.env.ES_TEST_OPENSEARCH ?? 'http://127.0.0.1:9201';
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export const kafka = new Kafka({ brokers: [KAFKA_BROKER], clientId: 'es-pipeline-test', logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+
+export async function requirePeers(): Promise<void> {
+  const problems: string[] = [];
+  try {
+    const res = await fetch(`${OPENSEARCH_URL}/_cluster/health?wait_for_status=yellow&timeout=5s`, { signal: AbortSignal.timeout(8000) });
+    if (!res.ok) problems.push(`OpenSearch at ${OPENSEARCH_URL} answered ${res.status}`);
+  } catch (err) {
+    problems.push(`OpenSearch not reachable at ${OPENSEARCH_URL} (${(err as Error).message}); start it: test/peers/opensearch.sh start`);
+  }
+  const admin = kafka.admin();
+  try {
+    await Promise.race([admin.connect().then(() => admin.describeCluster()), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 8000))]);
+  } catch (err) {
+    problems.push(`Kafka not reachable at ${KAFKA_BROKER} (${(err as Error).message}); start it: test/peers/kafka.sh start`);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+  if (problems.length > 0) throw new Error(`ES pipeline tests need real peers:\n  ${problems.join('\n  ')}`);
+}
+
+const LOCK = `${ROOT}.peers/es-pipeline-tests.lock`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Serializes the test files that share the OpenSearch peer: one of them stops
+ * and restarts it, which must not happen under another file's feet (vitest
+ * runs files in parallel). Returns the release function.
+ */
+export async function lockOpenSearch(timeoutMs = 600_000): Promise<() => void> {
+  mkdirSync(`${ROOT}.peers`, { recursive: true });
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(`${LOCK}/pid`, String(process.pid));
+      return () => rmSync(LOCK, { recursive: true, force: true });
+    } catch {
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(`${LOCK}/pid`, 'utf8'));
+      } catch {
+        /* being created or removed */
+      }
+      if (owner > 0 && !alive(owner)) rmSync(LOCK, { recursive: true, force: true });
+      if (Date.now() > until) throw new Error(`could not take ${LOCK} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/**
+ * Takes both peers for a test file: the OpenSearch lock above, then the Kafka
+ * peer lock the Kafka actor's tests hold while they kill and restart the broker
+ * (always in this order, so no two files wait on each other in a cycle).
+ */
+export async function lockPeers(): Promise<() => void> {
+  const unlockOs = await lockOpenSearch(900_000);
+  try {
+    const unlockKafka = await lockKafkaPeer(900_000);
+    return () => {
+      unlockKafka();
+      unlockOs();
+    };
+  } catch (err) {
+    unlockOs();
+    throw err;
+  }
+}
+
+/**
+ * Runs test/peers/opensearch.sh with a command (stop, start, kill9). Async on
+ * purpose: an in-process test daemon shares this event loop, and blocking it
+ * for the 5-20 s a restart takes would trip the worker hang watchdog.
+ */
+export async function openSearchPeer(command: 'start' | 'stop' | 'kill9'): Promise<void> {
+  await promisify(execFile)(`${ROOT}test/peers/opensearch.sh`, [command], { timeout: 240_000 });
+}
+
+export async function os<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${OPENSEARCH_URL}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+export async function recreateIndex(index: string, mappings?: unknown): Promise<void> {
+  await os('DELETE', `/${index}`);
+  const r = await os('PUT', `/${index}`, { settings: { number_of_shards: 1, number_of_replicas: 0 }, ...(mappings ? { mappings } : {}) });
+  if (r.status !== 200) throw new Error(`create index ${index}: ${JSON.stringify(r.body)}`);
+}
+
+type Hit = { _id: string; _source: Record<string, unknown> };
+
+/** Every document of an index by id (refreshes first). */
+export async function documents(index: string): Promise<Map<string, Record<string, unknown>>> {
+  await os('POST', `/${index}/_refresh`);
+  const out = new Map<string, Record<string, unknown>>();
+  let after: unknown[] | undefined;
+  for (;;) {
+    const r = await os<{ hits?: { hits: (Hit & { sort: unknown[] })[] } }>('POST', `/${index}/_search`, {
+      size: 5000,
+      sort: [{ _id: 'asc' }],
+      ...(after ? { search_after: after } : {}),
+    });
+    const hits = r.body.hits?.hits ?? [];
+    for (const h of hits) out.set(h._id, h._source);
+    if (hits.length < 5000) return out;
+    after = hits[hits.length - 1]!.sort;
+  }
+}
+
+export async function createTopic(topic: string, partitions = 1): Promise<void> {
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = await admin.listTopics();
+    if (existing.includes(topic)) await admin.deleteTopics({ topics: [topic] });
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+let producer: Producer | null = null;
+
+export type Outgoing = string | Buffer | { key: string; value: string | Buffer };
+
+/** Sends in order; a keyed message goes to its key's partition (as Canal's partitionHash does by primary key). */
+export async function produce(topic: string, values: Outgoing[]): Promise<void> {
+  if (!producer) {
+    producer = kafka.producer();
+    await producer.connect();
+  }
+  // Stay under the broker's 1 MiB request limit.
+  let batch: { key?: string; value: string | Buffer }[] = [];
+  let bytes = 0;
+  const flush = async (): Promise<void> => {
+    if (batch.length > 0) await producer!.send({ topic, acks: -1, messages: batch });
+    batch = [];
+    bytes = 0;
+  };
+  for (const v of values) {
+    const m = typeof v === 'string' || Buffer.isBuffer(v) ? { value: v } : v;
+    if (bytes + m.value.length > 512 * 1024) await flush();
+    batch.push(m);
+    bytes += m.value.length + 64;
+  }
+  await flush();
+}
+
+export async function closeProducer(): Promise<void> {
+  await producer?.disconnect();
+  producer = null;
+}
+
+/** Reads a whole topic from the beginning (e.g. the dead-letter topic). */
+export async function readTopic(topic: string, expect: number, timeoutMs = 20_000): Promise<{ value: string; headers: Record<string, string> }[]> {
+  const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}` });
+  const out: { value: string; headers: Record<string, string> }[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+      out.push({ value: message.value?.toString('utf8') ?? '', headers });
+    },
+  });
+  const until = Date.now() + timeoutMs;
+  while (out.length < expect && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  await consumer.disconnect();
+  return out;
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/** A Canal flat message as Canal 1.1.x writes it (all values strings). */
+export function canal(m: {
+  database: string;
+  table: string;
+  type: 'INSERT' | 'UPDATE' | 'DELETE';
+  rows: Record<string, string | null>[];
+  old?: Record<string, string | null>[];
+  es: number;
+  sqlType: Record<string, number>;
+  mysqlType?: Record<string, string>;
+  pkNames?: string[];
+  id?: number;
+}): string {
+  return JSON.stringify({
+    data: m.rows,
+    database: m.database,
+    es: m.es,
+    id: m.id ?? 1,
+    isDdl: false,
+    mysqlType: m.mysqlType ?? Object.fromEntries(Object.keys(m.sqlType).map((k) => [k, m.sqlType[k] === 12 ? 'varchar(255)' : 'int(11)'])),
+    old: m.old ?? null,
+    pkNames: m.pkNames ?? ['id'],
+    sql: '',
+    sqlType: m.sqlType,
+    table: m.table,
+    ts: m.es + 300,
+    type: m.type,
+  });
+}

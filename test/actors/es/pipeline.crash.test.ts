@@ -1,0 +1,274 @@
+// Failure tests with real peers: OpenSearch stopped and restarted mid-stream,
+// the daemon killed with SIGKILL mid-stream, and a graceful stop. In every
+// case the index must end up exactly as if each binlog event had been
+// applied once, in order: nothing missing, nothing stale.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { esPipelinesPlugin } from '../../../actors/es/plugin.ts';
+import type { PipelineStatus } from '../../../actors/es/status.ts';
+import type { PipelineConfigInput } from '../../../runtime/config/pipelines.ts';
+import { startTestDaemon } from '../../helpers/daemon.ts';
+import { canal, closeProducer, createTopic, documents, kafka, KAFKA_BROKER, OPENSEARCH_URL, openSearchPeer, produce, recreateIndex, type Outgoing, lockPeers, requirePeers, waitFor } from './peers.ts';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const sfx = Date.now().toString(36);
+const ES = 1_700_000_000_000;
+const IDS = 1000;
+/** ES_TEST_LOG=info shows the daemon's logs while debugging. */
+const LOG_LEVEL = (process.env.ES_TEST_LOG ?? 'silent') as 'silent';
+const ROWS_PER_MESSAGE = 10;
+
+/**
+ * The workload: every id is inserted (v=0), updated twice (v=1 in the same
+ * binlog second, v=2 a second later), and every tenth id is then deleted.
+ * Returns the messages in binlog order.
+ */
+function workload(): Outgoing[] {
+  const out: Outgoing[] = [];
+  const types = { id: 4, v: 4, name: 12 };
+  const batch = (type: 'INSERT' | 'UPDATE' | 'DELETE', from: number, v: number, es: number, only?: (id: number) => boolean): void => {
+    const ids = Array.from({ length: ROWS_PER_MESSAGE }, (_, i) => from + i).filter((id) => !only || only(id));
+    if (ids.length === 0) return;
+    out.push({
+      // Same rows, same partition: Canal's partitionHash keys by primary key.
+      key: String(from),
+      value: canal({
+        database: 'load',
+        table: 'items',
+        type,
+        es,
+        sqlType: types,
+        rows: ids.map((id) => ({ id: String(id), v: String(v), name: `item ${id} v${v}` })),
+        ...(type === 'UPDATE' ? { old: ids.map(() => ({ v: String(v - 1) })) } : {}),
+      }),
+    });
+  };
+  for (let from = 1; from <= IDS; from += ROWS_PER_MESSAGE) {
+    const es = ES + from * 1000;
+    batch('INSERT', from, 0, es);
+    batch('UPDATE', from, 1, es);
+    batch('UPDATE', from, 2, es + 1000);
+    batch('DELETE', from, 2, es + 1000, (id) => id % 10 === 0);
+  }
+  return out;
+}
+
+async function expectExactlyOnceInEffect(index: string): Promise<void> {
+  const docs = await waitFor(
+    `${index} complete`,
+    async () => {
+      const m = await documents(index);
+      return m.size === IDS - IDS / 10 && [...m.values()].every((d) => d.v === 2) ? m : undefined;
+    },
+    90_000,
+  );
+  for (let id = 1; id <= IDS; id++) {
+    if (id % 10 === 0) expect(docs.has(String(id))).toBe(false);
+    else expect(docs.get(String(id))).toEqual({ id, v: 2, name: `item ${id} v2` });
+  }
+}
+
+function pipeline(topic: string, index: string, group: string): PipelineConfigInput {
+  return {
+    // A killed member leaves the group after the session timeout; keep it short (the broker's minimum is 6 s).
+    kafka: { brokers: [KAFKA_BROKER], sessionTimeoutMs: 6000 },
+    topics: [topic],
+    group,
+    cluster: { type: 'opensearch', nodes: [OPENSEARCH_URL], requestTimeoutMs: 5000 },
+    handlers: { 'load.items': { index } },
+    deadLetterTopic: `${topic}.dlq`,
+    limits: { bulkActions: 100, flushIntervalMs: 20, maxWorkerCount: 3, retryBackoffMs: { initial: 100, max: 1000 } },
+    commitIntervalMs: 200,
+  };
+}
+
+async function groupLag(group: string, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    const high = await admin.fetchTopicOffsets(topic);
+    return high.reduce((n, h) => n + Number(h.high) - Math.max(0, Number(committed!.partitions.find((p) => p.partition === h.partition)?.offset ?? 0)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Produces the workload in 12 slices, running `steps[i]` after slice i. */
+async function produceSlowly(topic: string, messages: Outgoing[], steps: Record<number, () => Promise<void>>): Promise<void> {
+  const slices = 12;
+  const per = Math.ceil(messages.length / slices);
+  for (let i = 0; i < slices; i++) {
+    await produce(topic, messages.slice(i * per, (i + 1) * per));
+    await steps[i]?.();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('ES pipeline under failure (real Kafka, real OpenSearch)', () => {
+  let unlock = (): void => {};
+  beforeAll(async () => {
+    unlock = await lockPeers();
+    await requirePeers();
+  }, 1_800_000);
+  afterAll(async () => {
+    await closeProducer();
+    unlock();
+  });
+
+  it('OpenSearch stopped and restarted mid-stream: every event arrives exactly once in effect', async () => {
+    const topic = `canal.load.os.${sfx}`;
+    const index = `load_os_${sfx}`;
+    await createTopic(topic, 3);
+    await recreateIndex(index);
+    const d = await startTestDaemon({ logLevel: LOG_LEVEL, pipelines: { load: pipeline(topic, index, `g-os-${sfx}`) } }, [esPipelinesPlugin]);
+    const status = async (): Promise<PipelineStatus> => ((await d.client().call('es.status', { pipeline: 'load' })) as { pipelines: PipelineStatus[] }).pipelines[0]!;
+    try {
+      let retriesSeen = false;
+      await produceSlowly(topic, workload(), {
+        3: async () => {
+          await waitFor('first documents', async () => (await status()).counters.indexed > 0);
+          await openSearchPeer('stop');
+        },
+        // Slices 4-7 are produced while the cluster is down; the pipeline must retry, not drop.
+        7: async () => {
+          await waitFor('pipeline retrying', async () => {
+            const s = await status();
+            return s.counters.retries > 0 && s.lastError !== null ? s : undefined;
+          }, 30_000);
+          retriesSeen = true;
+          await openSearchPeer('start');
+        },
+      });
+      expect(retriesSeen).toBe(true);
+      await expectExactlyOnceInEffect(index);
+      const s = await status();
+      expect(s.counters.deadLettered).toBe(0);
+      expect(s.lastError?.message).toMatch(/bulk request/);
+    } finally {
+      await openSearchPeer('start'); // idempotent; leaves the peer up for the next test even after a failure
+      await d.stop();
+    }
+  }, 240_000);
+
+  it('daemon killed with SIGKILL mid-stream: after restart nothing is missing and nothing is stale', async () => {
+    const topic = `canal.load.kill.${sfx}`;
+    const index = `load_kill_${sfx}`;
+    const group = `g-kill-${sfx}`;
+    await createTopic(topic, 2);
+    await recreateIndex(index);
+    const dir = mkdtempSync(join(tmpdir(), 'outrigger-es-kill-'));
+    const configFile = join(dir, 'sidecar.config.mjs');
+    writeFileSync(
+      configFile,
+      `export default ${JSON.stringify({
+        runDir: join(dir, 'run'),
+        logLevel: 'warn',
+        listeners: { ipc: { unix: { path: 'ipc.sock' } }, goridge: { enabled: false }, isp: { enabled: false } },
+        // Any free port: other daemons (other tests, other checkouts) may hold the default 9464.
+        metrics: { http: { port: 0 } },
+        pipelines: { load: pipeline(topic, index, group) },
+      })};\n`,
+    );
+    const startDaemon = async (): Promise<ChildProcess> => {
+      const child = spawn(process.execPath, [join(ROOT, 'bin/outrigger.mjs'), 'start', '--foreground', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (b: Buffer) => {
+          if (b.toString().includes('OUTRIGGER READY')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`daemon exited early (${code})`)));
+      });
+      return child;
+    };
+    const messages = workload();
+    let daemon = await startDaemon();
+    try {
+      await produceSlowly(topic, messages, {
+        3: async () => {
+          await waitFor('some documents written', async () => (await documents(index)).size > 50);
+          daemon.kill('SIGKILL');
+          await new Promise((r) => daemon.once('exit', r));
+        },
+      });
+      // Part of the stream was written but not committed when the daemon died.
+      expect((await documents(index)).size).toBeLessThan(IDS);
+      daemon = await startDaemon();
+      await expectExactlyOnceInEffect(index);
+      await waitFor('offsets committed', async () => (await groupLag(group, topic)) === 0, 20_000);
+      // The CLI shows the pipeline next to the daemon's own status, and stops it through the control socket.
+      const cli = (...args: string[]): Promise<string> =>
+        promisify(execFile)(process.execPath, [join(ROOT, 'bin/outrigger.mjs'), ...args, '--config', configFile]).then((r) => r.stdout);
+      const text = await waitFor('status with pipelines', async () => {
+        const out = await cli('status');
+        return /ES pipelines/.test(out) && /\bload\s+running\s+0\b/.test(out) ? out : undefined;
+      }, 15_000);
+      expect(text).toMatch(/PIPELINE\s+STATE\s+LAG\s+DOCS\/S/);
+      expect(await cli('stop')).toMatch(/outrigger stopped/);
+      expect(daemon.exitCode ?? (await new Promise((r) => daemon.once('exit', r)))).toBe(0);
+    } finally {
+      daemon.kill('SIGTERM');
+      await new Promise((r) => (daemon.exitCode === null ? daemon.once('exit', r) : r(null)));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('two daemons in one consumer group split the partitions and together land everything once', async () => {
+    const topic = `canal.load.group.${sfx}`;
+    const index = `load_group_${sfx}`;
+    const group = `g-group-${sfx}`;
+    await createTopic(topic, 4);
+    await recreateIndex(index);
+    const a = await startTestDaemon({ logLevel: LOG_LEVEL, pipelines: { load: pipeline(topic, index, group) } }, [esPipelinesPlugin]);
+    const b = await startTestDaemon({ logLevel: LOG_LEVEL, pipelines: { load: pipeline(topic, index, group) } }, [esPipelinesPlugin]);
+    const statusOf = async (d: typeof a): Promise<PipelineStatus> => ((await d.client().call('es.status', {})) as { pipelines: PipelineStatus[] }).pipelines[0]!;
+    const messagesOf = async (d: typeof a): Promise<number> => (await statusOf(d)).counters.messages;
+    try {
+      // Produce once the group has settled with both members (2 of the 4 partitions each).
+      await waitFor('both members assigned', async () => {
+        const [x, y] = [await statusOf(a), await statusOf(b)];
+        const n = (s: PipelineStatus): number => s.assignment[topic]?.length ?? 0;
+        return n(x) > 0 && n(y) > 0 && n(x) + n(y) === 4;
+      }, 60_000);
+      await produceSlowly(topic, workload(), {});
+      await expectExactlyOnceInEffect(index);
+      // Both members consumed part of the stream (4 partitions over 2 members).
+      const [ma, mb] = [await messagesOf(a), await messagesOf(b)];
+      expect(ma).toBeGreaterThan(0);
+      expect(mb).toBeGreaterThan(0);
+      await waitFor('offsets committed', async () => (await groupLag(group, topic)) === 0, 20_000);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  }, 120_000);
+
+  it('graceful stop drains in-flight bulks within the deadline and commits what finished', async () => {
+    const topic = `canal.load.stop.${sfx}`;
+    const index = `load_stop_${sfx}`;
+    const group = `g-stop-${sfx}`;
+    await createTopic(topic, 1);
+    await recreateIndex(index);
+    await produce(topic, workload());
+    const d = await startTestDaemon({ pipelines: { load: { ...pipeline(topic, index, group), stopTimeoutMs: 10_000 } } }, [esPipelinesPlugin]);
+    await waitFor('consuming', async () => (await documents(index)).size > 0, 30_000);
+    const began = Date.now();
+    await d.stop();
+    expect(Date.now() - began).toBeLessThan(12_000);
+    const total = (await groupLag(`never-${sfx}`, topic)) as number;
+    expect(await groupLag(group, topic)).toBeLessThan(total); // what finished before the stop was committed
+    // Whatever was committed is in the index; the rest is redelivered by the next run.
+    const d2 = await startTestDaemon({ pipelines: { load: pipeline(topic, index, group) } }, [esPipelinesPlugin]);
+    try {
+      await expectExactlyOnceInEffect(index);
+      await waitFor('offsets committed', async () => (await groupLag(group, topic)) === 0, 20_000);
+    } finally {
+      await d2.stop();
+    }
+    expect(await groupLag(group, topic)).toBe(0);
+  }, 120_000);
+});
