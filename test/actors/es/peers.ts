@@ -3,10 +3,10 @@
 // fails with the start command when they are not running; it never skips.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { lockKafkaPeer } from '../kafka/kafka-peer.ts';
+import { acquireDirLock } from '../../helpers/dir-lock.ts';
 
 // The peers' fixed addresses; ES_TEST_KAFKA / ES_TEST_OPENSEARCH point the tests and the bench elsewhere.
 export const KAFKA_BROKER = process.env.ES_TEST_KAFKA ?? '127.0.0.1:19092';
@@ -36,40 +36,13 @@ export async function requirePeers(): Promise<void> {
 
 const LOCK = `${ROOT}.peers/es-pipeline-tests.lock`;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Serializes the test files that share the OpenSearch peer: one of them stops
  * and restarts it, which must not happen under another file's feet (vitest
  * runs files in parallel). Returns the release function.
  */
-export async function lockOpenSearch(timeoutMs = 600_000): Promise<() => void> {
-  mkdirSync(`${ROOT}.peers`, { recursive: true });
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      mkdirSync(LOCK);
-      writeFileSync(`${LOCK}/pid`, String(process.pid));
-      return () => rmSync(LOCK, { recursive: true, force: true });
-    } catch {
-      let owner = 0;
-      try {
-        owner = Number(readFileSync(`${LOCK}/pid`, 'utf8'));
-      } catch {
-        /* being created or removed */
-      }
-      if (owner > 0 && !alive(owner)) rmSync(LOCK, { recursive: true, force: true });
-      if (Date.now() > until) throw new Error(`could not take ${LOCK} within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+export function lockOpenSearch(timeoutMs = 600_000): Promise<() => void> {
+  return acquireDirLock(LOCK, timeoutMs, 'the OpenSearch peer');
 }
 
 /**

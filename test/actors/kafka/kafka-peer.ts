@@ -2,9 +2,9 @@
 // (never skips) when the peer is down, and a lock so the files that kill
 // and restart the broker never run while another file is using it.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { acquireDirLock } from '../../helpers/dir-lock.ts';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const KAFKA_SH = `${REPO}test/peers/kafka.sh`;
@@ -35,39 +35,12 @@ export async function requireKafkaPeer(): Promise<void> {
 
 const LOCK = `${REPO}.peers/kafka/test.lock`;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Holds the broker for this test file (vitest runs files in parallel).
  * A lock left by a dead process is taken over.
  */
-export async function lockKafkaPeer(timeoutMs = 300_000): Promise<() => void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      mkdirSync(LOCK);
-      writeFileSync(`${LOCK}/pid`, String(process.pid));
-      return () => rmSync(LOCK, { recursive: true, force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      let owner = 0;
-      try {
-        owner = Number(readFileSync(`${LOCK}/pid`, 'utf8'));
-      } catch {
-        /* being written */
-      }
-      if (owner > 0 && !alive(owner)) rmSync(LOCK, { recursive: true, force: true });
-      if (Date.now() > until) throw new Error(`the Kafka peer stayed locked by pid ${owner} for ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+export function lockKafkaPeer(timeoutMs = 300_000): Promise<() => void> {
+  return acquireDirLock(LOCK, timeoutMs, 'the Kafka peer');
 }
 
 export function kafkaSh(command: 'start' | 'kill9' | 'status'): string {

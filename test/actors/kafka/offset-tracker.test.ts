@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PartitionOffsets } from '../../../actors/kafka/offset-tracker.ts';
+import { prng } from '../../helpers/prng.ts';
 
 function filled(offsets: number[], startAt: number | null = null): PartitionOffsets<number> {
   const p = new PartitionOffsets<number>(startAt);
@@ -11,18 +12,6 @@ function takeAll(p: PartitionOffsets<number>, max = 1_000_000): number[] {
   const out: number[] = [];
   p.take(max, out);
   return out;
-}
-
-/** Seeded PRNG (mulberry32) so the randomized cases replay exactly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('PartitionOffsets', () => {
@@ -149,7 +138,7 @@ describe('PartitionOffsets', () => {
 
   it('randomized: the commit position always equals the first unacked received offset (seeded)', () => {
     for (const seed of [1, 2, 3, 42, 1337]) {
-      const rand = rng(seed);
+      const rand = prng(seed);
       const p = new PartitionOffsets<number>();
       const acked = new Set<number>();
       const fetched: number[] = [];

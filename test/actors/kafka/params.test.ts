@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromBytes, toBytes } from '../../../actors/kafka/bytes.ts';
 import { connectionOf, parseAck, parseInit, parseProduce, parseReceive } from '../../../actors/kafka/params.ts';
 import { OutriggerError } from '../../../runtime/errors/error.ts';
+import { prng } from '../../helpers/prng.ts';
 
 function fieldOf(fn: () => unknown): string {
   try {
@@ -12,18 +13,6 @@ function fieldOf(fn: () => unknown): string {
     return ((err as OutriggerError).data as { field: string }).field;
   }
   throw new Error('expected INVALID_PARAMS');
-}
-
-/** Seeded PRNG (mulberry32): the fuzz cases replay exactly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomValue(rand: () => number, depth = 0): unknown {
@@ -124,7 +113,7 @@ describe('kafka params', () => {
   it('fuzz (seeded): any params either parse or fail with INVALID_PARAMS, never another error', () => {
     const parsers = [parseProduce, parseInit, parseReceive, parseAck, (p: unknown) => connectionOf('produce', p)];
     for (const seed of [1, 7, 99, 2024, 31337]) {
-      const rand = rng(seed);
+      const rand = prng(seed);
       for (let i = 0; i < 2000; i++) {
         const input = randomValue(rand);
         for (const parse of parsers) {
