@@ -6,21 +6,19 @@
 // interleaved and their medians compared.
 //
 //   node bin/run-ts.mjs bench/goridge/run.ts [--rounds 3] [--duration 4] [--buffered]
+import { median, numberOption, processCpuMs } from '../lib/stats.ts';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const argv = process.argv.slice(2);
-const opt = (name: string, def: number): number => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(argv[i + 1]) : def;
-};
-const ROUNDS = opt('rounds', 3);
+const cpuSecondsOf = (pid: number): number => processCpuMs(pid) / 1000;
+const ROUNDS = numberOption('rounds', 3);
 /** --buffered: the load generator reads replies through a bufio.Reader (fewer client syscalls). */
 const BUFFERED = argv.includes('--buffered');
-const DURATION = opt('duration', 4);
+const DURATION = numberOption('duration', 4);
 const OUTRIGGER_PORT = 16001;
 const GO_PORT = 17001;
 
@@ -74,15 +72,10 @@ async function startServers(): Promise<Record<Server, ChildProcess>> {
   return { outrigger, go };
 }
 
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
 function runLoad(server: Server, pid: number, conns: number, inflight: number): Result {
   const addr = server === 'outrigger' ? `tcp://127.0.0.1:${OUTRIGGER_PORT}` : `tcp://127.0.0.1:${GO_PORT}`;
   const method = server === 'outrigger' ? 'Sys.Echo' : 'App.Echo';
-  const before = cpuSeconds(pid);
+  const before = cpuSecondsOf(pid);
   const r = spawnSync(
     LOADGEN,
     [
@@ -92,11 +85,10 @@ function runLoad(server: Server, pid: number, conns: number, inflight: number): 
     { encoding: 'utf8' },
   );
   if (r.status !== 0) throw new Error(`loadgen against ${server} failed: ${r.stderr}`);
-  const cpu = (cpuSeconds(pid) - before) / (DURATION + 1);
+  const cpu = (cpuSecondsOf(pid) - before) / (DURATION + 1);
   return { ...(JSON.parse(r.stdout.trim().split('\n').pop()!) as Omit<Result, 'cpu'>), cpu };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const k = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0));
 
 async function main(): Promise<void> {

@@ -1,19 +1,15 @@
 // bench/ipc: sys.echo through the worker hop vs the same daemon running sys
 // inline on the main thread (the ceiling), measured side by side, rounds
 // interleaved. Run: node bin/run-ts.mjs bench/ipc/run.ts [--rounds 3] [--duration 4]
+import { median, numberOption, processCpuMs } from '../lib/stats.ts';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const argv = process.argv.slice(2);
-const opt = (name: string, def: number): number => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(argv[i + 1]) : def;
-};
-const ROUNDS = opt('rounds', 3);
-const DURATION = opt('duration', 4);
+const cpuSecondsOf = (pid: number): number => processCpuMs(pid) / 1000;
+const ROUNDS = numberOption('rounds', 3);
+const DURATION = numberOption('duration', 4);
 
 const LOADS = [
   { name: '1x1 (idle latency)', conns: 1, inflight: 1 },
@@ -50,14 +46,8 @@ function startDaemon(mode: Mode): Promise<Daemon> {
   });
 }
 
-/** CPU seconds used by a process (all its threads) from /proc. */
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
 function runLoad(d: Daemon, conns: number, inflight: number): Result {
-  const before = cpuSeconds(d.proc.pid!);
+  const before = cpuSecondsOf(d.proc.pid!);
   const r = spawnSync(
     process.execPath,
     [`${ROOT}bin/run-ts.mjs`, `${ROOT}bench/ipc/load.ts`, '--path', d.path, '--conns', String(conns),
@@ -65,11 +55,10 @@ function runLoad(d: Daemon, conns: number, inflight: number): Result {
     { encoding: 'utf8' },
   );
   if (r.status !== 0) throw new Error(`load generator failed: ${r.stderr}`);
-  const cpu = (cpuSeconds(d.proc.pid!) - before) / (DURATION + 1);
+  const cpu = (cpuSecondsOf(d.proc.pid!) - before) / (DURATION + 1);
   return { ...(JSON.parse(r.stdout.trim().split('\n').pop()!) as Omit<Result, 'cpu'>), cpu };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const k = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0));
 const ms = (n: number): string => n.toFixed(3);
 

@@ -4,7 +4,7 @@
 //   node bin/run-ts.mjs bench/kafka/hop.ts
 import { performance } from 'node:perf_hooks';
 import { startDaemonProcess } from '../../test/helpers/daemon-process.ts';
-import { latency } from './stats.ts';
+import { latency } from '../lib/stats.ts';
 const d = await startDaemonProcess({ kafka: { driver: 'memory', connections: { m: { brokers: ['m:1'], auto_create_topics_enable: true } } } });
 const c = d.client({ pool: 1 });
 for (const [method, params] of [['sys.echo', { a: 1 }], ['kafka.produce', { connection: 'm', topic: 't', value: 'x'.repeat(100), sync_mode: true }]] as const) {

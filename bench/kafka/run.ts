@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { requireKafkaPeer, lockKafkaPeer, PEER } from '../../test/actors/kafka/kafka-peer.ts';
 import { startDaemonProcess } from '../../test/helpers/daemon-process.ts';
 import { type Batching, rawAsyncProduce, rawConsume, rawKafka, rawProducer, rawSyncLatency } from './raw-kafkajs.ts';
-import { cpuMs, fmt, latency, median, processCpuMs } from './stats.ts';
+import { cpuMs, fmt, latency, median, processCpuMs } from '../lib/stats.ts';
 import { type Caller, daemonAsyncProduce, daemonConsume, daemonSyncLatency, TRANSPORTS } from './through-daemon.ts';
 
 const { values: args } = parseArgs({

@@ -33,3 +33,9 @@ export function processCpuMs(pid: number): number {
 }
 
 export const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
+
+/** A numeric `--name value` option from the command line, or its default. */
+export function numberOption(name: string, def: number, argv: readonly string[] = process.argv.slice(2)): number {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : def;
+}
