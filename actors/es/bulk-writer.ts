@@ -9,6 +9,8 @@
 import type { Logger } from 'pino';
 import type { PipelineLimits } from '../../runtime/config/pipelines.ts';
 import { Backoff } from '../../runtime/resilience/backoff.ts';
+import type { CircuitBreaker } from '../../runtime/resilience/circuit-breaker.ts';
+import { sleep } from '../../runtime/resilience/retry.ts';
 import { BulkBatcher, type Batchable } from './batcher.ts';
 import { classifyBulk, isRetryableRequestError } from './bulk-result.ts';
 import type { BulkClient, ClusterRequestError } from './cluster.ts';
@@ -53,6 +55,8 @@ export class BulkWriter<T extends QueuedOp> {
     readonly deadLetters: DeadLetterWriter,
     readonly events: WriterEvents<T>,
     readonly log: Logger,
+    /** The cluster's breaker: while it is open no bulk is sent, and the pipeline waits instead. */
+    readonly breaker: CircuitBreaker | null = null,
   ) {
     this.#batcher = new BulkBatcher<T>({ maxActions: limits.bulkActions, maxBytes: limits.bulkBytes });
     this.maxBuffered = limits.maxBufferedOps ?? limits.bulkActions * (limits.maxWorkerCount + 1);
@@ -166,10 +170,24 @@ export class BulkWriter<T extends QueuedOp> {
     let todo = ops;
     while (todo.length > 0 && !signal.aborted) {
       let body;
+      const payload = todo.map((o) => o.lines).join('');
       try {
-        body = await this.client.bulk(todo.map((o) => o.lines).join(''), signal);
+        body = this.breaker
+          ? await this.breaker.call(() => this.client.bulk(payload, signal))
+          : await this.client.bulk(payload, signal);
       } catch (err) {
         if (signal.aborted) return;
+        const open = (err as { code?: string; data?: { retryInMs?: number } }).code === 'CIRCUIT_OPEN';
+        if (open) {
+          // Wait out the open circuit (at least a beat, so half-open trials are not spun on).
+          const wait = Math.max(50, (err as { data: { retryInMs: number } }).data.retryInMs);
+          this.events.onRetry();
+          this.retrying++;
+          const slept = await sleep(wait, signal);
+          this.retrying--;
+          if (!slept) return;
+          continue;
+        }
         const e = err as ClusterRequestError;
         if ((e.status === 400 || e.status === 413) && todo.length > 1) {
           const mid = todo.length >> 1;

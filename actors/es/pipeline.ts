@@ -19,6 +19,7 @@ import { KafkaSource, type SourceRecord } from './kafka-source.ts';
 import { rowChanges } from './row-changes.ts';
 import { countersSnapshot, PipelineCounters, RateMeter, type PipelineState, type PipelineStatus } from './status.ts';
 import { binlogVersion } from './version.ts';
+import { breakerForCluster } from './cluster-breaker.ts';
 
 /** A Kafka record on its way through the pipeline. */
 interface InFlightRecord {
@@ -102,6 +103,7 @@ export class Pipeline {
         onRetry: () => this.counters.retries++,
       },
       this.log,
+      breakerForCluster(this.cfg.cluster),
     );
     this.#source = new KafkaSource(kafka, this.cfg, this.log);
     this.#starting = this.#connect();

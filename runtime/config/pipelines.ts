@@ -40,6 +40,18 @@ export const clusterSchema = z.strictObject({
   requestTimeoutMs: ms.default(30_000),
   /** gzip request bodies (worth it on a slow link, costs CPU on a fast one). */
   compression: z.boolean().default(false),
+  /**
+   * Circuit breaker for the cluster: after `failureThreshold` failed bulk
+   * requests in a row (connection loss, timeout, 429, 5xx) bulks stop being
+   * sent for `resetTimeoutMs`, then one trial bulk decides. Nothing is dropped
+   * or dead-lettered while it is open: the pipeline waits.
+   */
+  breaker: z
+    .strictObject({
+      failureThreshold: z.number().int().positive().default(5),
+      resetTimeoutMs: ms.default(5000),
+    })
+    .prefault({}),
 });
 
 /** A handler module (`module`), or the no-code default mapping (`index`). */
