@@ -1,4 +1,4 @@
-import type { Route } from '../router/router.ts';
+import type { Pending } from '../router/pending.ts';
 import { type Connection, PauseReason } from '../transport/connection.ts';
 
 /**
@@ -14,13 +14,14 @@ export class ConnectionAdmission {
     readonly maxInflight: number,
   ) {}
 
-  /** After a request was dispatched: pause at the in-flight bound or on a saturated actor. */
-  dispatched(inflight: number, admission: 'ok' | 'saturated', route: Route | undefined): void {
+  /** After a request was dispatched: pause at the in-flight bound or when the actor holding it is full. */
+  dispatched(inflight: number, p: Pending): void {
     if (inflight >= this.maxInflight) this.conn.pause(PauseReason.INFLIGHT);
-    if (admission === 'saturated' && route?.kind === 'actor' && !this.#waitingForActor) {
+    const host = p.holder;
+    if (host?.saturated && !this.#waitingForActor) {
       this.#waitingForActor = true;
       this.conn.pause(PauseReason.ACTOR_QUEUE);
-      route.host.onDrain(() => {
+      host.onDrain(() => {
         this.#waitingForActor = false;
         this.conn.resume(PauseReason.ACTOR_QUEUE);
       });

@@ -148,8 +148,8 @@ export class GoridgeSession implements ProtocolSession, ReplySink {
     }
     this.#inflight++;
     const token = new GoridgeToken(f.seq, nameBytes, replyFlag);
-    const { admission, route } = this.router.dispatch(this, token, method, format, f.body);
-    this.#admission.dispatched(this.#inflight, admission, route);
+    const p = this.router.dispatch(this, token, method, format, f.body);
+    this.#admission.dispatched(this.#inflight, p);
   }
 
   #onBrokenStream(err: GoridgeDecodeError): void {

@@ -159,11 +159,11 @@ export class IpcSession implements ProtocolSession, ReplySink {
     else this.#asyncIds.set(id!, token);
     this.#inflight++;
     const body = env.paramsStart >= 0 ? payload.subarray(env.paramsStart, env.paramsEnd) : EMPTY;
-    const { admission, route } = this.router.dispatch(this, token, env.method, BodyFormat.JSON, body, {
+    const p = this.router.dispatch(this, token, env.method, BodyFormat.JSON, body, {
       timeoutMs: env.timeoutMs,
       traceparent: env.traceparent,
     });
-    this.#admission.dispatched(this.#inflight, admission, route);
+    this.#admission.dispatched(this.#inflight, p);
   }
 
   /** Answers a request that never reached the router (bad envelope, busy). */

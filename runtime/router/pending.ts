@@ -15,8 +15,12 @@ export interface ReplySink {
   reject(p: Pending, error: SerializedError): void;
 }
 
+/** An actor host holding requests: told when one settles, asked whether it is full. */
 export interface PendingHolder {
   release(p: Pending): void;
+  /** Its queue is at its bound: the caller should stop reading until onDrain fires. */
+  readonly saturated: boolean;
+  onDrain(fn: () => void): void;
 }
 
 /**
@@ -28,7 +32,8 @@ export interface PendingHolder {
 export class Pending implements DeadlineEntry {
   handle = 0;
   settled = false;
-  startedAt = 0;
+  /** The deadline this request got, in ms (for the TIMEOUT message). */
+  timeoutMs = 0;
   /** performance.now() at dispatch, for sub-millisecond latency metrics. */
   startedHr = 0;
   deadline = 0;

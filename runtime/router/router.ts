@@ -41,9 +41,6 @@ export class RouterStats {
   readonly byMethod = new Map<string, { ok: number; error: number }>();
 }
 
-/** Reasons the router hands back when a listener should stop reading a socket. */
-export type Admission = 'ok' | 'saturated';
-
 /**
  * Maps method names to actors and owns every pending request: its deadline,
  * and exactly-once delivery of its reply or error to the connection.
@@ -117,9 +114,9 @@ export class Router {
 
   /**
    * Starts a request. Errors (unknown method, draining, busy) are delivered
-   * through the sink like any reply, so callers handle one path. Returns
-   * 'saturated' when the target actor's queue is full and the caller, in
-   * pause mode, should stop reading until `route.host.onDrain` fires.
+   * through the sink like any reply, so callers handle one path. While the
+   * request is held by an actor, `p.holder` is that actor: a caller in pause
+   * mode stops reading when `p.holder.saturated` (ConnectionAdmission).
    */
   dispatch(
     sink: ReplySink,
@@ -128,35 +125,35 @@ export class Router {
     format: BodyFormat,
     body: Uint8Array,
     opts?: DispatchOptions,
-  ): { pending: Pending; admission: Admission; route: Route | undefined } {
+  ): Pending {
     const p = new Pending(sink, token, method, format);
-    p.startedAt = this.#clock.now();
     p.startedHr = performance.now();
     p.traceparent = opts?.traceparent;
     this.stats.requests++;
     const route = this.#routes.get(method);
     if (this.#draining) {
       this.#failNow(p, { code: 'SHUTTING_DOWN', message: 'the daemon is shutting down' });
-      return { pending: p, admission: 'ok', route };
+      return p;
     }
     if (!route) {
       this.#failNow(p, { code: 'UNKNOWN_METHOD', message: `unknown method '${method}'` });
-      return { pending: p, admission: 'ok', route };
+      return p;
     }
-    this.#deadlines.add(p, opts?.timeoutMs ?? route.timeoutMs ?? this.opts.defaultTimeoutMs);
+    p.timeoutMs = opts?.timeoutMs ?? route.timeoutMs ?? this.opts.defaultTimeoutMs;
+    this.#deadlines.add(p, p.timeoutMs);
     this.onDispatch?.(p);
     if (route.kind === 'main') {
       this.#runMain(p, route, body);
-      return { pending: p, admission: 'ok', route };
+      return p;
     }
     const host = route.host;
     if (host.saturated && this.opts.overflow === 'reject') {
       this.stats.busy++;
       this.reject(p, { code: 'BUSY', message: `actor '${host.name}' queue is full (${host.opts.maxQueue})` });
-      return { pending: p, admission: 'ok', route };
+      return p;
     }
     host.submit(p, route.methodIndex, body, p.traceparent);
-    return { pending: p, admission: host.saturated ? 'saturated' : 'ok', route };
+    return p;
   }
 
   #runMain(p: Pending, route: Extract<Route, { kind: 'main' }>, body: Uint8Array): void {
@@ -231,7 +228,7 @@ export class Router {
       this.stats.orphanReplies++;
       return;
     }
-    p.sink.reject(p, { code: 'TIMEOUT', message: `request '${p.method}' timed out after ${p.deadline - p.startedAt} ms` });
+    p.sink.reject(p, { code: 'TIMEOUT', message: `request '${p.method}' timed out after ${p.timeoutMs} ms` });
   }
 
   /** Expires due requests now (tests with a fake clock call this). */

@@ -26,7 +26,7 @@ function setup(methodTimeoutsMs: Record<string, number> = {}) {
   router.registerMain('t.now', (params) => ({ echoed: params }));
   const sink = new Sink();
   const dispatch = (method: string, token: unknown, timeoutMs?: number) => {
-    const { pending } = router.dispatch(sink, token, method, BodyFormat.JSON, Buffer.from('1'), { timeoutMs });
+    const pending = router.dispatch(sink, token, method, BodyFormat.JSON, Buffer.from('1'), { timeoutMs });
     held.push(pending);
     return pending;
   };
@@ -88,7 +88,7 @@ describe('router', () => {
   it('tells the holder once when a request settles, including on timeout', () => {
     const { clock, dispatch } = setup();
     const released: string[] = [];
-    const holder: PendingHolder = { release: (p) => released.push(p.token as string) };
+    const holder: PendingHolder = { release: (p) => released.push(p.token as string), saturated: false, onDrain: () => {} };
     const a = dispatch('t.hold', 'a');
     const b = dispatch('t.hold', 'b');
     a.holder = holder;
