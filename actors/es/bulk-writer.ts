@@ -150,7 +150,7 @@ export class BulkWriter<T extends QueuedOp> {
         this.#inflightOps -= ops.length;
         this.#batcher.release(ops);
         this.#pump();
-        this.#notify();
+        this.#notify(); // #pump returns early without notifying once aborted
       });
     }
     if (this.#batcher.size === 0) this.#flushDue = false;
@@ -189,14 +189,17 @@ export class BulkWriter<T extends QueuedOp> {
           continue;
         }
         const e = err as ClusterRequestError;
-        if ((e.status === 400 || e.status === 413) && todo.length > 1) {
-          const mid = todo.length >> 1;
-          await this.#send(todo.slice(0, mid));
-          await this.#send(todo.slice(mid));
-          return;
-        }
-        if (!isRetryableRequestError(e.status) && e.status !== undefined && todo.length === 1) {
-          await this.#bury([{ op: todo[0]!, reason: { code: 'ES_DOC_REJECTED', message: e.message, status: e.status } }]);
+        // Refused for its content (any non-retryable status): halve until the
+        // offending operation is alone, then dead-letter it. Retrying as is
+        // would be refused forever.
+        if (!isRetryableRequestError(e.status)) {
+          if (todo.length > 1) {
+            const mid = todo.length >> 1;
+            await this.#send(todo.slice(0, mid));
+            await this.#send(todo.slice(mid));
+          } else {
+            await this.#bury([{ op: todo[0]!, reason: { code: 'ES_DOC_REJECTED', message: e.message, status: e.status } }]);
+          }
           return;
         }
         this.events.onError(`bulk request: ${e.message}`);

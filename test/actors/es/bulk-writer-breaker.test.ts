@@ -67,4 +67,40 @@ describe('ES bulk writer with the cluster circuit breaker', () => {
     const duringOutage = cluster.calls.filter((t) => t < cluster.downUntil).length;
     expect(duringOutage).toBeLessThan(15);
   });
+
+  it('splits a bulk the cluster refuses with a non-retryable status (here 406) down to the offending operation and dead-letters only it', async () => {
+    let calls = 0;
+    const cluster: BulkClient = {
+      type: 'opensearch',
+      async bulk(body: string): Promise<BulkResponseBody> {
+        calls++;
+        if (body.includes('"_id":"3"')) throw new ClusterRequestError('406 Not Acceptable', 406);
+        const n = body.split('\n').filter((l) => l.startsWith('{"index"')).length;
+        return { errors: false, items: Array.from({ length: n }, () => ({ index: { status: 201 } })) };
+      },
+      async close() {},
+    };
+    const done: Outcome[] = [];
+    const letters: unknown[] = [];
+    const deadLetters = { write: async (l: unknown[]) => (letters.push(...l), true) } as unknown as DeadLetterWriter;
+    const writer = new BulkWriter<QueuedOp>(
+      cluster,
+      pipelineLimitsSchema.parse({ bulkActions: 8, flushIntervalMs: 10, retryBackoffMs: { initial: 10, max: 20 } }),
+      deadLetters,
+      {
+        done: (_op, outcome) => done.push(outcome),
+        letter: (o) => ({ id: o.key }) as never,
+        onError: () => {},
+        onBulk: () => {},
+        onRetry: () => {},
+      },
+      createLogger('silent'),
+    );
+    for (let i = 0; i < 8; i++) writer.enqueue(op(i));
+    expect(await writer.drain(Date.now() + 3000)).toBe(true);
+    expect(done.filter((o) => o === 'applied')).toHaveLength(7);
+    expect(done.filter((o) => o === 'dead')).toHaveLength(1);
+    expect(letters).toEqual([{ id: 'idx/3' }]);
+    expect(calls).toBeLessThan(12); // a halving search, not a retry loop
+  });
 });
