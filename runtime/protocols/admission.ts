@@ -14,9 +14,14 @@ export class ConnectionAdmission {
     readonly maxInflight: number,
   ) {}
 
+  /** After a request started: pause reading at the in-flight bound. */
+  started(inflight: number): void {
+    if (inflight >= this.maxInflight) this.conn.pause(PauseReason.INFLIGHT);
+  }
+
   /** After a request was dispatched: pause at the in-flight bound or when the actor holding it is full. */
   dispatched(inflight: number, p: Pending): void {
-    if (inflight >= this.maxInflight) this.conn.pause(PauseReason.INFLIGHT);
+    this.started(inflight);
     const host = p.holder;
     if (host?.saturated && !this.#waitingForActor) {
       this.#waitingForActor = true;

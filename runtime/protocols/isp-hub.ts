@@ -141,10 +141,10 @@ export class IspHub implements IspSessionHost {
     }
     switch (msg.type) {
       case 'CONFIG':
-        void this.#config(session, msg);
+        session.track(this.#config(session, msg));
         return;
       case 'STATUS':
-        void this.#status(session, msg);
+        session.track(this.#status(session, msg));
         return;
       case 'HEARTBEAT':
         session.send(encodeHeartbeat(msg.id));

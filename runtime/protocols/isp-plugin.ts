@@ -35,6 +35,7 @@ export const createIspListenerPlugin = (over: Partial<IspListenerLimits> = {}): 
     maxLineBytes: cfg.maxLineBytes,
     socketHighWaterBytes: over.socketHighWaterBytes ?? ISP_SOCKET_HIGH_WATER_BYTES,
     maxQueuedDataBytes: over.maxQueuedDataBytes ?? ISP_MAX_QUEUED_DATA_BYTES,
+    maxInflightPerConnection: daemon.config.requests.maxInflightPerConnection,
   };
   const listener: Listener = new Listener(
     { name: 'isp', tcp: cfg.tcp, maxConnections: cfg.maxConnections, allow: cfg.allow, rateLimit: toRateLimitSpec(cfg.rateLimit) },

@@ -2,6 +2,7 @@ import { type IspError, type IspMessage, LineDecoder, encodeErrorResponse, parse
 import type { SerializedError } from '../errors/error.ts';
 import type { ListenerRateLimit, TokenBucket } from '../resilience/rate-limit.ts';
 import type { Connection, ProtocolSession } from '../transport/connection.ts';
+import { ConnectionAdmission } from './admission.ts';
 
 /** What a session needs from the hub that owns all gateways. */
 export interface IspSessionHost {
@@ -21,6 +22,8 @@ export interface IspSessionLimits {
   maxQueuedDataBytes: number;
   /** The listener's per-connection request rate limit (CONFIG and STATUS), or none. */
   rateLimit?: ListenerRateLimit | null;
+  /** CONFIG/STATUS requests a gateway may have in flight before its socket stops being read. */
+  maxInflightPerConnection: number;
 }
 
 interface QueuedData {
@@ -45,6 +48,8 @@ export class IspSession implements ProtocolSession {
   #queue: QueuedData[] = [];
   #queuedBytes = 0;
   #waitingForDrain = false;
+  #requests = 0;
+  readonly #admission: ConnectionAdmission;
 
   constructor(
     readonly conn: Connection,
@@ -54,6 +59,13 @@ export class IspSession implements ProtocolSession {
     this.name = `gateway-${conn.id}`;
     this.#decoder = new LineDecoder(limits.maxLineBytes);
     this.#bucket = limits.rateLimit?.forConnection() ?? null;
+    this.#admission = new ConnectionAdmission(conn, limits.maxInflightPerConnection);
+  }
+
+  /** Runs a gateway request (CONFIG, STATUS) within the connection's in-flight bound. */
+  track(work: Promise<void>): void {
+    this.#admission.started(++this.#requests);
+    void work.finally(() => this.#admission.settled(--this.#requests));
   }
 
   /** Takes a token for a request (CONFIG, STATUS); the RATE_LIMITED error when the bucket is empty. */
