@@ -5,7 +5,8 @@
 import type { Logger } from 'pino';
 import type { PipelineConfig } from '../../runtime/config/pipelines.ts';
 import { serializeError } from '../../runtime/errors/error.ts';
-import { Backoff, sleep } from '../../runtime/resilience/backoff.ts';
+import { Backoff } from '../../runtime/resilience/backoff.ts';
+import { sleep } from '../../runtime/resilience/retry.ts';
 import { documentKey, documentOf, type VersionedOp } from './bulk-body.ts';
 import { BulkWriter, type Outcome, type QueuedOp } from './bulk-writer.ts';
 import { decodeCanal, type RawRow } from './canal.ts';

@@ -5,6 +5,7 @@
 import type { OutgoingRecord, ProducedRecord } from './driver.ts';
 import { isTransient, kafkaError } from './errors.ts';
 import { OutriggerError } from '../../runtime/errors/error.ts';
+import { backoffMs } from '../../runtime/resilience/retry.ts';
 
 export interface PipelineOptions {
   lingerMs: number;
@@ -266,7 +267,7 @@ export class ProducePipeline {
         else if (now >= e.deadline || now >= this.#closeDeadline) this.#fail(e, this.#expired(e, error));
         else retry.push(e);
       }
-      if (retry.length > 0) this.#requeue(retry, Math.min(1000, this.opts.retryBackoffMs * 2 ** Math.min(10, retry[0]!.attempts - 1)));
+      if (retry.length > 0) this.#requeue(retry, backoffMs(retry[0]!.attempts, { baseMs: this.opts.retryBackoffMs, maxMs: 1000 }));
       return;
     }
     if (batch.length > 1) {

@@ -9,7 +9,7 @@ import modbusSerial from 'modbus-serial';
 import type { Logger } from 'pino';
 import { OutriggerError } from '../../runtime/errors/error.ts';
 import { CircuitBreaker } from '../../runtime/resilience/circuit-breaker.ts';
-import { backoffMs } from '../../runtime/resilience/retry.ts';
+import { Backoff } from '../../runtime/resilience/backoff.ts';
 import type { DeviceSpec } from './spec.ts';
 import { TtyRtuPort } from './tty-port.ts';
 
@@ -57,7 +57,8 @@ export class DeviceLink {
   #current: Op | null = null;
   #timeoutsInRow = 0;
   #retry: NodeJS.Timeout | null = null;
-  #failedConnects = 0;
+  /** Reconnect delays: the shared curve, half-jittered so devices of one restarted server spread out. */
+  readonly #reconnect: Backoff;
   /**
    * Per-device circuit breaker (runtime/resilience): after a few requests in a
    * row go unanswered, polls fail fast with quality 0 instead of each waiting
@@ -72,6 +73,7 @@ export class DeviceLink {
     readonly log: Logger,
     readonly onState: (state: LinkState) => void = () => {},
   ) {
+    this.#reconnect = new Backoff({ initialMs: spec.reconnect.minMs, maxMs: spec.reconnect.maxMs });
     this.breaker =
       spec.circuit.failures > 0
         ? new CircuitBreaker({
@@ -156,7 +158,7 @@ export class DeviceLink {
     client.on('close', () => this.#lost(client, 'connection closed by the device'));
     client.on('error', (err: unknown) => this.#lost(client, `port error: ${(err as Error).message}`));
     this.#client = client;
-    this.#failedConnects = 0;
+    this.#reconnect.reset();
     this.#timeoutsInRow = 0;
     this.connects++;
     this.connectedAt = Date.now();
@@ -232,10 +234,8 @@ export class DeviceLink {
   #down(reason: string): void {
     if (this.state === 'closed') return;
     this.lastError = reason;
-    const attempts = ++this.#failedConnects;
-    // Shared backoff curve, with half of it jittered so devices of one restarted server spread out.
-    const cap = backoffMs(attempts, { baseMs: this.spec.reconnect.minMs, maxMs: this.spec.reconnect.maxMs });
-    const delay = Math.round(cap / 2 + (Math.random() * cap) / 2);
+    const delay = this.#reconnect.next();
+    const attempts = this.#reconnect.attempts;
     if (attempts === 1 || attempts % 10 === 0) {
       this.log.warn({ device: this.spec.name, address: this.spec.address, reason, retryInMs: delay, attempts }, 'modbus device down');
     }

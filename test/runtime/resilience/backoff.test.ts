@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Backoff, sleep } from '../../../runtime/resilience/backoff.ts';
+import { Backoff } from '../../../runtime/resilience/backoff.ts';
+import { sleep } from '../../../runtime/resilience/retry.ts';
 
 describe('Backoff', () => {
   it('doubles up to the cap, jitter within [cap/2, cap], reset starts over', () => {
