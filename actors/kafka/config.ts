@@ -4,19 +4,24 @@
 // same object works in the config file and in App.Init / kafka.connections.set.
 import { z } from 'zod';
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const GO_DURATION = /^(\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** Milliseconds as a number, or a Go-style duration string ("500ms", "10s", "1m"). */
+/** Milliseconds of a Go duration string ("10s", "1m30s", "250ms"), or null when it is not one. */
+export function goDurationMs(v: string): number | null {
+  if (!GO_DURATION.test(v)) return null;
+  let ms = 0;
+  for (const m of v.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) ms += Number(m[1]) * UNIT_MS[m[2]!]!;
+  return Math.round(ms);
+}
+
+/** Milliseconds as a number, or a Go duration string ("500ms", "10s", "1m30s"). */
 export const duration = z
   .union([
     z.number().int().nonnegative(),
-    z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'expected milliseconds or a duration such as "500ms", "10s", "1m"'),
+    z.string().regex(GO_DURATION, 'expected milliseconds or a duration such as "500ms", "10s", "1m30s"'),
   ])
-  .transform((v) => {
-    if (typeof v === 'number') return v;
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v)!;
-    return Math.round(Number(m[1]) * UNITS[m[2]!]!);
-  });
+  .transform((v) => (typeof v === 'number' ? v : goDurationMs(v)!));
 
 export const connectionNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, . _ - (max 128)');
 

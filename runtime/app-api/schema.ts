@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { goDurationMs } from '../../actors/kafka/config.ts';
 import { OutriggerError } from '../errors/error.ts';
 
 /*
@@ -13,17 +14,11 @@ const nonEmpty = z.string().min(1, 'must be a non-empty string');
 /** PHP encodes an empty associative array as `[]`, so an empty list counts as an empty object. */
 const phpMap = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (Array.isArray(v) && v.length === 0 ? {} : v), schema);
 
-const GO_DURATION = /^(\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
 /** Go duration string ("10s", "1m30s", "250ms") or a whole number of milliseconds, to milliseconds. */
 export const duration = z.unknown().transform((v, ctx): number => {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
-  if (typeof v === 'string' && GO_DURATION.test(v)) {
-    let ms = 0;
-    for (const m of v.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) ms += Number(m[1]) * UNIT_MS[m[2]!]!;
-    return Math.round(ms);
-  }
+  const ms = typeof v === 'string' ? goDurationMs(v) : null;
+  if (ms !== null) return ms;
   ctx.addIssue({ code: 'custom', message: 'must be a Go duration such as "10s" or "500ms", or a number of milliseconds' });
   return z.NEVER;
 });

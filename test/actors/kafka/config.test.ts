@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import shipped from '../../../sidecar.config.ts';
-import { kafkaConfigSchema } from '../../../actors/kafka/config.ts';
+import { duration as kafkaDuration, kafkaConfigSchema } from '../../../actors/kafka/config.ts';
+import { duration as appInitDuration } from '../../../runtime/app-api/schema.ts';
 import { parseConfig } from '../../../runtime/config/load.ts';
 import type { OutriggerError } from '../../../runtime/errors/error.ts';
 import { startTestDaemon } from '../../helpers/daemon.ts';
@@ -28,6 +29,17 @@ describe('kafka config section', () => {
     expect(c.tls).toMatchObject({ enabled: true, root_ca: '/ca.pem', insecure_skip_verify: false });
     expect(c.auto_create_topics_enable).toBe(false);
     expect(c.request_timeout).toBe(10_000);
+  });
+
+  it('reads Go durations exactly as App.Init does, compound ones included', () => {
+    for (const [text, ms] of [['1m30s', 90_000], ['250ms', 250], ['1h', 3_600_000], ['1.5s', 1500], ['500us', 1], [7, 7]] as const) {
+      expect(kafkaDuration.parse(text)).toBe(ms);
+      expect(appInitDuration.parse(text)).toBe(ms);
+    }
+    for (const bad of ['10', '1m30', 's', '-5s']) {
+      expect(kafkaDuration.safeParse(bad).success).toBe(false);
+      expect(appInitDuration.safeParse(bad).success).toBe(false);
+    }
   });
 
   it('names every bad field with its full path', () => {
