@@ -113,7 +113,7 @@ export class Daemon {
     const d = new Daemon(loaded, log ?? createLogger(c.logLevel, { name: 'outrigger' }));
     try {
       d.hosts = await startActors(actorsFromConfig(c, loaded.baseDir), c, d.router, d.log);
-      for (const h of d.hosts.values()) h.on('publish', (topic: string, data: unknown) => d.events.emit(topic, data, h.name));
+      for (const h of d.hosts.values()) d.forwardEvents(h);
       d.#registerMainMethods();
       await d.#startListeners(plugins);
     } catch (err) {
@@ -124,6 +124,14 @@ export class Daemon {
     d.running = true;
     d.log.info({ listeners: d.listeners.flatMap((l) => l.bound), actors: [...d.hosts.keys()] }, 'outrigger started');
     return d;
+  }
+
+  /**
+   * Re-emits what an actor publishes on daemon.events as (data, actorName,
+   * host): the host object tells two generations of one actor apart (reload).
+   */
+  forwardEvents(host: ActorRuntime): void {
+    host.on('publish', (topic: string, data: unknown) => this.events.emit(topic, data, host.name, host));
   }
 
   /** Registers a cleanup step run at the very end of stop (plugins close their resources). */

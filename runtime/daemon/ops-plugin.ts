@@ -46,11 +46,9 @@ export const opsPlugin: ListenerPlugin = async (d: Daemon) => {
   let http: OpsHttpServer | null = null;
   if (metrics) {
     collectProcessMetrics();
-    d.events.on('metrics', (data: unknown, actor: string) => metrics.remote.receive(data, actor));
+    d.events.on('metrics', (data: unknown, actor: string, host?: ActorRuntime) => metrics.remote.receive(data, actor, host));
     d.events.on('actor-started', (h: ActorRuntime) => metrics.actorStats.attach(h));
-    d.events.on('actor-retired', (h: ActorRuntime) => {
-      if (!d.hosts.has(h.name)) metrics.remote.retireActor(h.name);
-    });
+    d.events.on('actor-stopped', (h: ActorRuntime) => metrics.remote.retireHost(h.name, h));
     for (const [name, help, pick] of [
       ['outrigger_trace_spans_exported_total', 'Spans accepted by the OTLP collector.', (t: RequestTracer) => t.exported],
       ['outrigger_trace_spans_dropped_total', 'Spans dropped (export failed or queue full).', (t: RequestTracer) => t.dropped],

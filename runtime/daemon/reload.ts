@@ -110,7 +110,7 @@ export async function applyReload(d: Daemon, next: LoadedConfig, hooks: ReloadHo
     } else result.changes.push(`actor '${name}' added`);
     d.router.registerActor(host);
     d.hosts.set(name, host);
-    host.on('publish', (topic: string, data: unknown) => d.events.emit(topic, data, host.name));
+    d.forwardEvents(host);
     d.events.emit('actor-started', host);
   }
   for (const name of removed) {
@@ -122,8 +122,11 @@ export async function applyReload(d: Daemon, next: LoadedConfig, hooks: ReloadHo
     result.changes.push(`actor '${name}' removed (in-flight requests finish first)`);
   }
   for (const old of retiring) {
-    d.events.emit('actor-retired', old);
-    void old.stop(drainUntil).catch((err: unknown) => d.log.error({ err, actor: old.name }, 'reload: old actor did not stop cleanly'));
+    void old
+      .stop(drainUntil)
+      .catch((err: unknown) => d.log.error({ err, actor: old.name }, 'reload: old actor did not stop cleanly'))
+      // After its last report (actors flush metrics on close), so nothing it counted is lost or counted twice.
+      .finally(() => d.events.emit('actor-stopped', old));
   }
 
   if (moveIpc) {

@@ -27,8 +27,11 @@ function isSnapshot(v: unknown): v is ActorMetricsSnapshot {
 }
 
 export class RemoteMetrics {
-  /** Latest snapshot per `${actor}#${worker}`. */
+  /** Latest snapshot per `${actor}#${host generation}#${worker}`. */
   readonly #live = new Map<string, ActorMetricsSnapshot>();
+  /** Tells apart the hosts of one actor (old and new during a reload). */
+  readonly #generations = new WeakMap<object, number>();
+  #nextGeneration = 1;
   /** Counters and histograms of replaced workers, already summed, by metric name. */
   readonly #retired = new Map<string, SnapshotMetric>();
   readonly #declared = new Map<string, MetricKind>();
@@ -43,13 +46,22 @@ export class RemoteMetrics {
     for (const e of catalogueEntries()) this.#declare(e.name, e.help, e.type, e.aggregator ?? 'sum');
   }
 
-  /** daemon.events 'metrics' listener. */
-  receive(data: unknown, actor: string): void {
+  #prefix(actor: string, host: object | undefined): string {
+    let gen = 0;
+    if (host) {
+      gen = this.#generations.get(host) ?? 0;
+      if (gen === 0) this.#generations.set(host, (gen = this.#nextGeneration++));
+    }
+    return `${actor}#${gen}#`;
+  }
+
+  /** daemon.events 'metrics' listener; `host` is the ActorRuntime that published it. */
+  receive(data: unknown, actor: string, host?: object): void {
     if (!isSnapshot(data)) {
       this.#warnOnce(`shape:${actor}`, { actor }, "ignored a 'metrics' event that is not an actorMetrics() snapshot");
       return;
     }
-    const key = `${actor}#${data.worker}`;
+    const key = `${this.#prefix(actor, host)}${data.worker}`;
     const prev = this.#live.get(key);
     if (prev && prev.bootId !== data.bootId) this.#retire(prev);
     this.#live.set(key, data);
@@ -63,10 +75,11 @@ export class RemoteMetrics {
     }
   }
 
-  /** An actor was removed or restarted as a whole by reload: keep its workers' counters. */
-  retireActor(actor: string): void {
+  /** A host stopped (reload removed or replaced it): keep its workers' counters, drop its gauges. */
+  retireHost(actor: string, host?: object): void {
+    const prefix = this.#prefix(actor, host);
     for (const [key, snap] of this.#live) {
-      if (key.startsWith(`${actor}#`)) {
+      if (key.startsWith(prefix)) {
         this.#retire(snap);
         this.#live.delete(key);
       }

@@ -40,6 +40,39 @@ describe('RemoteMetrics (actor snapshots summed on the main thread)', () => {
     expect(value(text, 'outrigger_modbus_device_up', { device: 'plc1' })).toBeUndefined();
   });
 
+  it('a reload restart: old and new worker 0 of one actor report side by side without trading totals; the old one retires when stopped', async () => {
+    const reg = new Registry();
+    const remote = new RemoteMetrics(reg, createLogger('silent'), () => false);
+    const oldHost = {};
+    const newHost = {};
+    const old0 = worker(0);
+    const new0 = worker(0);
+    const docs = FEATURE_METRICS.es.documentsIndexed;
+    const total = async (): Promise<number | undefined> =>
+      value(await reg.metrics(), 'outrigger_es_documents_indexed_total', { cluster: 'c1', pipeline: 'orders' });
+    old0.m.counter(docs).labels('c1', 'orders').inc(100);
+    old0.m.gauge(FEATURE_METRICS.modbus.deviceUp).labels('plc-old').set(1);
+    await old0.m.flush();
+    remote.receive(old0.sent.at(-1), 'es', oldHost);
+    // the new host starts while the old one drains: both report, interleaved, several times
+    for (let round = 0; round < 3; round++) {
+      new0.m.counter(docs).labels('c1', 'orders').inc(1);
+      old0.m.counter(docs).labels('c1', 'orders').inc(1);
+      await new0.m.flush();
+      await old0.m.flush();
+      remote.receive(new0.sent.at(-1), 'es', newHost);
+      remote.receive(old0.sent.at(-1), 'es', oldHost);
+      expect(await total()).toBe(100 + 2 * (round + 1));
+    }
+    remote.retireHost('es', oldHost);
+    expect(await total()).toBe(106);
+    expect(value(await reg.metrics(), 'outrigger_modbus_device_up', { device: 'plc-old' })).toBeUndefined();
+    new0.m.counter(docs).labels('c1', 'orders').inc(4);
+    await new0.m.flush();
+    remote.receive(new0.sent.at(-1), 'es', newHost);
+    expect(await total()).toBe(110);
+  });
+
   it('declares catalogue names up front, learns new names, refuses reserved ones and scrubs URL passwords from labels', async () => {
     const reg = new Registry();
     const remote = new RemoteMetrics(reg, createLogger('silent'), (n) => n === 'outrigger_requests_total');
