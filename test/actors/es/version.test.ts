@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { bulkLines } from '../../../actors/es/bulk-body.ts';
 import { binlogVersion, compareVersions } from '../../../actors/es/version.ts';
 
 describe('binlogVersion', () => {
@@ -24,6 +25,16 @@ describe('binlogVersion', () => {
 
   it('is the same for a redelivered event (idempotent rewrite)', () => {
     expect(binlogVersion(es, '123')).toBe(binlogVersion(es, 123));
+    // Redelivery carries the offset as Kafka's string: the bulk line, version
+    // and external_gte included, is byte for byte the first delivery's, so the
+    // cluster accepts the rewrite as a no-op, while the next event's is newer.
+    const op = { action: 'index' as const, index: 'orders', id: '7', doc: { total: 3 } };
+    const first = bulkLines({ op, version: binlogVersion(es, 123), source: 'shop.orders' }, '_cdc');
+    const again = bulkLines({ op, version: binlogVersion(es, '123'), source: 'shop.orders' }, '_cdc');
+    expect(again).toBe(first);
+    expect(first).toContain(`"version":${binlogVersion(es, 123)},"version_type":"external_gte"`);
+    const next = bulkLines({ op, version: binlogVersion(es, 124), source: 'shop.orders' }, '_cdc');
+    expect(next).not.toBe(first);
   });
 
   it('refuses versions beyond a signed 64-bit long', () => {
