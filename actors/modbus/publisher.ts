@@ -1,4 +1,4 @@
-import { encodeDataLine, MAX_POINTS_PER_DATA } from '../../runtime/codec/isp.ts';
+import { encodeDataLines } from '../../runtime/codec/isp.ts';
 import type { DataEvent } from './events.ts';
 
 /**
@@ -19,8 +19,8 @@ export class DataPublisher {
 
   add(_device: string, points: string[], tsNs: string): void {
     if (points.length === 0) return;
-    for (let i = 0; i < points.length; i += MAX_POINTS_PER_DATA) {
-      const line = Buffer.from(encodeDataLine(points, i, Math.min(points.length, i + MAX_POINTS_PER_DATA), tsNs));
+    for (const text of encodeDataLines(points, tsNs)) {
+      const line = Buffer.from(text);
       this.#chunks.push(line);
       this.#bytes += line.length;
       this.#messages++;

@@ -288,11 +288,9 @@ export function encodeDataLine(points: readonly string[], start: number, end: nu
   return `{"type":"DATA","timestamp":${tsNs},"payload":{"points":[${body}]}}\n`;
 }
 
-/** DATA lines for encoded points, split into messages of at most 100 points. */
-export function encodeDataLines(points: readonly string[], tsNs: string): string {
-  let out = '';
+/** DATA lines for encoded points, one at a time, each of at most 100 points. */
+export function* encodeDataLines(points: readonly string[], tsNs: string): Generator<string> {
   for (let i = 0; i < points.length; i += MAX_POINTS_PER_DATA) {
-    out += encodeDataLine(points, i, Math.min(points.length, i + MAX_POINTS_PER_DATA), tsNs);
+    yield encodeDataLine(points, i, Math.min(points.length, i + MAX_POINTS_PER_DATA), tsNs);
   }
-  return out;
 }

@@ -133,14 +133,14 @@ describe('ISP encoding', () => {
     const t = pointTemplate('温度', 'dev-1', 'float32', { unit: '°C', line: 'a"b' });
     const ts = nowNs();
     const points = Array.from({ length: 250 }, (_, i) => encodePoint(t, ts, String(i / 4), i % 3 === 0 ? 1 : 0));
-    const text = encodeDataLines(points, ts);
+    const text = [...encodeDataLines(points, ts)].join('');
     const lines = text.trimEnd().split('\n');
     expect(lines.map((l) => JSON.parse(l).payload.points.length)).toEqual([100, 100, 50]);
     for (const l of lines) expect(parse(l, 'sidecar').ok).toBe(true);
     const first = JSON.parse(lines[0]!).payload.points[1];
     expect(first).toEqual({ key: '温度', source: 'dev-1', timestamp: Number(ts), value: 0.25, type: 'float32', quality: 0, tags: { unit: '°C', line: 'a"b' } });
     expect(lines[0]).toContain(`"timestamp":${ts},`);
-    expect(encodeDataLines([], ts)).toBe('');
+    expect([...encodeDataLines([], ts)].join('')).toBe('');
   });
 });
 
