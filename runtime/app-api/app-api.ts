@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { accessSync, constants } from 'node:fs';
 import type { Logger } from 'pino';
 import { OutriggerError } from '../errors/error.ts';
 import type { AppApiConfig } from './config.ts';
@@ -29,7 +28,6 @@ export class AppApi {
   /** App.Init: validate, then register each named Kafka connection; the same configs again is a no-op. */
   async init(params: unknown, deadline: number): Promise<true> {
     const configs = parseAppConfigs(unwrapPayload(params, 'configs'));
-    checkTlsFiles(configs);
     const fingerprint = createHash('sha256').update(JSON.stringify(configs)).digest('hex');
     if (fingerprint === this.#initialised) return true;
     if (this.#initialising?.fingerprint === fingerprint) return this.#initialising.done;
@@ -104,20 +102,3 @@ export class AppApi {
   }
 }
 
-/** TLS files are read by the Kafka actor later; a missing one is reported now, naming the field. */
-function checkTlsFiles(c: AppConfigs): void {
-  for (const [name, k] of Object.entries(c.kafka)) {
-    if (!k.tls || k.tls.enabled === false) continue; // a tls block without `enabled` turns TLS on
-    for (const field of ['cert', 'key', 'root_ca'] as const) {
-      const path = k.tls[field];
-      if (path === undefined) continue;
-      try {
-        accessSync(path, constants.R_OK);
-      } catch {
-        throw new OutriggerError('INVALID_PARAMS', `configs.kafka.${name}.tls.${field}: file ${path} does not exist or is not readable`, {
-          fields: [`configs.kafka.${name}.tls.${field}`],
-        });
-      }
-    }
-  }
-}

@@ -177,6 +177,21 @@ describe('App API without a Kafka actor, and App.Shutdown', () => {
   });
 });
 
+describe('App.Init TLS files, checked by the real Kafka actor', () => {
+  it('refuses a missing CA file for the kafkajs driver, naming the field; the memory driver reads no files', async () => {
+    const { d, c } = await startWith({});
+    const tls = { enabled: true, root_ca: '/nonexistent/ca.pem' };
+    const real = await c.call('App.Init', php({ kafka: { k: { brokers: ['127.0.0.1:1'], driver: 'kafkajs', tls } } }));
+    expect(real.isError).toBe(true);
+    expect(real.body.toString()).toContain('configs.kafka.k');
+    expect(real.body.toString()).toContain('root_ca');
+    const dev = await c.call('App.Init', php({ kafka: { m: { brokers: ['127.0.0.1:1'], driver: 'memory', tls } } }));
+    expect(dev.body.toString()).toBe('true');
+    c.close();
+    await d.stop();
+  });
+});
+
 describe('App.Init logging', () => {
   it('logs the connections without passwords', async () => {
     const lines: string[] = [];
