@@ -31,10 +31,6 @@ export class BulkBatcher<T extends Batchable> {
     return this.#bytes;
   }
 
-  /** Documents with an operation in flight. */
-  get lockedKeys(): number {
-    return this.#locked.size;
-  }
 
   add(item: T): void {
     this.#queue.push(item);

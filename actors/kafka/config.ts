@@ -120,7 +120,6 @@ export const kafkaConfigSchema = z.strictObject({
 
 export type KafkaConnectionInput = z.input<typeof connectionSchema>;
 export type KafkaConnection = z.output<typeof connectionSchema>;
-export type KafkaConfigInput = z.input<typeof kafkaConfigSchema>;
 export type KafkaConfig = z.output<typeof kafkaConfigSchema>;
 export type ProducerSettings = z.output<typeof producerSchema>;
 export type ConsumerSettings = z.output<typeof consumerSchema>;

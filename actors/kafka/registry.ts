@@ -37,10 +37,6 @@ export class ConnectionRegistry {
     return c;
   }
 
-  names(): string[] {
-    return [...this.#connections.keys()];
-  }
-
   /**
    * Registers a connection, or replaces one whose config changed: the old
    * one flushes its producer and commits and closes its consumers first

@@ -86,7 +86,6 @@ export const deviceSchema = z.strictObject({
   registers: z.array(registerSchema).max(100_000).default([]),
 });
 
-export type DeviceInput = z.input<typeof deviceSchema>;
 type DeviceParsed = z.output<typeof deviceSchema>;
 type RegisterParsed = z.output<typeof registerSchema>;
 

@@ -16,7 +16,6 @@ import { describeConfigs, parseAppConfigs, parseKafkaPayload, type AppConfigs } 
 export class AppApi {
   #initialised: string | null = null;
   #initialising: { fingerprint: string; done: Promise<true> } | null = null;
-  application: Record<string, unknown> | null = null;
 
   constructor(
     readonly config: AppApiConfig,
@@ -34,7 +33,6 @@ export class AppApi {
     const done = this.#register(configs, deadline).then(
       () => {
         this.#initialised = fingerprint;
-        this.application = configs.application ?? null;
         this.log.info(describeConfigs(configs), 'App.Init: application initialised');
         return true as const;
       },

@@ -70,7 +70,7 @@ export class RequestMetrics {
 
   *cells(): Iterable<Cell> {
     for (const methods of this.#byListener.values()) {
-      for (const [name, cell] of methods) if (name === cell.method) yield cell;
+      yield* methods.values();
     }
   }
 

@@ -72,12 +72,6 @@ export class GoridgeMethodTable {
     return this.#services.has(name.slice(0, dot)) ? rpcCantFindMethod(name) : rpcCantFindService(name);
   }
 
-  /** Every Goridge name and the router method it reaches (for docs and status). */
-  entries(): [string, string][] {
-    if (this.#builtFrom < 0) this.#build(this.source());
-    return [...this.#byName].map(([name, m]) => [name, m.method]);
-  }
-
   #build(methods: string[]): void {
     const byName = new Map<string, GoridgeMethod>();
     const services = new Set<string>();
