@@ -17,20 +17,22 @@ export interface BatchLimits {
 }
 
 export class BulkBatcher<T extends Batchable> {
+  // Live operations are #queue[#head..]; taking a bulk advances #head instead
+  // of copying the queue (a full pipeline queues several bulks' worth).
   #queue: T[] = [];
+  #head = 0;
   #bytes = 0;
   readonly #locked = new Map<string, number>();
 
   constructor(readonly limits: BatchLimits) {}
 
   get size(): number {
-    return this.#queue.length;
+    return this.#queue.length - this.#head;
   }
 
   get bytes(): number {
     return this.#bytes;
   }
-
 
   add(item: T): void {
     this.#queue.push(item);
@@ -39,7 +41,7 @@ export class BulkBatcher<T extends Batchable> {
 
   /** True when a full bulk (by count or bytes) is waiting. */
   get full(): boolean {
-    return this.#queue.length >= this.limits.maxActions || this.#bytes >= this.limits.maxBytes;
+    return this.size >= this.limits.maxActions || this.#bytes >= this.limits.maxBytes;
   }
 
   /**
@@ -49,26 +51,28 @@ export class BulkBatcher<T extends Batchable> {
    * The taken documents are locked until release().
    */
   take(force: boolean): T[] | null {
-    if (this.#queue.length === 0 || (!force && !this.full)) return null;
+    if (this.size === 0 || (!force && !this.full)) return null;
     const { maxActions, maxBytes } = this.limits;
+    const queue = this.#queue;
     const taken: T[] = [];
     let takenBytes = 0;
-    const kept: T[] = [];
-    const blocked = new Set<string>();
-    let i = 0;
-    for (; i < this.#queue.length; i++) {
+    // Operations passed over, in order; null while everything so far was taken.
+    let kept: T[] | null = null;
+    let blocked: Set<string> | null = null;
+    let i = this.#head;
+    for (; i < queue.length; i++) {
       if (taken.length >= maxActions) break;
-      const item = this.#queue[i]!;
-      if (this.#locked.has(item.key) || blocked.has(item.key)) {
-        blocked.add(item.key);
-        kept.push(item);
+      const item = queue[i]!;
+      if (this.#locked.has(item.key) || blocked?.has(item.key)) {
+        (blocked ??= new Set()).add(item.key);
+        (kept ??= []).push(item);
         continue;
       }
       // One oversized operation still goes alone; otherwise stay under the byte cap.
       if (taken.length > 0 && takenBytes + item.bytes > maxBytes) {
         // Later operations on this document must not overtake it.
-        blocked.add(item.key);
-        kept.push(item);
+        (blocked ??= new Set()).add(item.key);
+        (kept ??= []).push(item);
         if (takenBytes >= maxBytes * 0.9) {
           i++;
           break;
@@ -79,7 +83,17 @@ export class BulkBatcher<T extends Batchable> {
       takenBytes += item.bytes;
     }
     if (taken.length === 0) return null;
-    this.#queue = i >= this.#queue.length ? kept : kept.concat(this.#queue.slice(i));
+    if (kept) {
+      this.#queue = i >= queue.length ? kept : kept.concat(queue.slice(i));
+      this.#head = 0;
+    } else {
+      this.#head = i;
+      // Drop the consumed prefix once it outweighs what is left.
+      if (this.#head >= 1024 && this.#head * 2 >= queue.length) {
+        this.#queue = queue.slice(this.#head);
+        this.#head = 0;
+      }
+    }
     this.#bytes -= takenBytes;
     for (const t of taken) this.#locked.set(t.key, (this.#locked.get(t.key) ?? 0) + 1);
     return taken;
@@ -96,8 +110,9 @@ export class BulkBatcher<T extends Batchable> {
 
   /** Empties the queue (stop after the deadline); returns what was dropped. */
   drop(): T[] {
-    const q = this.#queue;
+    const q = this.#head === 0 ? this.#queue : this.#queue.slice(this.#head);
     this.#queue = [];
+    this.#head = 0;
     this.#bytes = 0;
     return q;
   }

@@ -14,8 +14,8 @@ export interface ReadyOp {
 }
 
 export interface RowSink {
-  /** A write operation, ready for the bulk queue. */
-  op(change: RowChange, ready: ReadyOp): void;
+  /** A write operation, ready for the bulk queue; `row` is the change's index in the message's `data`. */
+  op(change: RowChange, ready: ReadyOp, row: number): void;
   /** The row was dropped on purpose (counted under `reason`). */
   skip(reason: string, rows?: number): void;
   /** The handler threw, or returned something that cannot be written: the row goes to the dead-letter topic. */
@@ -53,7 +53,7 @@ export function runHandler(run: HandlerRun, sink: RowSink, from = 0): void | Pro
     if (result instanceof Promise) {
       return result.then(
         (res) => {
-          collect(run, change, res, sink);
+          collect(run, i, res, sink);
           return runHandler(run, sink, i + 1);
         },
         (err: unknown) => {
@@ -62,11 +62,12 @@ export function runHandler(run: HandlerRun, sink: RowSink, from = 0): void | Pro
         },
       );
     }
-    collect(run, change, result, sink);
+    collect(run, i, result, sink);
   }
 }
 
-function collect(run: HandlerRun, change: RowChange, result: HandlerResult, sink: RowSink): void {
+function collect(run: HandlerRun, row: number, result: HandlerResult, sink: RowSink): void {
+  const change = run.changes[row]!;
   if (result === null || result === undefined) {
     sink.skip('handler_skip');
     return;
@@ -90,6 +91,6 @@ function collect(run: HandlerRun, change: RowChange, result: HandlerResult, sink
       sink.failed(change, new OutriggerError('ES_HANDLER_FAILED', `document is not serializable: ${(err as Error).message}`));
       continue;
     }
-    sink.op(change, { versioned, lines });
+    sink.op(change, { versioned, lines }, row);
   }
 }

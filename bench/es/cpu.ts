@@ -2,15 +2,15 @@
 // workers too) and of peer JVMs by pid, from /proc. Throughput on a shared
 // 2-core box swings with other tenants; CPU time per document does not, so
 // the bench reports both.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
 /** utime + stime of a process in ms, or null when it is not readable. */
-export function procCpuMs(pid: number | null): number | null {
+export function procCpuMs(pid: number | null, path = `/proc/${pid}/stat`): number | null {
   if (!pid) return null;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
   } catch {
@@ -42,5 +42,12 @@ export function cpuSpent(a: CpuSample, b: CpuSample): Record<string, number | nu
     const y = b.peers[k];
     out[k] = x === null || x === undefined || y === null || y === undefined ? null : y - x;
   }
+  return out;
+}
+
+/** CPU ms per thread of this process (tid → ms), to see where "bench" time goes. */
+export function threadCpuMs(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) out.set(Number(tid), procCpuMs(Number(tid), `/proc/self/task/${tid}/stat`) ?? 0);
   return out;
 }

@@ -4,6 +4,7 @@
 //
 //   test/peers/kafka.sh start && test/peers/opensearch.sh start
 //   node bin/run-ts.mjs bench/es/run.ts [--docs 100000] [--rows-per-message 10] [--rounds 2]
+//   ES_BENCH_THREADS=1 also prints the pipeline phase's CPU per document by thread of this process
 //
 // Both sides: index with 1 shard / 0 replicas / default refresh, bulks of
 // `bulkActions` documents, `maxWorkerCount` bulks in flight, the
@@ -19,7 +20,7 @@ import { BULK_FILTER_PATH } from '../../actors/es/cluster.ts';
 import { esPipelinesPlugin } from '../../actors/es/plugin.ts';
 import type { PipelineStatus } from '../../actors/es/status.ts';
 import { startTestDaemon } from '../../test/helpers/daemon.ts';
-import { cpuSpent, pidFromFile, sampleCpu } from './cpu.ts';
+import { cpuSpent, pidFromFile, sampleCpu, threadCpuMs } from './cpu.ts';
 import { canal, closeProducer, createTopic, KAFKA_BROKER, OPENSEARCH_URL, os, produce, recreateIndex, requirePeers } from '../../test/actors/es/peers.ts';
 
 const { values: args } = parseArgs({
@@ -138,6 +139,7 @@ async function pipelineLoad(round: number, index: string): Promise<{ rate: numbe
   const client = d.client();
   const status = async (): Promise<PipelineStatus> => ((await client.call('es.status', {})) as { pipelines: PipelineStatus[] }).pipelines[0]!;
   let t0 = 0n;
+  let threads0 = new Map<number, number>();
   let base = 0;
   let joinMs = 0;
   for (;;) {
@@ -147,6 +149,7 @@ async function pipelineLoad(round: number, index: string): Promise<{ rate: numbe
     if (t0 === 0n && s.counters.messages > 0) {
       // Daemon start-up (worker threads loading and compiling their modules) is not per-document work.
       cpu0 = sampleCpu(PEERS);
+      threads0 = threadCpuMs();
       t0 = process.hrtime.bigint();
       base = done;
       joinMs = Date.now() - started;
@@ -160,6 +163,10 @@ async function pipelineLoad(round: number, index: string): Promise<{ rate: numbe
   }
   const sec = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = cpuSpent(cpu0, sampleCpu(PEERS));
+  if (process.env.ES_BENCH_THREADS) {
+    const per = [...threadCpuMs()].map(([tid, ms]) => [tid, ms - (threads0.get(tid) ?? 0)] as const).filter(([, ms]) => ms > 0);
+    console.log(`  pipeline CPU µs/doc by thread (tid: main ${process.pid}): ${per.map(([tid, ms]) => `${tid} ${((ms * 1000) / (DOCS - base)).toFixed(2)}`).join(', ')}`);
+  }
   await d.stop();
   return { rate: (DOCS - base) / sec, joinMs, cpu };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BulkBatcher } from '../../../actors/es/batcher.ts';
+import { prng } from '../../helpers/prng.ts';
 
 interface Op {
   key: string;
@@ -86,4 +87,50 @@ describe('BulkBatcher', () => {
     }
     for (const list of applied.values()) expect(list).toEqual([...list].sort((x, y) => x - y));
   });
+
+  it('random adds, takes and releases: every operation goes once, one document at a time, in order', () => {
+    const rand = prng(7);
+    seq = 0;
+    const b = new BulkBatcher<Op>({ maxActions: 50, maxBytes: 700 });
+    const added = new Map<string, number[]>();
+    const sent = new Map<string, number[]>();
+    const inFlight: Op[][] = [];
+    const flying = new Set<string>();
+    for (let step = 0; step < 20_000; step++) {
+      const r = rand();
+      if (r < 0.6) {
+        // Mostly distinct documents (the fast path), sometimes a hot one.
+        const o = op(rand() < 0.2 ? `hot${Math.floor(rand() * 5)}` : `d${seq}`, 1 + Math.floor(rand() * 40));
+        (added.get(o.key) ?? added.set(o.key, []).get(o.key)!).push(o.n);
+        b.add(o);
+      } else if (r < 0.85) {
+        const bulk = b.take(rand() < 0.5);
+        if (!bulk) continue;
+        const keys = new Set<string>();
+        for (const o of bulk) {
+          // Several operations on one document may share a bulk (applied in order there), never two bulks.
+          expect(flying.has(o.key)).toBe(false);
+          keys.add(o.key);
+          (sent.get(o.key) ?? sent.set(o.key, []).get(o.key)!).push(o.n);
+        }
+        for (const k of keys) flying.add(k);
+        inFlight.push(bulk);
+      } else if (inFlight.length > 0) {
+        const bulk = inFlight.splice(Math.floor(rand() * inFlight.length), 1)[0]!;
+        for (const o of bulk) flying.delete(o.key);
+        b.release(bulk);
+      }
+    }
+    for (;;) {
+      for (const bulk of inFlight.splice(0)) b.release(bulk);
+      const bulk = b.take(true);
+      if (!bulk) break;
+      for (const o of bulk) (sent.get(o.key) ?? sent.set(o.key, []).get(o.key)!).push(o.n);
+      inFlight.push(bulk);
+    }
+    expect(b.size).toBe(0);
+    expect(b.bytes).toBe(0);
+    expect(sent).toEqual(added);
+  });
 });
+
