@@ -166,6 +166,7 @@ describe('ES pipeline: Canal → Kafka → OpenSearch through the daemon', () =>
       source: { topic: T.inventory, database: 'hr', table: 'people', type: 'INSERT' },
       operation: { action: 'index', index: IDX.people, id: '2' },
       document: { id: 2, age: 'forty' },
+      row: { id: '2', age: 'forty' },
     });
     expect(byReason.get('CANAL_MALFORMED')).toMatchObject({ reason: { code: 'CANAL_MALFORMED' }, value: 'this is not a canal message' });
     const [inv] = (await status()).filter((p) => p.name === 'inventory');
