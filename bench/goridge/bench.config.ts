@@ -1,10 +1,14 @@
 // Daemon config for bench/goridge: only the Goridge listener on TCP; the
 // benchmarked method is sys.echo, which runs on a worker thread (the hop a
 // Kafka call takes). Port from BENCH_GORIDGE_PORT (default 16001).
+// BENCH_GORIDGE_SYS_MODE=inline runs sys.echo on the main thread instead:
+// the bench's diagnostic that shows what the worker hop costs.
 import { defineConfig } from '../../runtime/config/define.ts';
 
+const inline = process.env.BENCH_GORIDGE_SYS_MODE === 'inline';
+
 export default defineConfig({
-  runDir: '/tmp/outrigger-bench-goridge',
+  runDir: `/tmp/outrigger-bench-goridge${inline ? '-inline' : ''}`,
   logLevel: 'warn',
   requests: { maxInflightPerConnection: 4096 },
   listeners: {
@@ -12,6 +16,8 @@ export default defineConfig({
     goridge: { tcp: { host: '127.0.0.1', port: Number(process.env.BENCH_GORIDGE_PORT ?? 16001) } },
     isp: { enabled: false },
   },
+  // Metrics stay on (as in production); an ephemeral port lets two daemons run side by side.
+  metrics: { http: { port: 0 } },
   app: { enabled: false },
-  actors: { sys: { mode: 'worker' } },
+  actors: { sys: { mode: inline ? 'inline' : 'worker' } },
 });

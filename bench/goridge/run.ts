@@ -5,7 +5,10 @@
 // call takes); the Go server answers App.Echo in a goroutine. Rounds are
 // interleaved and their medians compared.
 //
-//   node bin/run-ts.mjs bench/goridge/run.ts [--rounds 3] [--duration 4] [--buffered]
+//   node bin/run-ts.mjs bench/goridge/run.ts [--rounds 3] [--duration 4] [--buffered] [--inline]
+//
+// --inline adds a third server, not part of the comparison: the same daemon
+// with sys.echo on the main thread (no worker hop), to show what the hop costs.
 import { median, numberOption, processCpuMs } from '../lib/stats.ts';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -19,7 +22,9 @@ const ROUNDS = numberOption('rounds', 3);
 /** --buffered: the load generator reads replies through a bufio.Reader (fewer client syscalls). */
 const BUFFERED = argv.includes('--buffered');
 const DURATION = numberOption('duration', 4);
+const INLINE = argv.includes('--inline');
 const OUTRIGGER_PORT = 16001;
+const INLINE_PORT = 16002;
 const GO_PORT = 17001;
 
 const LOADS = [
@@ -28,7 +33,7 @@ const LOADS = [
   { name: '1 x 1 (idle latency)', conns: 1, inflight: 1, goal: 0 },
 ];
 
-type Server = 'outrigger' | 'go';
+type Server = 'outrigger' | 'go' | 'inline';
 interface Result {
   rps: number;
   p50: number;
@@ -36,6 +41,8 @@ interface Result {
   errors: number;
   /** Server process CPU, 1.0 = one core. */
   cpu: number;
+  /** Load generator CPU per call, µs. */
+  client_us_per_call: number;
 }
 
 const LOADGEN = `${ROOT}bench/goridge/loadgen/loadgen`;
@@ -61,20 +68,34 @@ function waitFor(proc: ChildProcess, marker: string, what: string): Promise<void
   });
 }
 
-async function startServers(): Promise<Record<Server, ChildProcess>> {
-  const outrigger = spawn(
-    process.execPath,
-    [`${ROOT}bin/outrigger.mjs`, 'start', '--foreground', '--config', `${ROOT}bench/goridge/bench.config.ts`],
-    { env: { ...process.env, BENCH_GORIDGE_PORT: String(OUTRIGGER_PORT) }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const go = spawn(GO_SERVER, ['-tcp', `127.0.0.1:${GO_PORT}`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await Promise.all([waitFor(outrigger, 'OUTRIGGER READY', 'outrigger'), waitFor(go, 'goridge-echo listening', 'goridge-echo')]);
-  return { outrigger, go };
+function startOutrigger(port: number, sysMode: 'worker' | 'inline'): ChildProcess {
+  return spawn(process.execPath, [`${ROOT}bin/outrigger.mjs`, 'start', '--foreground', '--config', `${ROOT}bench/goridge/bench.config.ts`], {
+    env: { ...process.env, BENCH_GORIDGE_PORT: String(port), BENCH_GORIDGE_SYS_MODE: sysMode },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
 }
 
+async function startServers(): Promise<Partial<Record<Server, ChildProcess>>> {
+  const outrigger = startOutrigger(OUTRIGGER_PORT, 'worker');
+  const go = spawn(GO_SERVER, ['-tcp', `127.0.0.1:${GO_PORT}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const inline = INLINE ? startOutrigger(INLINE_PORT, 'inline') : undefined;
+  await Promise.all([
+    waitFor(outrigger, 'OUTRIGGER READY', 'outrigger'),
+    waitFor(go, 'goridge-echo listening', 'goridge-echo'),
+    ...(inline ? [waitFor(inline, 'OUTRIGGER READY', 'outrigger inline')] : []),
+  ]);
+  return { outrigger, go, inline };
+}
+
+const ADDR: Record<Server, string> = {
+  outrigger: `tcp://127.0.0.1:${OUTRIGGER_PORT}`,
+  go: `tcp://127.0.0.1:${GO_PORT}`,
+  inline: `tcp://127.0.0.1:${INLINE_PORT}`,
+};
+
 function runLoad(server: Server, pid: number, conns: number, inflight: number): Result {
-  const addr = server === 'outrigger' ? `tcp://127.0.0.1:${OUTRIGGER_PORT}` : `tcp://127.0.0.1:${GO_PORT}`;
-  const method = server === 'outrigger' ? 'Sys.Echo' : 'App.Echo';
+  const addr = ADDR[server];
+  const method = server === 'go' ? 'App.Echo' : 'Sys.Echo';
   const before = cpuSecondsOf(pid);
   const r = spawnSync(
     LOADGEN,
@@ -94,7 +115,7 @@ const k = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.to
 async function main(): Promise<void> {
   build();
   const servers = await startServers();
-  const pids: Record<Server, number> = { outrigger: servers.outrigger.pid!, go: servers.go.pid! };
+  const pids: Partial<Record<Server, number>> = { outrigger: servers.outrigger?.pid, go: servers.go?.pid, inline: servers.inline?.pid };
   console.log(`bench/goridge — ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, node ${process.version}, load generator and servers on one box`);
   console.log(
     `client: goridge v3.8.3 ClientCodec (gob) under net/rpc${BUFFERED ? ', replies read through bufio' : ''}; ` +
@@ -106,20 +127,22 @@ async function main(): Promise<void> {
   ];
   try {
     for (const load of LOADS) {
-      const res: Record<Server, Result[]> = { outrigger: [], go: [] };
+      const res: Record<Server, Result[]> = { outrigger: [], go: [], inline: [] };
       for (let round = 0; round < ROUNDS; round++) {
         const order: Server[] = round % 2 === 0 ? ['outrigger', 'go'] : ['go', 'outrigger'];
-        for (const s of order) res[s].push(runLoad(s, pids[s], load.conns, load.inflight));
+        if (INLINE) order.push('inline');
+        for (const s of order) res[s].push(runLoad(s, pids[s]!, load.conns, load.inflight));
       }
       const m = (s: Server, key: keyof Result): number => median(res[s].map((r) => r[key]));
       const errors = [...res.outrigger, ...res.go].reduce((n, r) => n + r.errors, 0);
       const cell = (s: Server): string =>
-        `${k(m(s, 'rps'))} req/s, p50 ${m(s, 'p50').toFixed(3)} ms, p99 ${m(s, 'p99').toFixed(3)} ms, server cpu ${(m(s, 'cpu') * 100).toFixed(0)}%`;
+        `${k(m(s, 'rps'))} req/s, p50 ${m(s, 'p50').toFixed(3)} ms, p99 ${m(s, 'p99').toFixed(3)} ms, server cpu ${(m(s, 'cpu') * 100).toFixed(0)}%, client ${m(s, 'client_us_per_call').toFixed(1)} µs/call`;
       const ratio = m('outrigger', 'rps') / m('go', 'rps');
       const p99Ratio = m('go', 'p99') / m('outrigger', 'p99');
       console.log(`${load.name}`);
       console.log(`  outrigger: ${cell('outrigger')}`);
       console.log(`  go       : ${cell('go')}`);
+      if (INLINE) console.log(`  (diagnostic) outrigger, sys.echo inline, no worker hop: ${cell('inline')} = ${(m('inline', 'rps') / m('go', 'rps')).toFixed(2)}x go`);
       console.log(`  ratio outrigger/go = ${ratio.toFixed(2)}x, p99 go/outrigger = ${p99Ratio.toFixed(2)}x${errors ? `  (${errors} errors!)` : ''}`);
       if (load.goal > 0) {
         const met = ratio >= load.goal && p99Ratio > 1;
@@ -129,8 +152,7 @@ async function main(): Promise<void> {
       table.push(`| ${load.name} | ${cell('outrigger')} | ${cell('go')} | ${ratio.toFixed(2)}x | ${p99Ratio.toFixed(2)}x |`);
     }
   } finally {
-    servers.outrigger.kill('SIGTERM');
-    servers.go.kill('SIGTERM');
+    for (const p of Object.values(servers)) p?.kill('SIGTERM');
   }
   console.log(table.join('\n'));
 }

@@ -55,6 +55,9 @@ async function runForeground(configFile: string | undefined): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   process.on('SIGHUP', () => void reloadFromSource(daemon, 'signal SIGHUP'));
+  // Whoever started us may go away (a closed terminal, a crashed launcher):
+  // a broken stdout must not take the daemon down with it.
+  for (const out of [process.stdout, process.stderr]) out.on('error', () => {});
   // Ready line for whoever started us (the background launcher, tests).
   process.stdout.write(`OUTRIGGER READY pid=${process.pid}\n`);
   await daemon.stopped;

@@ -25,6 +25,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	goridgeRpc "github.com/roadrunner-server/goridge/v3/pkg/rpc"
@@ -55,6 +56,9 @@ type result struct {
 	P99    float64 `json:"p99"`
 	Calls  int     `json:"calls"`
 	Errors int64   `json:"errors"`
+	// CPU this load generator spent per measured call (user + system, µs):
+	// on a shared box, the client's own cost caps what any server can show.
+	ClientCPUPerCall float64 `json:"client_us_per_call"`
 }
 
 func main() {
@@ -119,10 +123,12 @@ func main() {
 	}
 	time.Sleep(*warmup)
 	errCount.Store(0)
+	cpuBefore := cpuTime()
 	measuring.Store(true)
 	began := time.Now()
 	time.Sleep(*duration)
 	measuring.Store(false)
+	cpuSpent := cpuTime() - cpuBefore
 	elapsed := time.Since(began)
 	stop.Store(true)
 	wg.Wait()
@@ -142,9 +148,19 @@ func main() {
 	pct := func(p float64) float64 { return float64(all[int(p*float64(len(all)-1))].Microseconds()) / 1000 }
 	out, _ := json.Marshal(result{
 		RPS: float64(len(all)) / elapsed.Seconds(), P50: pct(0.50), P99: pct(0.99), Calls: len(all), Errors: errCount.Load(),
+		ClientCPUPerCall: float64(cpuSpent.Microseconds()) / float64(len(all)),
 	})
 	fmt.Println(string(out))
 	if e := firstErr.Load(); e != nil {
 		fmt.Fprintln(os.Stderr, "first error:", e)
 	}
+}
+
+// cpuTime is this process's user + system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
