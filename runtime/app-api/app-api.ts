@@ -8,6 +8,15 @@ import { unwrapPayload } from './payload.ts';
 import { describeConfigs, parseAppConfigs, parseKafkaPayload, type AppConfigs } from './schema.ts';
 
 /**
+ * The Kafka actor names fields as `params.x`; the caller sent them under its
+ * payload field (produce_messages' records are checked only there).
+ */
+function renameParams(err: unknown, field: string): unknown {
+  if (!(err instanceof OutriggerError) || !err.message.startsWith('params.')) return err;
+  return new OutriggerError(err.code, `${field}${err.message.slice('params'.length)}`, err.data);
+}
+
+/**
  * Seed 000's App service: App.Init(configs), App.Kafka(payload),
  * App.Shutdown(). Runs on the main thread: it validates and forwards, the
  * Kafka work happens in the Kafka actor's workers. Results are what seed
@@ -71,7 +80,12 @@ export class AppApi {
     const payload = parseKafkaPayload(unwrapPayload(params, 'payload'));
     this.#requireKafka('App.Kafka', `action ${payload.action} needs it`);
     const call = kafkaCallOf(payload);
-    const result = await this.caller.call(this.#kafkaMethod(call.method), call.params, deadline - Date.now());
+    let result: unknown;
+    try {
+      result = await this.caller.call(this.#kafkaMethod(call.method), call.params, deadline - Date.now());
+    } catch (err) {
+      throw renameParams(err, `payload.${payload.field}`);
+    }
     return payload.action === 'consume_receive' ? toRecords(result) : true;
   }
 
