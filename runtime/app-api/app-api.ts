@@ -8,8 +8,8 @@ import { unwrapPayload } from './payload.ts';
 import { describeConfigs, parseAppConfigs, parseKafkaPayload, type AppConfigs } from './schema.ts';
 
 /**
- * The Kafka actor names fields as `params.x`; the caller sent them under its
- * payload field (produce_messages' records are checked only there).
+ * produce_messages' records are checked only by the Kafka actor, which names
+ * fields `params.x`; the caller sent them as `payload.produce_messages.x`.
  */
 function renameParams(err: unknown, field: string): unknown {
   if (!(err instanceof OutriggerError) || !err.message.startsWith('params.')) return err;
@@ -84,7 +84,7 @@ export class AppApi {
     try {
       result = await this.caller.call(this.#kafkaMethod(call.method), call.params, deadline - Date.now());
     } catch (err) {
-      throw renameParams(err, `payload.${payload.field}`);
+      throw payload.field === 'produce_messages' ? renameParams(err, 'payload.produce_messages') : err;
     }
     return payload.action === 'consume_receive' ? toRecords(result) : true;
   }
