@@ -5,7 +5,7 @@
 // was acknowledged, KAFKA_BATCH_PARTIAL when some were. The message names
 // the failed indexes too, because Goridge error frames carry only the text.
 import { OutriggerError } from '../../runtime/errors/error.ts';
-import type { RecordOutcome } from './produce-pipeline.ts';
+import type { RecordOutcome } from './sync-waiter.ts';
 
 export interface ProduceManyReply {
   topic: string;

@@ -7,6 +7,7 @@ import type { OutgoingRecord, ProducedRecord } from './driver.ts';
 import { isTransient, kafkaError } from './errors.ts';
 import { OutriggerError } from '../../runtime/errors/error.ts';
 import { backoffMs } from '../../runtime/resilience/retry.ts';
+import { ManyWaiter, type RecordOutcome, type SyncWaiter } from './sync-waiter.ts';
 
 export interface PipelineOptions {
   lingerMs: number;
@@ -19,40 +20,6 @@ export interface PipelineOptions {
 }
 
 export type SendBatch = (records: OutgoingRecord[]) => Promise<ProducedRecord[]>;
-
-/** What became of one record of a sync multi-record call. */
-export type RecordOutcome = { ok: true; record: ProducedRecord } | { ok: false; error: OutriggerError };
-
-/** Who a sync entry answers: one caller, or one multi-record call (by the record's index in it). */
-interface SyncWaiter {
-  delivered(index: number, r: ProducedRecord): void;
-  failed(index: number, err: unknown): void;
-}
-
-/** Collects the outcome of every record of one sync multi-record call; resolves once all are known, never rejects. */
-class ManyWaiter implements SyncWaiter {
-  readonly outcomes: RecordOutcome[];
-  #left: number;
-
-  constructor(
-    n: number,
-    readonly done: (outcomes: RecordOutcome[]) => void,
-  ) {
-    this.outcomes = new Array<RecordOutcome>(n);
-    this.#left = n;
-  }
-
-  delivered(index: number, record: ProducedRecord): void {
-    this.outcomes[index] = { ok: true, record };
-    if (--this.#left === 0) this.done(this.outcomes);
-  }
-
-  failed(index: number, err: unknown): void {
-    const error = err instanceof OutriggerError ? err : kafkaError('KAFKA_ERROR', String((err as Error)?.message ?? err));
-    this.outcomes[index] = { ok: false, error };
-    if (--this.#left === 0) this.done(this.outcomes);
-  }
-}
 
 interface Entry {
   record: OutgoingRecord;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { indexRanges, produceManyReply } from '../../../actors/kafka/produce-many-reply.ts';
-import type { RecordOutcome } from '../../../actors/kafka/produce-pipeline.ts';
+import type { RecordOutcome } from '../../../actors/kafka/sync-waiter.ts';
 import { OutriggerError } from '../../../runtime/errors/error.ts';
 
 const ok = (partition: number, offset: number): RecordOutcome => ({ ok: true, record: { topic: 't', partition, offset } });
