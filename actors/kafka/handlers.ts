@@ -2,9 +2,9 @@
 // shape the answer. Exact shapes are documented in docs/kafka.md.
 import type { CallContext, Handler } from '../../runtime/actor/api.ts';
 import { type BinaryEncoding, type EncodedBytes, fromBytes } from './bytes.ts';
-import { type IncomingRecord, recordSize } from './driver.ts';
-import { kafkaError } from './errors.ts';
-import { parseAck, parseClose, parseInit, parseProduce, parseReceive, parseSet, parseStats } from './params.ts';
+import type { IncomingRecord } from './driver.ts';
+import { parseAck, parseClose, parseInit, parseReceive, parseSet, parseStats } from './params.ts';
+import { produce } from './produce-handler.ts';
 import type { ConnectionRegistry } from './registry.ts';
 
 export const KAFKA_METHODS = [
@@ -46,34 +46,12 @@ export function toWire(r: IncomingRecord, encoding: BinaryEncoding): WireRecord 
   };
 }
 
-const ACCEPTED = Object.freeze({ accepted: true });
-
 /** Receive waits end this long before the request deadline, so the answer still makes it back. */
 const DEADLINE_MARGIN_MS = 50;
 
 export function kafkaHandlers(registry: ConnectionRegistry): Record<KafkaMethod, Handler> {
   return {
-    produce: (params, call: CallContext) => {
-      const p = parseProduce(params);
-      // The caller's W3C trace context travels with the record, unless the caller set one itself.
-      if (call.traceparent !== undefined && !p.record.headers.some((h) => h.key === 'traceparent')) {
-        p.record.headers.push({ key: 'traceparent', value: Buffer.from(call.traceparent) });
-      }
-      const conn = registry.get(p.connection);
-      const size = recordSize(p.record);
-      if (size > conn.config.max_message_bytes) {
-        throw kafkaError('KAFKA_MESSAGE_TOO_LARGE', `record of ${size} bytes exceeds max_message_bytes (${conn.config.max_message_bytes}) of connection '${p.connection}'`, {
-          topic: p.record.topic,
-          size,
-          limit: conn.config.max_message_bytes,
-        });
-      }
-      // An open circuit refuses at once, before a record is accepted that could not be delivered.
-      conn.failFastIfOpen();
-      if (p.sync) return conn.producer.produceSync(p.record, size);
-      conn.producer.produceAsync(p.record, size);
-      return ACCEPTED;
-    },
+    produce: (params, call: CallContext) => produce(registry, params, call),
 
     'consume.init': async (params) => {
       const p = parseInit(params);

@@ -1,83 +1,19 @@
 // Params of the kafka.* methods (shapes follow seed 000's BridgeInterface;
 // docs/kafka.md documents them). Bad input fails with INVALID_PARAMS naming
-// the field. kafka.produce is the hot path, so it is checked by hand.
+// the field. kafka.produce, the hot path, is parsed by hand in produce-params.ts.
 import { z } from 'zod';
 import { OutriggerError } from '../../runtime/errors/error.ts';
-import { type BinaryEncoding, toBytes, toNullableBytes } from './bytes.ts';
+import type { BinaryEncoding } from './bytes.ts';
 import { connectionNameSchema, duration } from './config.ts';
-import type { KafkaHeader, OutgoingRecord } from './driver.ts';
-
-function invalid(field: string, message: string): OutriggerError {
-  return new OutriggerError('INVALID_PARAMS', `params.${field} ${message}`, { field });
-}
-
-function object(params: unknown): Record<string, unknown> {
-  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-    throw new OutriggerError('INVALID_PARAMS', 'params must be an object', { field: '' });
-  }
-  return params as Record<string, unknown>;
-}
-
-function name(v: unknown, field: string): string {
-  if (typeof v !== 'string' || v === '') throw invalid(field, 'must be a non-empty string');
-  return v;
-}
+import { nonEmptyString } from './produce-params.ts';
 
 /** The pin key of every kafka.* call: all work for one connection runs in one worker. */
 export function connectionOf(method: string, params: unknown): string {
-  const p = object(params);
-  return method === 'connections.set' ? name(p.name, 'name') : name(p.connection, 'connection');
-}
-
-const PRODUCE_FIELDS = new Set(['connection', 'topic', 'value', 'key', 'partition', 'headers', 'timestamp', 'sync_mode']);
-
-function headersOf(v: unknown): KafkaHeader[] {
-  const out: KafkaHeader[] = [];
-  if (v === undefined || v === null) return out;
-  if (Array.isArray(v)) {
-    // PHP's json_encode([]) gives []; a list of {key, value} keeps order and repeated keys.
-    v.forEach((h, i) => {
-      const e = h as { key?: unknown; value?: unknown } | null;
-      if (typeof e !== 'object' || e === null || typeof e.key !== 'string') throw invalid(`headers[${i}]`, 'must be {"key": string, "value": ...}');
-      out.push({ key: e.key, value: toBytes(e.value, `headers[${i}].value`) });
-    });
-    return out;
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    throw new OutriggerError('INVALID_PARAMS', 'params must be an object', { field: '' });
   }
-  if (typeof v !== 'object') throw invalid('headers', 'must be an object of name → value, or a list of {key, value}');
-  for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
-    if (Array.isArray(value)) value.forEach((x, i) => out.push({ key, value: toBytes(x, `headers.${key}[${i}]`) }));
-    else out.push({ key, value: toBytes(value, `headers.${key}`) });
-  }
-  return out;
-}
-
-export interface ProduceParams {
-  connection: string;
-  sync: boolean;
-  record: OutgoingRecord;
-}
-
-export function parseProduce(params: unknown): ProduceParams {
-  const p = object(params);
-  for (const k in p) if (!PRODUCE_FIELDS.has(k)) throw invalid(k, `is not a kafka.produce field (${[...PRODUCE_FIELDS].join(', ')})`);
-  const topic = name(p.topic, 'topic');
-  if (!('value' in p)) throw invalid('value', 'is required (a string, bytes, {"base64": ...}, or null for a tombstone)');
-  const record: OutgoingRecord = {
-    topic,
-    key: toNullableBytes(p.key, 'key'),
-    value: toNullableBytes(p.value, 'value'),
-    headers: headersOf(p.headers),
-  };
-  if (p.partition !== undefined && p.partition !== null) {
-    if (!Number.isInteger(p.partition) || (p.partition as number) < 0) throw invalid('partition', 'must be a non-negative integer');
-    record.partition = p.partition as number;
-  }
-  if (p.timestamp !== undefined && p.timestamp !== null) {
-    if (!Number.isInteger(p.timestamp) || (p.timestamp as number) < 0) throw invalid('timestamp', 'must be epoch milliseconds (a non-negative integer)');
-    record.timestamp = p.timestamp as number;
-  }
-  if (p.sync_mode !== undefined && typeof p.sync_mode !== 'boolean') throw invalid('sync_mode', 'must be a boolean');
-  return { connection: name(p.connection, 'connection'), sync: p.sync_mode === true, record };
+  const p = params as Record<string, unknown>;
+  return method === 'connections.set' ? nonEmptyString(p.name, 'name') : nonEmptyString(p.connection, 'connection');
 }
 
 function parseWith<S extends z.ZodType>(schema: S, params: unknown): z.output<S> {

@@ -1,11 +1,13 @@
 // Per-connection producer queue: batches records into produce requests
 // (linger, size caps, bounded requests in flight), answers sync callers when
-// the broker acknowledged their record, and keeps retrying async records on
+// the broker acknowledged their record (or, for a multi-record call, gave
+// each of its records an outcome), and keeps retrying async records on
 // transient failures until their delivery timeout, then reports them failed.
 import type { OutgoingRecord, ProducedRecord } from './driver.ts';
 import { isTransient, kafkaError } from './errors.ts';
 import { OutriggerError } from '../../runtime/errors/error.ts';
 import { backoffMs } from '../../runtime/resilience/retry.ts';
+import { ManyWaiter, type RecordOutcome, type SyncWaiter } from './sync-waiter.ts';
 
 export interface PipelineOptions {
   lingerMs: number;
@@ -28,9 +30,10 @@ interface Entry {
   solo: boolean;
   attempts: number;
   lastError?: OutriggerError;
-  /** Sync entries only: the caller's promise. Async entries settle through the pipeline (no closure per record). */
-  resolve: ((r: ProducedRecord) => void) | null;
-  reject: ((err: unknown) => void) | null;
+  /** Sync entries only: who gets the outcome. Async entries settle through the pipeline (no closure per record). */
+  waiter: SyncWaiter | null;
+  /** The record's index in its multi-record call (0 for a one-record call). */
+  index: number;
 }
 
 export interface PipelineStats {
@@ -40,7 +43,7 @@ export interface PipelineStats {
   delivered: number;
   /** Async records that finally failed (counted and logged, never silently dropped). */
   failed: number;
-  /** Sync calls answered with an error. */
+  /** Sync records that failed (each record of a multi-record call counts). */
   syncErrors: number;
   /** Sends repeated after a transient failure. */
   retried: number;
@@ -91,32 +94,63 @@ export class ProducePipeline {
   produceSync(record: OutgoingRecord, size: number): Promise<ProducedRecord> {
     if (this.#closed) return Promise.reject(new OutriggerError('SHUTTING_DOWN', 'the kafka producer is closing'));
     return new Promise((resolve, reject) => {
-      this.#push({ record, size, sync: true, deadline: Infinity, solo: false, attempts: 0, resolve, reject });
+      const waiter: SyncWaiter = { delivered: (_, r) => resolve(r), failed: (_, err) => reject(err) };
+      this.#push({ record, size, sync: true, deadline: Infinity, solo: false, attempts: 0, waiter, index: 0 });
+      this.#scheduleSoon();
+    });
+  }
+
+  /**
+   * Queues the records of one sync call together (they share requests with
+   * whatever else is queued) and resolves with each record's outcome, in
+   * order, once every one is known. Records are not retried, as for a
+   * one-record sync call: the caller decides what to resend.
+   */
+  produceSyncMany(records: OutgoingRecord[], sizes: number[]): Promise<RecordOutcome[]> {
+    if (this.#closed) return Promise.reject(new OutriggerError('SHUTTING_DOWN', 'the kafka producer is closing'));
+    return new Promise((resolve) => {
+      const waiter = new ManyWaiter(records.length, resolve);
+      for (let i = 0; i < records.length; i++) {
+        this.#push({ record: records[i]!, size: sizes[i]!, sync: true, deadline: Infinity, solo: false, attempts: 0, waiter, index: i });
+      }
       this.#scheduleSoon();
     });
   }
 
   /** Accepts the record for delivery; throws KAFKA_QUEUE_FULL instead of queueing without bound. */
   produceAsync(record: OutgoingRecord, size: number): void {
+    this.#admitAsync(1);
+    this.#pushAsync(record, size, this.now() + this.opts.deliveryTimeoutMs);
+    this.#afterAsyncPush();
+  }
+
+  /** Accepts all the records or none (KAFKA_QUEUE_FULL when they do not all fit). */
+  produceAsyncMany(records: OutgoingRecord[], sizes: number[]): void {
+    this.#admitAsync(records.length);
+    const deadline = this.now() + this.opts.deliveryTimeoutMs;
+    for (let i = 0; i < records.length; i++) this.#pushAsync(records[i]!, sizes[i]!, deadline);
+    this.#afterAsyncPush();
+  }
+
+  #admitAsync(n: number): void {
     if (this.#closed) throw new OutriggerError('SHUTTING_DOWN', 'the kafka producer is closing');
-    if (this.#asyncQueued >= this.opts.maxQueuedMessages) {
-      throw kafkaError('KAFKA_QUEUE_FULL', `async produce queue is full (${this.opts.maxQueuedMessages} records waiting)`, {
+    if (this.#asyncQueued + n > this.opts.maxQueuedMessages) {
+      const what = n === 1 ? '' : ` for ${n} more; none of them was accepted`;
+      throw kafkaError('KAFKA_QUEUE_FULL', `async produce queue is full (${this.#asyncQueued} of ${this.opts.maxQueuedMessages} records waiting${what})`, {
         limit: this.opts.maxQueuedMessages,
+        queued: this.#asyncQueued,
+        requested: n,
       });
     }
-    this.#asyncQueued++;
-    this.stats.accepted++;
-    const entry: Entry = {
-      record,
-      size,
-      sync: false,
-      deadline: this.now() + this.opts.deliveryTimeoutMs,
-      solo: false,
-      attempts: 0,
-      resolve: null,
-      reject: null,
-    };
-    this.#push(entry);
+    this.#asyncQueued += n;
+    this.stats.accepted += n;
+  }
+
+  #pushAsync(record: OutgoingRecord, size: number, deadline: number): void {
+    this.#push({ record, size, sync: false, deadline, solo: false, attempts: 0, waiter: null, index: 0 });
+  }
+
+  #afterAsyncPush(): void {
     if (this.#queuedBytes >= this.opts.batchMaxBytes || this.queued >= this.opts.batchMaxMessages) this.#drain();
     else if (this.opts.lingerMs === 0) this.#scheduleImmediate();
     else this.#lingerTimer ??= setTimeout(() => {
@@ -243,7 +277,7 @@ export class ProducePipeline {
         this.stats.delivered += batch.length;
         for (let i = 0; i < batch.length; i++) {
           const e = batch[i]!;
-          if (e.resolve) e.resolve(results[i]!);
+          if (e.waiter) e.waiter.delivered(e.index, results[i]!);
           else this.#asyncQueued--;
         }
         this.#afterRequest();
@@ -307,9 +341,9 @@ export class ProducePipeline {
   }
 
   #fail(e: Entry, err: unknown): void {
-    if (e.reject) {
+    if (e.waiter) {
       this.stats.syncErrors++;
-      e.reject(err);
+      e.waiter.failed(e.index, err);
       return;
     }
     this.#asyncQueued--;

@@ -1,11 +1,13 @@
 // Where the daemon's CPU goes during async produce: CPU per record for each
 // thread of the daemon process (main thread, kafka worker, V8/libuv helpers),
 // read from /proc (Linux). Needs the Kafka peer (test/peers/kafka.sh start).
-//   node bin/run-ts.mjs bench/kafka/threads.ts
+//   node bin/run-ts.mjs bench/kafka/threads.ts [--batch 100]   (records per call; default 1, one-record calls)
 import { readFileSync, readdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { lockKafkaPeer, PEER, requireKafkaPeer } from '../../test/actors/kafka/kafka-peer.ts';
 import { startDaemonProcess } from '../../test/helpers/daemon-process.ts';
-import { daemonAsyncProduce, TRANSPORTS } from './through-daemon.ts';
+import { daemonAsyncProduce, daemonAsyncProduceMany, TRANSPORTS } from './through-daemon.ts';
+const BATCH = Number(parseArgs({ options: { batch: { type: 'string', default: '1' } } }).values.batch);
 const release = await lockKafkaPeer();
 await requireKafkaPeer();
 const d = await startDaemonProcess({ kafka: { driver: 'kafkajs', producer: { lingerMs: 5, maxQueuedMessages: 200000 }, connections: { bench: { brokers: [PEER.plaintext], auto_create_topics_enable: true } } } });
@@ -22,12 +24,14 @@ const snap = (): Map<string, number> =>
   );
 const topic = `threads-${Date.now()}`;
 const vals = Array.from({ length: 100000 }, (_, i) => `${i}:`.padEnd(100, 'x'));
-await daemonAsyncProduce(c, 'bench', topic, vals.slice(0, 5000), 4096);
+const produce = (values: string[]): Promise<number> =>
+  BATCH > 1 ? daemonAsyncProduceMany(c, 'bench', topic, values, 4096, BATCH) : daemonAsyncProduce(c, 'bench', topic, values, 4096);
+await produce(vals.slice(0, 5000));
 const a = snap();
-const secs = await daemonAsyncProduce(c, 'bench', topic, vals, 4096);
+const secs = await produce(vals);
 const b = snap();
 const rows = [...b].map(([t, v]) => [t, v - (a.get(t) ?? 0)] as const).filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]);
-console.log(`${(100000 / secs).toFixed(0)} rec/s over ${secs.toFixed(2)} s; CPU µs per record by thread (main = ${pid}):`);
+console.log(`${BATCH} record(s) per call: ${(100000 / secs).toFixed(0)} rec/s over ${secs.toFixed(2)} s; CPU µs per record by thread (main = ${pid}):`);
 for (const [t, v] of rows) {
   console.log(`  ${t === String(pid) ? 'main  ' : 'thread'} ${t}: ${((v * 1000) / 100000).toFixed(1)} µs (${((100 * v) / (secs * 1000)).toFixed(0)}% of a core)`);
 }

@@ -82,6 +82,33 @@ export async function daemonAsyncProduce(c: Caller, connection: string, topic: s
   return (performance.now() - t0) / 1000;
 }
 
+/**
+ * Async produce with many records per call (kafka.produce `messages`): `batch` records per call, calls pipelined so
+ * about `window` records are in flight, as in daemonAsyncProduce. Timed the same way: until the broker acknowledged
+ * every record.
+ */
+export async function daemonAsyncProduceMany(c: Caller, connection: string, topic: string, values: string[], window: number, batch: number): Promise<number> {
+  const base = (await delivered(c, connection)).delivered;
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.floor(window / batch)) }, async () => {
+      while (next < values.length) {
+        const messages = values.slice(next, next + batch).map((value) => ({ value }));
+        next += messages.length;
+        await c.call('kafka.produce', { connection, topic, messages });
+      }
+    }),
+  );
+  for (;;) {
+    const s = await delivered(c, connection);
+    if (s.failed > 0) throw new Error(`${s.failed} async records failed during the bench`);
+    if (s.delivered - base >= values.length) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return (performance.now() - t0) / 1000;
+}
+
 /** One sequential sync-produce loop per caller (connection); returns per-call latencies in ms. */
 export async function daemonSyncLatency(callers: Caller[], connection: string, topic: string, durationMs: number, value: string): Promise<number[]> {
   const samples: number[] = [];

@@ -8,6 +8,15 @@ import { unwrapPayload } from './payload.ts';
 import { describeConfigs, parseAppConfigs, parseKafkaPayload, type AppConfigs } from './schema.ts';
 
 /**
+ * produce_messages' records are checked only by the Kafka actor, which names
+ * fields `params.x`; the caller sent them as `payload.produce_messages.x`.
+ */
+function renameParams(err: unknown, field: string): unknown {
+  if (!(err instanceof OutriggerError) || !err.message.startsWith('params.')) return err;
+  return new OutriggerError(err.code, `${field}${err.message.slice('params'.length)}`, err.data);
+}
+
+/**
  * Seed 000's App service: App.Init(configs), App.Kafka(payload),
  * App.Shutdown(). Runs on the main thread: it validates and forwards, the
  * Kafka work happens in the Kafka actor's workers. Results are what seed
@@ -71,7 +80,12 @@ export class AppApi {
     const payload = parseKafkaPayload(unwrapPayload(params, 'payload'));
     this.#requireKafka('App.Kafka', `action ${payload.action} needs it`);
     const call = kafkaCallOf(payload);
-    const result = await this.caller.call(this.#kafkaMethod(call.method), call.params, deadline - Date.now());
+    let result: unknown;
+    try {
+      result = await this.caller.call(this.#kafkaMethod(call.method), call.params, deadline - Date.now());
+    } catch (err) {
+      throw payload.field === 'produce_messages' ? renameParams(err, 'payload.produce_messages') : err;
+    }
     return payload.action === 'consume_receive' ? toRecords(result) : true;
   }
 

@@ -97,6 +97,19 @@ export const produceMessageSchema = z.strictObject({
   sync_mode: z.boolean().default(false),
 });
 
+/**
+ * `produce_messages` (an Outrigger extension): many records of one topic in one call. Only the envelope is checked
+ * here; the records go on as they are and the Kafka actor checks them in its worker (kafka.produce's multi-record
+ * form, docs/kafka.md), so a large batch costs the main thread its decode and no per-record validation. Errors
+ * still name the record (`payload.produce_messages.messages[3].value`).
+ */
+export const produceMessagesSchema = z.strictObject({
+  connection: nonEmpty,
+  topic: nonEmpty,
+  messages: z.array(z.unknown(), 'must be a list of records').min(1, 'must hold at least one record'),
+  sync_mode: z.boolean().default(false),
+});
+
 const OFFSET_START = ['atstart', 'start', 'earliest', 'beginning', 'oldest'];
 const OFFSET_END = ['atend', 'end', 'latest', 'newest'];
 /** Seed: ConsumeOffsetType::AtStart / AtEnd, in any of these spellings (case and _ - ignored). */
@@ -165,9 +178,16 @@ export const KAFKA_ACTIONS = {
 } as const;
 export type KafkaAction = keyof typeof KAFKA_ACTIONS;
 
-export type KafkaPayload = {
-  [A in KafkaAction]: { action: A; message: z.output<(typeof KAFKA_ACTIONS)[A]> };
-}[KafkaAction];
+/** Where an action's arguments sit; `produce` also takes `produce_messages` for many records. */
+export type KafkaPayload =
+  | {
+      [A in KafkaAction]: { action: A; field: `${A}_message`; message: z.output<(typeof KAFKA_ACTIONS)[A]> };
+    }[KafkaAction]
+  | { action: 'produce'; field: 'produce_messages'; message: z.output<typeof produceMessagesSchema> };
+
+function argumentFields(action: KafkaAction): string[] {
+  return action === 'produce' ? ['produce_message', 'produce_messages'] : [`${action}_message`];
+}
 
 function invalid(issues: readonly z.core.$ZodIssue[], root: string): OutriggerError {
   const fields = issues.map((i) => [root, ...i.path.map(String)].join('.'));
@@ -199,19 +219,24 @@ export function parseKafkaPayload(value: unknown): KafkaPayload {
       fields: ['payload.action'],
     });
   }
-  const field = `${action}_message`;
-  const extra = Object.keys(v).filter((k) => k !== 'action' && k !== field);
+  const allowed = argumentFields(action as KafkaAction);
+  const extra = Object.keys(v).filter((k) => k !== 'action' && !allowed.includes(k));
   if (extra.length > 0) {
-    throw new OutriggerError('INVALID_PARAMS', `payload.${extra[0]}: unknown field for action ${action} (its arguments go in "${field}")`, {
+    throw new OutriggerError('INVALID_PARAMS', `payload.${extra[0]}: unknown field for action ${action} (its arguments go in "${allowed.join('" or "')}")`, {
       fields: extra.map((k) => `payload.${k}`),
     });
   }
-  if (v[field] === undefined) {
-    throw new OutriggerError('INVALID_PARAMS', `payload.${field}: required for action ${action}`, { fields: [`payload.${field}`] });
+  const given = allowed.filter((k) => v[k] !== undefined);
+  if (given.length !== 1) {
+    const problem = given.length === 0 ? `required for action ${action}` : `give one of ${allowed.join(', ')}, not both`;
+    const field = given[1] ?? allowed[0]!;
+    throw new OutriggerError('INVALID_PARAMS', `payload.${field}: ${problem}`, { fields: [`payload.${field}`] });
   }
-  const r = KAFKA_ACTIONS[action as KafkaAction].safeParse(v[field]);
+  const field = given[0]!;
+  const schema = field === 'produce_messages' ? produceMessagesSchema : KAFKA_ACTIONS[action as KafkaAction];
+  const r = schema.safeParse(v[field]);
   if (!r.success) throw invalid(r.error.issues, `payload.${field}`);
-  return { action, message: r.data } as KafkaPayload;
+  return { action, field, message: r.data } as KafkaPayload;
 }
 
 /** The configs with secrets replaced, for the log line App.Init writes. */

@@ -31,7 +31,7 @@ use Outrigger\Sidecar\Socket\Address;
  * getErrorCode() says why), TimeoutException, ConnectionException or
  * ProtocolException — all SidecarException.
  */
-final class Bridge implements BridgeInterface
+final class Bridge implements BridgeInterface, BatchProducerInterface
 {
     private RpcClient $rpc;
 
@@ -84,6 +84,22 @@ final class Bridge implements BridgeInterface
             $message['key'] = $key;
         }
         return $this->kafka('produce', $message);
+    }
+
+    /**
+     * Many records of one topic in one call (App.Kafka produce_messages): one round trip for all of them.
+     * Entries are strings (values) or ['value' =>, 'key' =>, 'headers' =>, 'partition' =>, 'timestamp' =>].
+     */
+    public function produceMessages(string $connection, string $topic, array $messages, bool $sync = false): bool
+    {
+        $records = [];
+        foreach ($messages as $m) {
+            $records[] = is_string($m) ? ['value' => $m] : $m; // a list, whatever keys $messages had
+        }
+        return $this->bool('App.Kafka', [
+            'action' => 'produce',
+            'produce_messages' => ['connection' => $connection, 'topic' => $topic, 'messages' => $records, 'sync_mode' => $sync],
+        ]);
     }
 
     /** Joins a consumer group: $groupOptions ['group_id' => ...], $consumeOptions ['topics' => [...], 'offset' => 'AtStart'|'AtEnd']. */

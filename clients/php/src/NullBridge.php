@@ -8,7 +8,7 @@ namespace Outrigger\Sidecar;
  * Development stand-in (seed 000): every call succeeds without a sidecar;
  * produced messages go nowhere and nothing is ever received.
  */
-final class NullBridge implements BridgeInterface
+final class NullBridge implements BridgeInterface, BatchProducerInterface
 {
     public function appInit(array $configs): bool
     {
@@ -21,6 +21,11 @@ final class NullBridge implements BridgeInterface
     }
 
     public function produceMessage(string $connection, string $topic, string $value, array $headers = [], bool $sync = false, ?string $key = null): bool
+    {
+        return true;
+    }
+
+    public function produceMessages(string $connection, string $topic, array $messages, bool $sync = false): bool
     {
         return true;
     }

@@ -60,6 +60,8 @@ final class BridgeTest extends TestCase
         $cases = [
             'payload.produce_message.topic: must be a non-empty string' => fn () => $bridge->produceMessage('kafka-common', '', 'v'),
             'payload.produce_message.headers.attempt: header values must be strings' => fn () => $bridge->produceMessage('kafka-common', 't', 'v', ['attempt' => 3]),
+            'payload.produce_messages.messages: must hold at least one record' => fn () => $bridge->produceMessages('kafka-common', 't', []),
+            'payload.produce_messages.topic: must be a non-empty string' => fn () => $bridge->produceMessages('kafka-common', '', ['v']),
             'payload.consume_init_message.group_options.group_id' => fn () => $bridge->kafkaConsumeInit('kafka-common', [], ['topics' => ['t']]),
             'payload.consume_init_message.consume_options.topics: must list at least one topic' => fn () => $bridge->kafkaConsumeInit('kafka-common', ['group_id' => 'g'], ['topics' => []]),
             'payload.consume_receive_message.size: must be >= 1' => fn () => $bridge->kafkaConsumeReceive('kafka-common', 't', 0),

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Outrigger\Sidecar\Tests;
 
+use Outrigger\Sidecar\BatchProducerInterface;
 use Outrigger\Sidecar\BridgeInterface;
 use Outrigger\Sidecar\NullBridge;
 use PHPUnit\Framework\TestCase;
@@ -16,6 +17,8 @@ final class NullBridgeTest extends TestCase
         self::assertInstanceOf(BridgeInterface::class, $b);
         self::assertTrue($b->appInit(['application' => ['name' => 'x']]));
         self::assertTrue($b->produceMessage('c', 't', 'v', ['h' => '1'], true));
+        self::assertInstanceOf(BatchProducerInterface::class, $b);
+        self::assertTrue($b->produceMessages('c', 't', ['v', ['value' => 'w', 'key' => 'k']], true));
         self::assertTrue($b->kafkaConsumeInit('c', ['group_id' => 'g'], ['topics' => ['t']]));
         self::assertSame([], $b->kafkaConsumeReceive('c', 't', 10));
         self::assertTrue($b->kafkaConsumeAck('c', 't'));

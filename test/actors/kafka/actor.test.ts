@@ -28,9 +28,11 @@ beforeAll(async () => {
     kafka: {
       driver: 'memory',
       connections: {
-        dev: { brokers: ['memory-actor-test:9092'], auto_create_topics_enable: true, topics: { multi: { partitions: 3 } } },
+        dev: { brokers: ['memory-actor-test:9092'], auto_create_topics_enable: true, topics: { multi: { partitions: 3 }, many: { partitions: 3 } } },
         strict: { brokers: ['memory-actor-test:9092'], max_message_bytes: 2000 },
       },
+      // Small per-call caps, so the multi-record tests can reach them cheaply.
+      producer: { maxMessagesPerCall: 100, maxBytesPerCall: 64 * 1024 },
     },
   });
   c = d.client();
@@ -182,6 +184,104 @@ describe('kafka actor over IPC (memory driver)', () => {
     const ack = await c.call('kafka.consume.ack', { connection: 'dev', topic: t, records: [{ partition: 0, offset: 0 }, { partition: 0, offset: 99 }] });
     expect(ack).toMatchObject({ acked: 0, unknown: 1, not_received: 1 });
     expect((await receive(t, 5, 500)).map((r) => r.value)).toEqual(['ok']);
+  });
+
+  describe('multi-record produce (messages)', () => {
+    const many = (t: string, messages: unknown[], extra: Record<string, unknown> = {}): Promise<unknown> =>
+      c.call('kafka.produce', { connection: 'dev', topic: t, messages, ...extra });
+
+    it('async answers the accepted count, sync the partition and offset of every record in call order; all are consumed back in order per partition', async () => {
+      const t = 'many';
+      await init(t);
+      const first = Array.from({ length: 60 }, (_, i) => ({ value: `a${i}`, key: `k${i % 4}`, headers: { i: String(i) } }));
+      expect(await many(t, first)).toEqual({ accepted: 60 });
+      const second = Array.from({ length: 30 }, (_, i) => ({ value: `s${i}`, ...(i % 3 === 0 ? { partition: 1 } : { key: `k${i % 4}` }), timestamp: 1_700_000_000_000 + i }));
+      const sync = (await many(t, second, { sync_mode: true })) as { topic: string; records: { partition: number; offset: number }[] };
+      expect(sync.topic).toBe(t);
+      expect(sync.records).toHaveLength(30);
+      sync.records.forEach((r, i) => {
+        if (i % 3 === 0) expect(r.partition).toBe(1);
+      });
+      const got: WireRecord[] = [];
+      for (let tries = 0; got.length < 90 && tries < 50; tries++) got.push(...(await receive(t, 100, 500, 'dev')));
+      expect(got).toHaveLength(90);
+      await c.call('kafka.consume.ack', { connection: 'dev', topic: t });
+      await c.call('kafka.consume.close', { connection: 'dev', topic: t });
+      // Within each partition, the async call's records come first and in call order, then the sync call's.
+      for (const partition of [0, 1, 2]) {
+        const values = got.filter((r) => r.partition === partition).map((r) => r.value as string);
+        const want = [...first.map((m) => m.value).filter((v) => values.includes(v)), ...second.map((m) => m.value).filter((v) => values.includes(v))];
+        expect(values).toEqual(want);
+      }
+      const byValue = new Map(got.map((r) => [r.value as string, r]));
+      expect(byValue.get('a7')).toMatchObject({ key: 'k3', headers: { i: '7' } });
+      second.forEach((m, i) => expect(byValue.get(m.value)).toMatchObject({ partition: sync.records[i]!.partition, offset: sync.records[i]!.offset, timestamp: m.timestamp }));
+    });
+
+    it('adds the caller\'s traceparent to every record that has none', async () => {
+      const t = topic('many-trace');
+      const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      await c.call('kafka.produce', { connection: 'dev', topic: t, messages: [{ value: 'a' }, { value: 'b', headers: { traceparent: 'mine' } }], sync_mode: true }, { traceparent: tp });
+      await init(t);
+      expect((await receive(t, 10, 1000)).map((r) => r.headers)).toEqual([{ traceparent: tp }, { traceparent: 'mine' }]);
+    });
+
+    it('refuses a whole call, naming the record, before anything is queued', async () => {
+      const t = topic('many-refused');
+      const err = (p: Promise<unknown>): Promise<{ code: string; message: string; data: Record<string, unknown> }> =>
+        p.then(
+          () => {
+            throw new Error('expected an error');
+          },
+          (e: { code: string; message: string; data: Record<string, unknown> }) => e,
+        );
+      expect(await err(many(t, [{ value: 'ok' }, { value: 'ok' }, { value: 'ok' }, { value: 5 }]))).toMatchObject({
+        code: 'INVALID_PARAMS',
+        data: { field: 'messages[3].value' },
+      });
+      const count = await err(many(t, Array.from({ length: 101 }, () => ({ value: 'x' }))));
+      expect(count).toMatchObject({ code: 'KAFKA_BATCH_TOO_LARGE', data: { field: 'messages', count: 101, limit: 100 } });
+      const bytes = await err(many(t, Array.from({ length: 40 }, () => ({ value: 'x'.repeat(1900) }))));
+      expect(bytes).toMatchObject({ code: 'KAFKA_BATCH_TOO_LARGE', data: { field: 'messages', limit: 65_536 } });
+      const big = await err(c.call('kafka.produce', { connection: 'strict', topic: t, messages: [{ value: 'ok' }, { value: 'x'.repeat(5000) }] }));
+      expect(big).toMatchObject({ code: 'KAFKA_MESSAGE_TOO_LARGE', data: { field: 'messages[1]', index: 1, limit: 2000 } });
+      expect(big.message).toContain('messages[1]');
+      // None of the refused calls left a record behind.
+      expect(await many(t, [{ value: 'only' }], { sync_mode: true })).toEqual({ topic: t, records: [{ partition: 0, offset: 0 }] });
+    });
+
+    it('sync: names the records that were not acknowledged — the cause\'s code when none was, KAFKA_BATCH_PARTIAL when some were', async () => {
+      const none = (await c.call('kafka.produce', { connection: 'strict', topic: 'never-created', messages: [{ value: 'a' }, { value: 'b' }], sync_mode: true }).catch((e: Error) => e)) as {
+        code: string;
+        message: string;
+        data: unknown;
+      };
+      expect(none.code).toBe('KAFKA_UNKNOWN_TOPIC');
+      expect(none.message).toContain('none of the 2 records was acknowledged — messages[0-1]: KAFKA_UNKNOWN_TOPIC');
+      expect(none.data).toMatchObject({ acknowledged: [], failed: [{ code: 'KAFKA_UNKNOWN_TOPIC', indexes: [0, 1] }] });
+
+      const t = 'many';
+      const partial = (await many(t, [{ value: 'p0', partition: 0 }, { value: 'bad', partition: 9 }, { value: 'p2', partition: 2 }], { sync_mode: true }).catch((e: Error) => e)) as {
+        code: string;
+        message: string;
+        data: { acknowledged: { index: number; partition: number }[]; failed: { code: string; indexes: number[] }[] };
+      };
+      expect(partial.code).toBe('KAFKA_BATCH_PARTIAL');
+      expect(partial.message).toContain('1 of 3 records were not acknowledged — messages[1]: KAFKA_UNKNOWN_PARTITION');
+      expect(partial.data.acknowledged.map((a) => [a.index, a.partition])).toEqual([
+        [0, 0],
+        [2, 2],
+      ]);
+      expect(partial.data.failed).toMatchObject([{ code: 'KAFKA_UNKNOWN_PARTITION', indexes: [1] }]);
+    });
+
+    it('async: kafka.stats counts every record of the call as accepted', async () => {
+      const s = (await c.call('kafka.stats', { connection: 'dev' })) as { producer: { accepted: number } };
+      // (A call that does not fit the queue is refused whole: produce-pipeline.test.ts.)
+      expect(await many(topic('many-accepted'), Array.from({ length: 100 }, (_, i) => ({ value: String(i) })))).toEqual({ accepted: 100 });
+      const after = (await c.call('kafka.stats', { connection: 'dev' })) as { producer: { accepted: number } };
+      expect(after.producer.accepted - s.producer.accepted).toBe(100);
+    });
   });
 
   it('registers and replaces connections at run time (kafka.connections.set, used by App.Init)', async () => {

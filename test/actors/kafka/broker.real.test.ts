@@ -84,6 +84,77 @@ describe('kafka actor against the real broker', () => {
     await c.call('kafka.consume.close', { connection: 'plain' });
   });
 
+  it('multi-record produce: async and sync calls with keys and headers land in call order per partition; sync answers every offset', async () => {
+    const topic = `ipc-many-${run}`;
+    const conf = { kafka: { driver: 'kafkajs' as const, connections: { many: { brokers: [PEER.plaintext], topics: { [topic]: { partitions: 3 } } } } } };
+    const m = await startTestDaemon(conf);
+    try {
+      const cm = m.client();
+      const bin = Buffer.from([0, 255, 7]).toString('base64');
+      const asyncCall = Array.from({ length: 300 }, (_, i) => ({ key: `user-${i % 11}`, value: `a-${i}`, headers: { seq: String(i), blob: { base64: bin } } }));
+      expect(await cm.call('kafka.produce', { connection: 'many', topic, messages: asyncCall })).toEqual({ accepted: 300 });
+      const syncCall = Array.from({ length: 200 }, (_, i) => ({ value: `s-${i}`, ...(i % 4 === 0 ? { partition: 2 } : { key: `user-${i % 11}` }), headers: [{ key: 'seq', value: String(i) }] }));
+      const sync = (await cm.call('kafka.produce', { connection: 'many', topic, messages: syncCall, sync_mode: true })) as {
+        topic: string;
+        records: { partition: number; offset: number }[];
+      };
+      expect(sync.topic).toBe(topic);
+      expect(sync.records).toHaveLength(200);
+      syncCall.forEach((msg, i) => {
+        if ('partition' in msg) expect(sync.records[i]!.partition).toBe(2);
+      });
+      await cm.call('kafka.consume.init', { connection: 'many', group_options: { group_id: `g-${topic}`, ...GROUP_FAST }, consume_options: { topics: [topic], offset: 'AtStart' } });
+      // A rebalance under load may hand unacked records out again (at-least-once): count each offset once.
+      const unique = new Map<string, WireRecord>();
+      for (const until = Date.now() + 30_000; unique.size < 500 && Date.now() < until; ) {
+        for (const r of await receiveAll(cm, 'many', topic, 500 - unique.size, 2000)) unique.set(`${r.partition}/${r.offset}`, r);
+      }
+      const got = [...unique.values()];
+      expect(got).toHaveLength(500);
+      await cm.call('kafka.consume.ack', { connection: 'many', topic });
+      await cm.call('kafka.consume.close', { connection: 'many' });
+      const byValue = new Map(got.map((r) => [r.value as string, r]));
+      // Every sync offset is where the record really is; a key always lands on one partition.
+      syncCall.forEach((msg, i) => expect(byValue.get(msg.value)).toMatchObject({ partition: sync.records[i]!.partition, offset: sync.records[i]!.offset, headers: { seq: String(i) } }));
+      asyncCall.forEach((msg, i) => expect(byValue.get(msg.value)).toMatchObject({ key: msg.key, headers: { seq: String(i), blob: { base64: bin } } }));
+      const partitionOfKey = new Map<string, number>();
+      for (const r of got) {
+        if (r.key === null) continue;
+        const k = r.key as string;
+        expect(partitionOfKey.get(k) ?? r.partition, k).toBe(r.partition);
+        partitionOfKey.set(k, r.partition);
+      }
+      // Per partition: offsets contiguous, the async call's records first in call order, then the sync call's.
+      for (const partition of [0, 1, 2]) {
+        const inPartition = got.filter((r) => r.partition === partition).sort((a, b) => a.offset - b.offset);
+        expect(inPartition.map((r) => r.offset)).toEqual(inPartition.map((_, j) => j));
+        const values = inPartition.map((r) => r.value as string);
+        const present = new Set(values);
+        expect(values).toEqual([...asyncCall.map((x) => x.value), ...syncCall.map((x) => x.value)].filter((v) => present.has(v)));
+      }
+      expect(kcatValues(topic).sort()).toEqual([...asyncCall, ...syncCall].map((x) => x.value).sort());
+    } finally {
+      await m.stop();
+    }
+  });
+
+  it('multi-record sync produce: one record for a missing partition fails alone (KAFKA_BATCH_PARTIAL), the rest are written', async () => {
+    const topic = `ipc-many-partial-${run}`;
+    await c.call('kafka.produce', { connection: 'plain', topic, value: 'create', sync_mode: true });
+    const err = (await c
+      .call('kafka.produce', { connection: 'plain', topic, messages: [{ value: 'one' }, { value: 'bad', partition: 7 }, { value: 'two' }], sync_mode: true })
+      .catch((e: Error) => e)) as { code: string; message: string; data: { acknowledged: { index: number; offset: number }[]; failed: { code: string; indexes: number[] }[] } };
+    expect(err.code).toBe('KAFKA_BATCH_PARTIAL');
+    expect(err.message).toContain('messages[1]: KAFKA_UNKNOWN_PARTITION');
+    expect(err.data.acknowledged.map((a) => a.index)).toEqual([0, 2]);
+    expect(err.data.failed).toMatchObject([{ code: 'KAFKA_UNKNOWN_PARTITION', indexes: [1] }]);
+    expect(kcatValues(topic)).toEqual(['create', 'one', 'two']);
+    const none = (await c.call('kafka.produce', { connection: 'strict', topic: `many-missing-${run}`, messages: [{ value: 'x' }, { value: 'y' }], sync_mode: true }).catch((e: Error) => e)) as {
+      code: string;
+    };
+    expect(none.code).toBe('KAFKA_UNKNOWN_TOPIC');
+  });
+
   for (const connection of ['scram256', 'scram512', 'tls', 'mtls'] as const) {
     it(`produces and consumes over ${connection} (${connection.startsWith('scram') ? 'SASL_PLAINTEXT SCRAM' : 'SSL'} listener)`, async () => {
       const topic = `ipc-${connection}-${run}`;

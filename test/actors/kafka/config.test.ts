@@ -31,6 +31,14 @@ describe('kafka config section', () => {
     expect(c.request_timeout).toBe(10_000);
   });
 
+  it('caps multi-record produce calls (10,000 records, 8 MiB by default) and refuses a cap no call could pass', () => {
+    const k = kafkaConfigSchema.parse({});
+    expect(k.producer).toMatchObject({ maxMessagesPerCall: 10_000, maxBytesPerCall: 8 * 1024 * 1024 });
+    const bad = kafkaConfigSchema.safeParse({ producer: { maxQueuedMessages: 100, maxMessagesPerCall: 101 } });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]).toMatchObject({ path: ['producer', 'maxMessagesPerCall'], message: 'must not exceed maxQueuedMessages' });
+  });
+
   it('reads Go durations exactly as App.Init does, compound ones included', () => {
     for (const [text, ms] of [['1m30s', 90_000], ['250ms', 250], ['1h', 3_600_000], ['1.5s', 1500], ['500us', 1], [7, 7]] as const) {
       expect(kafkaDuration.parse(text)).toBe(ms);

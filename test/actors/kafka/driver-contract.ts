@@ -11,6 +11,7 @@ import type {
   GroupMemberOptions,
   IncomingRecord,
   KafkaDriver,
+  OutgoingRecord,
   TopicPartition,
 } from '../../../actors/kafka/driver.ts';
 import { partitionForKey } from '../../../actors/kafka/partitioner.ts';
@@ -205,6 +206,57 @@ export function driverContract(label: string, target: () => ContractTarget): voi
       ).toBe('KAFKA_MESSAGE_TOO_LARGE');
       const [ok] = await client.produce([{ topic, key: null, value: Buffer.alloc(50_000, 1), headers: [] }], { timeoutMs: 10_000 });
       expect(ok!.offset).toBe(0);
+    });
+
+    it('one request with many records over several partitions: per-record offsets in call order, consumed back in that order per partition', async () => {
+      const client = open();
+      const topic = topicName('many');
+      await client.createTopics([{ topic, partitions: 3 }]);
+      const records = Array.from({ length: 30 }, (_, i) => ({
+        topic,
+        key: i % 5 === 4 ? null : Buffer.from(`key-${i % 7}`),
+        value: Buffer.from(String(i)),
+        headers: [{ key: 'n', value: Buffer.from(String(i)) }],
+        ...(i % 10 === 9 ? { partition: 2 } : {}),
+      }));
+      const produced = await client.produce(records, { timeoutMs: 10_000 });
+      expect(produced).toHaveLength(records.length);
+      const sent = new Map<number, { value: string; offset: number }[]>();
+      produced.forEach((p, i) => {
+        const r = records[i]!;
+        expect(p.topic).toBe(topic);
+        if (r.partition !== undefined) expect(p.partition).toBe(r.partition);
+        else if (r.key !== null) expect(p.partition, `record ${i}`).toBe(partitionForKey(r.key, 3));
+        sent.set(p.partition, [...(sent.get(p.partition) ?? []), { value: String(i), offset: p.offset }]);
+      });
+      // Offsets of one request's records are contiguous per partition, in call order.
+      for (const list of sent.values()) expect(list.map((x) => x.offset)).toEqual(list.map((_, j) => j));
+      const { consumer, seen } = member(client, { groupId: `g-${topic}`, topics: [topic] });
+      await consumer.start();
+      await waitFor('30 records', () => seen.records.length >= records.length, settle());
+      for (const [partition, list] of sent) {
+        const got = seen.records.filter((r) => r.partition === partition);
+        expect(got.map((r) => ({ value: r.value!.toString(), offset: r.offset }))).toEqual(list);
+        for (const r of got) expect(r.headers.map((h) => [h.key, h.value.toString()])).toEqual([['n', r.value!.toString()]]);
+      }
+    });
+
+    it('one request with one record the driver refuses (bad partition, too large) writes none of its records', async () => {
+      const client = open({ max_message_bytes: 100_000 });
+      const topic = topicName('many-refused');
+      await client.createTopics([{ topic, partitions: 2 }]);
+      const ok = (partition: number, v: string): OutgoingRecord => ({ topic, partition, key: null, value: Buffer.from(v), headers: [] });
+      expect(await codeOf(client.produce([ok(0, 'a'), ok(1, 'b'), { ...ok(0, 'c'), partition: 5 }, ok(1, 'd')], { timeoutMs: 10_000 }))).toBe(
+        'KAFKA_UNKNOWN_PARTITION',
+      );
+      expect(await codeOf(client.produce([ok(0, 'a'), { ...ok(1, 'x'), value: Buffer.alloc(200_000, 1) }, ok(1, 'd')], { timeoutMs: 10_000 }))).toBe(
+        'KAFKA_MESSAGE_TOO_LARGE',
+      );
+      const after = await client.produce([ok(0, 'first'), ok(1, 'first')], { timeoutMs: 10_000 });
+      expect(after.map((r) => [r.partition, r.offset])).toEqual([
+        [0, 0],
+        [1, 0],
+      ]);
     });
 
     it('splits partitions between two members of one group; together they get every record exactly once', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromBytes, toBytes } from '../../../actors/kafka/bytes.ts';
-import { connectionOf, parseAck, parseInit, parseProduce, parseReceive } from '../../../actors/kafka/params.ts';
+import { connectionOf, parseAck, parseInit, parseReceive } from '../../../actors/kafka/params.ts';
+import { parseProduce } from '../../../actors/kafka/produce-params.ts';
 import { OutriggerError } from '../../../runtime/errors/error.ts';
 import { prng } from '../../helpers/prng.ts';
 

@@ -164,4 +164,72 @@ describe('ProducePipeline', () => {
     await until(() => s.failures.length === 1);
     expect(s.failures).toEqual([['never', 'KAFKA_UNREACHABLE']]);
   });
+
+  describe('multi-record calls', () => {
+    const recs = (values: string[]): OutgoingRecord[] => values.map((v) => rec(v));
+    const sizes = (n: number, size = 10): number[] => new Array<number>(n).fill(size);
+
+    it('async: accepts every record of a call, sends them in order in shared requests, counts each', async () => {
+      const broker = new FakeBroker();
+      const { p } = pipeline(broker, { batchMaxMessages: 40, lingerMs: 1000 });
+      const values = Array.from({ length: 100 }, (_, i) => String(i));
+      p.produceAsyncMany(recs(values), sizes(100));
+      expect(p.stats.accepted).toBe(100);
+      await until(() => p.stats.delivered === 100);
+      expect(broker.requests.map((r) => r.length)).toEqual([40, 40, 20]);
+      expect(broker.requests.flat()).toEqual(values);
+    });
+
+    it('async: a call that does not fit the queue is refused whole, and nothing of it is queued', async () => {
+      const broker = new FakeBroker();
+      const { p } = pipeline(broker, { maxQueuedMessages: 10, lingerMs: 50 });
+      p.produceAsyncMany(recs(['a', 'b', 'c', 'd']), sizes(4));
+      const err = (() => {
+        try {
+          p.produceAsyncMany(recs(['1', '2', '3', '4', '5', '6', '7']), sizes(7));
+        } catch (e) {
+          return e as OutriggerError;
+        }
+        throw new Error('expected KAFKA_QUEUE_FULL');
+      })();
+      expect(err).toMatchObject({ code: 'KAFKA_QUEUE_FULL', data: { limit: 10, queued: 4, requested: 7 } });
+      expect(p.stats.accepted).toBe(4);
+      p.produceAsyncMany(recs(['e', 'f', 'g', 'h', 'i', 'j']), sizes(6)); // exactly fills it
+      await until(() => p.stats.delivered === 10);
+      expect(broker.requests.flat()).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']);
+    });
+
+    it('sync: resolves with every record\'s outcome in call order, across several requests', async () => {
+      const broker = new FakeBroker();
+      const { p } = pipeline(broker, { batchMaxMessages: 3 });
+      const outcomes = await p.produceSyncMany(recs(['a', 'b', 'c', 'd', 'e']), sizes(5));
+      expect(broker.requests).toEqual([['a', 'b', 'c'], ['d', 'e']]);
+      expect(outcomes).toEqual([0, 1, 2, 3, 4].map((offset) => ({ ok: true, record: { topic: 't', partition: 0, offset } })));
+    });
+
+    it('sync: a request failing transiently fails only its own records (no retry), the others are acknowledged', async () => {
+      const broker = new FakeBroker();
+      broker.failWith = (values) => (values.includes('d') ? new OutriggerError('KAFKA_TIMEOUT', 'slow broker') : null);
+      const { p } = pipeline(broker, { batchMaxMessages: 3 });
+      const outcomes = await p.produceSyncMany(recs(['a', 'b', 'c', 'd', 'e']), sizes(5));
+      expect(outcomes.map((o) => (o.ok ? 'ok' : o.error.code))).toEqual(['ok', 'ok', 'ok', 'KAFKA_TIMEOUT', 'KAFKA_TIMEOUT']);
+      expect(p.stats.syncErrors).toBe(2);
+      expect(broker.requests).toHaveLength(2);
+    });
+
+    it('sync: a request refused for one bad record is split, so only that record fails', async () => {
+      const broker = new FakeBroker();
+      broker.failWith = (values) => (values.includes('bad') ? new OutriggerError('KAFKA_UNKNOWN_PARTITION', 'no partition 9') : null);
+      const { p } = pipeline(broker);
+      const outcomes = await p.produceSyncMany(recs(['a', 'bad', 'c']), sizes(3));
+      expect(outcomes.map((o) => (o.ok ? o.record.offset : o.error.code))).toEqual([0, 'KAFKA_UNKNOWN_PARTITION', 1]);
+    });
+
+    it('refuses calls once closing', async () => {
+      const { p } = pipeline(new FakeBroker());
+      await p.close(Date.now() + 100);
+      expect(() => p.produceAsyncMany(recs(['x']), sizes(1))).toThrow(expect.objectContaining({ code: 'SHUTTING_DOWN' }));
+      await expect(p.produceSyncMany(recs(['x']), sizes(1))).rejects.toMatchObject({ code: 'SHUTTING_DOWN' });
+    });
+  });
 });

@@ -105,6 +105,20 @@ describe('App API over Goridge (Kafka actor stand-in records the forwarded calls
     ]);
   });
 
+  it('App.Kafka produce with produce_messages forwards the records as they are, to kafka.produce\'s multi-record form', async () => {
+    const many = {
+      action: 'produce',
+      produce_messages: { connection: 'kafka-common', topic: 'orders', messages: [{ value: 'a', key: 'k' }, { value: 'b', headers: { h: '1' } }], sync_mode: true },
+    };
+    expect(await text('App.Kafka', php(many))).toBe('true');
+    expect(unpack(await c.call('App.Kafka', pack({ ...many, produce_messages: { ...many.produce_messages, sync_mode: undefined } }), MSGPACK).then((r) => r.body))).toBe(true);
+    const calls = await recorded();
+    expect(calls).toEqual([
+      { method: 'produce', params: many.produce_messages },
+      { method: 'produce', params: { ...many.produce_messages, sync_mode: false } },
+    ]);
+  });
+
   it('App.Kafka consume_init / consume_receive / consume_ack / consume_close', async () => {
     const call = (action: string, message: unknown): Promise<string> => text('App.Kafka', php({ action, [`${action}_message`]: message }));
     expect(
@@ -189,6 +203,38 @@ describe('App.Init TLS files, checked by the real Kafka actor', () => {
     expect(dev.body.toString()).toBe('true');
     c.close();
     await d.stop();
+  });
+});
+
+describe('App.Kafka produce_messages with the real Kafka actor (memory driver)', () => {
+  it('produces many records per call, consumes them back, and names a bad record in the payload\'s terms', async () => {
+    const { d, c } = await startWith({});
+    const call = async (payload: unknown): Promise<string> => (await c.call('App.Kafka', php(payload))).body.toString();
+    try {
+      expect(await c.call('App.Init', php({ kafka: { dev: { brokers: ['memory-app-api:9092'], auto_create_topics_enable: true } } })).then((r) => r.body.toString())).toBe('true');
+      const produce = (messages: unknown[], sync_mode: boolean): Promise<string> =>
+        call({ action: 'produce', produce_messages: { connection: 'dev', topic: 'orders', messages, sync_mode } });
+      expect(await produce([{ value: 'a', key: 'k1' }, { value: 'b', headers: { source: 'php-app' } }], true)).toBe('true');
+      expect(await produce([{ value: 'c' }, { value: 'd' }], false)).toBe('true');
+      expect(await produce([{ value: 'ok' }, { value: 5 }], true)).toBe(
+        'INVALID_PARAMS: payload.produce_messages.messages[1].value must be a string, bytes, or {"base64": "<standard base64>"}',
+      );
+      const partial = await produce([{ value: 'e', partition: 0 }, { value: 'x', partition: 3 }], true);
+      expect(partial).toMatch(/^KAFKA_BATCH_PARTIAL: 1 of 2 records were not acknowledged — messages\[1\]: KAFKA_UNKNOWN_PARTITION: /);
+      expect(
+        await call({ action: 'consume_init', consume_init_message: { connection: 'dev', group_options: { group_id: 'g' }, consume_options: { topics: ['orders'], offset: 'AtStart' } } }),
+      ).toBe('true');
+      const got: { value: string; key: string | null; headers: Record<string, string> }[] = [];
+      for (let i = 0; i < 20 && got.length < 5; i++) {
+        got.push(...(JSON.parse(await call({ action: 'consume_receive', consume_receive_message: { connection: 'dev', topic: 'orders', size: 10 } })) as typeof got));
+      }
+      expect(got.map((r) => r.value)).toEqual(['a', 'b', 'c', 'd', 'e']);
+      expect(got[0]!.key).toBe('k1');
+      expect(got[1]!.headers).toEqual({ source: 'php-app' });
+    } finally {
+      c.close();
+      await d.stop();
+    }
   });
 });
 

@@ -63,7 +63,10 @@ describe('App.Init configs', () => {
 describe('App.Kafka payloads', () => {
   it('fills defaults the way the PHP bridge leaves them out', () => {
     const p = parseKafkaPayload({ action: 'produce', produce_message: { connection: 'c', topic: 't', value: '' } });
-    expect(p).toEqual({ action: 'produce', message: { connection: 'c', topic: 't', value: '', headers: {}, sync_mode: false } });
+    expect(p).toEqual({ action: 'produce', field: 'produce_message', message: { connection: 'c', topic: 't', value: '', headers: {}, sync_mode: false } });
+    const many = parseKafkaPayload({ action: 'produce', produce_messages: { connection: 'c', topic: 't', messages: [{ value: 'a' }, { value: 1 }] } });
+    // The records are the Kafka actor's to check (in its worker); here only the envelope.
+    expect(many).toEqual({ action: 'produce', field: 'produce_messages', message: { connection: 'c', topic: 't', messages: [{ value: 'a' }, { value: 1 }], sync_mode: false } });
     const r = parseKafkaPayload({ action: 'consume_receive', consume_receive_message: { connection: 'c', topic: 't' } });
     expect(r.message).toEqual({ connection: 'c', topic: 't', size: 1 });
     const i = parseKafkaPayload({
@@ -84,6 +87,15 @@ describe('App.Kafka payloads', () => {
     [{ action: 'produce' }, 'payload.produce_message: required for action produce'],
     [{ action: 'produce', produce_message: { connection: 'c', topic: 't', value: 'v', headers: { a: 1 } } }, 'payload.produce_message.headers.a: header values must be strings'],
     [{ action: 'produce', produce_message: { connection: 'c', topic: 't', value: 'v', sync: true } }, 'payload.produce_message: Unrecognized key: "sync"'],
+    [{ action: 'produce', produce_messages: { connection: 'c', topic: 't', messages: [] } }, 'payload.produce_messages.messages: must hold at least one record'],
+    [{ action: 'produce', produce_messages: { connection: 'c', topic: 't', messages: 'v' } }, 'payload.produce_messages.messages: must be a list of records'],
+    [{ action: 'produce', produce_messages: { connection: 'c', messages: [{ value: 'v' }] } }, 'payload.produce_messages.topic'],
+    [{ action: 'produce', produce_messages: { connection: 'c', topic: 't', messages: [{ value: 'v' }], value: 'v' } }, 'payload.produce_messages: Unrecognized key: "value"'],
+    [
+      { action: 'produce', produce_message: { connection: 'c', topic: 't', value: 'v' }, produce_messages: { connection: 'c', topic: 't', messages: [{ value: 'v' }] } },
+      'payload.produce_messages: give one of produce_message, produce_messages, not both',
+    ],
+    [{ action: 'consume_ack', consume_ack_message: { connection: 'c', topic: 't' }, consume_ack_messages: {} }, 'payload.consume_ack_messages: unknown field for action consume_ack'],
     [{ action: 'consume_receive', consume_receive_message: { connection: 'c', topic: 't', size: 1.5 } }, 'payload.consume_receive_message.size'],
     [{ action: 'consume_init', consume_init_message: { connection: 'c', group_options: {}, consume_options: { topics: [] } } }, 'payload.consume_init_message.group_options.group_id'],
     [{ action: 'consume_close', consume_close_message: { connection: 'c' }, extra: 1 }, 'payload.extra: unknown field for action consume_close'],
@@ -98,7 +110,7 @@ describe('App.Kafka payloads', () => {
     const rnd = prng(0xa99);
     const int = (n: number): number => Math.floor(rnd() * n);
     const leaves = [null, true, 0, -1, 1.5, '', 'x', 'a:1', [], {}, ['t'], { k: 'v' }];
-    const keys = ['action', 'produce_message', 'connection', 'topic', 'value', 'headers', 'size', 'brokers', 'kafka', 'sasl', 'type', 'group_options'];
+    const keys = ['action', 'produce_message', 'produce_messages', 'messages', 'connection', 'topic', 'value', 'headers', 'size', 'brokers', 'kafka', 'sasl', 'type', 'group_options'];
     const gen = (depth: number): unknown => {
       if (depth > 3 || int(3) === 0) return leaves[int(leaves.length)];
       if (int(4) === 0) return Array.from({ length: int(3) }, () => gen(depth + 1));
