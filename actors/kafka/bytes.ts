@@ -26,6 +26,11 @@ export function toNullableBytes(v: unknown, field: string): Buffer | null {
   return v === null || v === undefined ? null : toBytes(v, field);
 }
 
+/** Like toNullableBytes, but a string stays a string (UTF-8 text, encoded once by the driver). */
+export function toNullablePayload(v: unknown, field: string): Buffer | string | null {
+  return typeof v === 'string' ? v : toNullableBytes(v, field);
+}
+
 export function fromBytes(b: Buffer | null, encoding: BinaryEncoding): EncodedBytes | null {
   if (b === null) return null;
   if (encoding === 'bytes') return b;

@@ -4,7 +4,7 @@
 // This is the hot path, so it is checked by hand rather than with zod. Bad
 // input fails with INVALID_PARAMS naming the field (`messages[3].value`).
 import { OutriggerError } from '../../runtime/errors/error.ts';
-import { toBytes, toNullableBytes } from './bytes.ts';
+import { toBytes, toNullableBytes, toNullablePayload } from './bytes.ts';
 import type { KafkaHeader, OutgoingRecord } from './driver.ts';
 import { kafkaError } from './errors.ts';
 
@@ -51,7 +51,7 @@ function recordOf(o: Record<string, unknown>, topic: string, at: string): Outgoi
   const record: OutgoingRecord = {
     topic,
     key: toNullableBytes(o.key, `${at}key`),
-    value: toNullableBytes(o.value, `${at}value`),
+    value: toNullablePayload(o.value, `${at}value`),
     headers: headersOf(o.headers, at),
   };
   if (o.partition !== undefined && o.partition !== null) {

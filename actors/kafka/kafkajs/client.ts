@@ -23,40 +23,40 @@ import { kafkajsConfig } from './options.ts';
 
 const { Kafka: KafkaClass, Partitioners } = kafkajs;
 
-const PARTITION = Symbol('outrigger.partition');
-type TaggedMessage = Message & { [PARTITION]?: number };
-
 function stickyPartitioner(): (args: PartitionerArgs) => number {
   const inner = Partitioners.DefaultPartitioner();
   return (args) => {
-    const m = args.message as TaggedMessage;
-    if (m[PARTITION] !== undefined) return m[PARTITION];
-    if (m.partition !== undefined && m.partition !== null && !args.partitionMetadata.some((p) => p.partitionId === m.partition)) {
-      throw kafkaError('KAFKA_UNKNOWN_PARTITION', `topic '${args.topic}' has no partition ${m.partition} (it has ${args.partitionMetadata.length})`, {
-        topic: args.topic,
-        partition: m.partition,
-        partitions: args.partitionMetadata.length,
-      });
+    const m = args.message;
+    if (m.partition !== undefined && m.partition !== null) {
+      if (!args.partitionMetadata.some((p) => p.partitionId === m.partition)) {
+        throw kafkaError('KAFKA_UNKNOWN_PARTITION', `topic '${args.topic}' has no partition ${m.partition} (it has ${args.partitionMetadata.length})`, {
+          topic: args.topic,
+          partition: m.partition,
+          partitions: args.partitionMetadata.length,
+        });
+      }
+      return m.partition;
     }
+    // Written back into the message: a retry resends it to the same partition.
     const p = inner(args);
-    m[PARTITION] = p;
+    m.partition = p;
     return p;
   };
 }
 
-function toMessage(r: OutgoingRecord): TaggedMessage {
-  const m: TaggedMessage = { key: r.key, value: r.value };
-  if (r.partition !== undefined) m.partition = r.partition;
-  if (r.timestamp !== undefined) m.timestamp = String(r.timestamp);
+// Every message has the same five fields (undefined when absent): kafkajs
+// copies each one with an object spread, which stays on V8's fast path for
+// objects of one shape.
+function toMessage(r: OutgoingRecord): Message {
+  let headers: Record<string, Buffer | Buffer[]> | undefined;
   if (r.headers.length > 0) {
-    const headers: Record<string, Buffer | Buffer[]> = {};
+    headers = {};
     for (const h of r.headers) {
       const prev = headers[h.key];
       headers[h.key] = prev === undefined ? h.value : Array.isArray(prev) ? [...prev, h.value] : [prev, h.value];
     }
-    m.headers = headers;
   }
-  return m;
+  return { key: r.key, value: r.value, partition: r.partition, headers, timestamp: r.timestamp === undefined ? undefined : String(r.timestamp) };
 }
 
 export class KafkajsClient implements DriverClient {
@@ -130,7 +130,7 @@ export class KafkajsClient implements DriverClient {
       }
     }
     const producer = await this.#producerReady();
-    const byTopic = new Map<string, TaggedMessage[]>();
+    const byTopic = new Map<string, Message[]>();
     const messages = records.map((r) => {
       const m = toMessage(r);
       let list = byTopic.get(r.topic);
@@ -153,7 +153,7 @@ export class KafkajsClient implements DriverClient {
     const next = new Map<string, number>();
     return messages.map((m, i) => {
       const topic = records[i]!.topic;
-      const partition = m[PARTITION] ?? m.partition!;
+      const partition = m.partition!;
       const k = `${partition}/${topic}`;
       const first = base.get(k);
       if (first === undefined) throw kafkaError('KAFKA_ERROR', `broker returned no result for ${topic}/${partition}`, { type: 'MISSING_RESULT' });

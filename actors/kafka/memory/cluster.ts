@@ -100,7 +100,7 @@ export class MemoryCluster {
       const partition = targets[i]!;
       const log = this.topics.get(r.topic)![partition]!;
       const offset = log.end;
-      log.append({ topic: r.topic, partition, offset, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp ?? now });
+      log.append({ topic: r.topic, partition, offset, key: r.key, value: typeof r.value === 'string' ? Buffer.from(r.value) : r.value, headers: r.headers, timestamp: r.timestamp ?? now });
       out.push({ topic: r.topic, partition, offset });
       touched.add(r.topic);
     });
