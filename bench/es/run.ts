@@ -3,7 +3,7 @@
 // the same client, in one run; prints both and the ratio.
 //
 //   test/peers/kafka.sh start && test/peers/opensearch.sh start
-//   node bin/run-ts.mjs bench/es/run.ts [--docs 100000] [--rows-per-message 10] [--rounds 2]
+//   node bin/run-ts.mjs bench/es/run.ts [--docs 100000] [--rows-per-message 10] [--rounds 2] [--warmup 1]
 //   ES_BENCH_THREADS=1 also prints the pipeline phase's CPU per document by thread of this process
 //
 // Both sides: index with 1 shard / 0 replicas / default refresh, bulks of
@@ -28,6 +28,7 @@ const { values: args } = parseArgs({
     docs: { type: 'string', default: '100000' },
     'rows-per-message': { type: 'string', default: '10' },
     rounds: { type: 'string', default: '2' },
+    warmup: { type: 'string', default: '1' },
     'bulk-actions': { type: 'string', default: '1000' },
     workers: { type: 'string', default: '4' },
   },
@@ -35,6 +36,8 @@ const { values: args } = parseArgs({
 const DOCS = Number(args.docs);
 const ROWS = Number(args['rows-per-message']);
 const ROUNDS = Number(args.rounds);
+// Uncounted rounds first: a freshly started OpenSearch runs its first bulks several times slower (JIT).
+const WARMUP = Number(args.warmup);
 const BULK = Number(args['bulk-actions']);
 const WORKERS = Number(args.workers);
 
@@ -178,9 +181,9 @@ const count = async (index: string): Promise<number> => {
   await os('POST', `/${index}/_refresh`);
   return (await os<{ count: number }>('GET', `/${index}/_count`)).body.count;
 };
-for (let round = 1; round <= ROUNDS; round++) {
-  const a = `bench_direct_${round}`;
-  const b = `bench_pipeline_${round}`;
+for (let round = 1 - WARMUP; round <= ROUNDS; round++) {
+  const a = `bench_direct_${round + WARMUP}`;
+  const b = `bench_pipeline_${round + WARMUP}`;
   await recreateIndex(a);
   await recreateIndex(b);
   // Alternate which side goes first, and drop each index once counted, so neither side
@@ -196,24 +199,24 @@ for (let round = 1; round <= ROUNDS; round++) {
     await os('DELETE', `/${a}`);
   };
   const runPipeline = async (): Promise<void> => {
-    ({ rate: pipeline, joinMs, cpu: pipelineCpu } = await pipelineLoad(round, b));
+    ({ rate: pipeline, joinMs, cpu: pipelineCpu } = await pipelineLoad(round + WARMUP, b));
     if ((await count(b)) !== DOCS) throw new Error(`pipeline: ${await count(b)} of ${DOCS} documents`);
     await os('DELETE', `/${b}`);
   };
-  if (round % 2 === 1) {
+  if ((round + WARMUP) % 2 === 1) {
     await runDirect();
     await runPipeline();
   } else {
     await runPipeline();
     await runDirect();
   }
-  results.push({ direct, pipeline, joinMs, directCpu, pipelineCpu });
+  if (round >= 1) results.push({ direct, pipeline, joinMs, directCpu, pipelineCpu });
   const perDoc = (c: Cpu): string =>
     Object.entries(c)
       .map(([k, ms]) => `${k} ${ms === null ? '?' : ((ms * 1000) / DOCS).toFixed(1)}`)
       .join(', ');
   console.log(
-    `round ${round} (${round % 2 === 1 ? 'direct first' : 'pipeline first'}): direct bulk ${Math.round(direct)} docs/s | ` +
+    `${round >= 1 ? `round ${round}` : 'warm-up, not counted'} (${(round + WARMUP) % 2 === 1 ? 'direct first' : 'pipeline first'}): direct bulk ${Math.round(direct)} docs/s | ` +
       `Kafka→daemon→OpenSearch ${Math.round(pipeline)} docs/s | ratio ${(pipeline / direct).toFixed(2)} (start + group join ${joinMs} ms, not counted)`,
   );
   console.log(`  CPU µs per document: direct [${perDoc(directCpu)}] | pipeline [${perDoc(pipelineCpu)}] (bench = this process incl. the daemon's worker threads)`);
