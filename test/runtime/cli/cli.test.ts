@@ -75,6 +75,27 @@ describe('outrigger CLI', () => {
     client.close();
   });
 
+  it('keeps serving after whoever started it closed its stdout and stderr', async () => {
+    // info: the daemon logs while starting and on every connection, all into the closed pipe.
+    const { file, runDir } = writeConfig(`${LISTENERS}, logLevel: 'info'`);
+    const proc = spawn(process.execPath, [BIN, 'start', '--foreground', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    // The launcher goes away before the daemon prints its ready line: every later write hits a closed pipe.
+    proc.stdout.destroy();
+    proc.stderr.destroy();
+    const sock = join(runDir, 'ipc.sock');
+    const until = Date.now() + 30_000;
+    while (!existsSync(sock) && proc.exitCode === null && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(proc.exitCode).toBeNull();
+    const { IpcClient } = await import('../../../clients/ts/ipc-client.ts');
+    const client = new IpcClient({ path: sock, heartbeatMs: 0 });
+    expect(await client.call('sys.echo', { still: 'here' })).toEqual({ still: 'here' });
+    client.close();
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
   it('refuses to start on a bad config field and names it', () => {
     const { file } = writeConfig(`${LISTENERS}, requests: { timeoutMs: 'soon' }`);
     const r = outrigger(['start', '--foreground', '--config', file]);
