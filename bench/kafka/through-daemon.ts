@@ -57,43 +57,22 @@ async function delivered(c: Caller, connection: string): Promise<ProducerStats['
 }
 
 /**
- * Async produce, pipelined: `window` calls in flight, spread over the caller's connections.
- * Timed until the broker acknowledged every record (the daemon's delivered
- * count), not merely until the daemon accepted them.
+ * Async produce, pipelined, `batch` records per call (1: the one-record form;
+ * more: kafka.produce `messages`), calls in flight so that about `window`
+ * records are. Timed until the broker acknowledged every record (the daemon's
+ * delivered count), not merely until the daemon accepted them.
  */
-export async function daemonAsyncProduce(c: Caller, connection: string, topic: string, values: string[], window: number): Promise<number> {
-  const base = (await delivered(c, connection)).delivered;
-  const t0 = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: window }, async () => {
-      while (next < values.length) {
-        const value = values[next++]!;
-        await c.call('kafka.produce', { connection, topic, value });
-      }
-    }),
-  );
-  for (;;) {
-    const s = await delivered(c, connection);
-    if (s.failed > 0) throw new Error(`${s.failed} async records failed during the bench`);
-    if (s.delivered - base >= values.length) break;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return (performance.now() - t0) / 1000;
-}
-
-/**
- * Async produce with many records per call (kafka.produce `messages`): `batch` records per call, calls pipelined so
- * about `window` records are in flight, as in daemonAsyncProduce. Timed the same way: until the broker acknowledged
- * every record.
- */
-export async function daemonAsyncProduceMany(c: Caller, connection: string, topic: string, values: string[], window: number, batch: number): Promise<number> {
+async function asyncProduce(c: Caller, connection: string, topic: string, values: string[], window: number, batch: number): Promise<number> {
   const base = (await delivered(c, connection)).delivered;
   const t0 = performance.now();
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.max(1, Math.floor(window / batch)) }, async () => {
       while (next < values.length) {
+        if (batch === 1) {
+          await c.call('kafka.produce', { connection, topic, value: values[next++]! });
+          continue;
+        }
         const messages = values.slice(next, next + batch).map((value) => ({ value }));
         next += messages.length;
         await c.call('kafka.produce', { connection, topic, messages });
@@ -107,6 +86,16 @@ export async function daemonAsyncProduceMany(c: Caller, connection: string, topi
     await new Promise((r) => setTimeout(r, 5));
   }
   return (performance.now() - t0) / 1000;
+}
+
+/** Async produce, one record per call, `window` calls in flight over the caller's connections. */
+export function daemonAsyncProduce(c: Caller, connection: string, topic: string, values: string[], window: number): Promise<number> {
+  return asyncProduce(c, connection, topic, values, window, 1);
+}
+
+/** Async produce, `batch` records per call (kafka.produce `messages`), about `window` records in flight. */
+export function daemonAsyncProduceMany(c: Caller, connection: string, topic: string, values: string[], window: number, batch: number): Promise<number> {
+  return asyncProduce(c, connection, topic, values, window, batch);
 }
 
 /** One sequential sync-produce loop per caller (connection); returns per-call latencies in ms. */
