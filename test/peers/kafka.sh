@@ -58,8 +58,9 @@ JAVA_OPTS=(
   "-Dlog4j.configuration=file:$LOG4J"
 )
 
-log() { printf 'kafka-peer: %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+PEER_NAME=kafka-peer
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1fs", b-a}'; }
 
@@ -100,12 +101,10 @@ exited() {
   ((${#tasks[@]} <= 1))
 }
 
-port_busy() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
-
 busy_ports() {
   local p out=()
   for p in "$PORT_PLAINTEXT" "$PORT_CONTROLLER" "$PORT_SASL" "$PORT_SSL"; do
-    if port_busy "$p"; then out+=("$p"); fi
+    if port_in_use "$p" "$HOST"; then out+=("$p"); fi
   done
   echo "${out[*]}"
 }

@@ -25,8 +25,9 @@ SRC_DIR="$SCRIPT_DIR/modbus"
 BIN="$BASE/libmodbus_server"
 PY=/usr/bin/python3   # Debian's python3-pymodbus lives here; a pyenv/venv python3 on PATH lacks it.
 
-log() { echo "modbus: $*" >&2; }
-die() { echo "modbus: ERROR: $*" >&2; exit 1; }
+PEER_NAME=modbus
+# shellcheck source=lib.sh
+. "$SCRIPT_DIR/lib.sh"
 
 check_port_arg() {
   [[ "${1:-}" =~ ^[0-9]+$ ]] && [ "$1" -ge 1 ] && [ "$1" -le 65535 ] || die "PORT required (1-65535), got '${1:-}'"
@@ -43,7 +44,6 @@ is_running() { # port
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 cmd_build() {
   local src="$SRC_DIR/libmodbus_server.c" stamp="$BASE/libmodbus_server.sha256" want
@@ -114,23 +114,15 @@ cmd_start_libmodbus() {
   start_common "$kind" "$port" "$BIN" "$@" "$port"
 }
 
-wait_gone() { # pid seconds
-  local i=0
-  while kill -0 "$1" 2>/dev/null; do
-    [ "$i" -ge $(($2 * 10)) ] && return 1
-    sleep 0.1; i=$((i + 1))
-  done
-}
-
 cmd_stop() {
   local port="${1:-}"; check_port_arg "$port"
   if ! is_running "$port"; then rm -f "$(pidfile "$port")" "$(kindfile "$port")"; log "nothing running on $port"; return 0; fi
   local pid; pid="$(read_pid "$port")"
   kill -TERM "$pid" 2>/dev/null || true
-  if ! wait_gone "$pid" 10; then
+  if ! wait_pid_gone "$pid" 10; then
     log "pid $pid still alive after 10 s, SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
-    wait_gone "$pid" 5 || die "pid $pid did not die"
+    wait_pid_gone "$pid" 5 || die "pid $pid did not die"
   fi
   rm -f "$(pidfile "$port")" "$(kindfile "$port")"
   log "stopped server on $port"
@@ -141,7 +133,7 @@ cmd_kill9() {
   if ! is_running "$port"; then rm -f "$(pidfile "$port")" "$(kindfile "$port")"; log "nothing running on $port"; return 0; fi
   local pid; pid="$(read_pid "$port")"
   kill -KILL "$pid" 2>/dev/null || true
-  wait_gone "$pid" 5 || die "pid $pid did not die"
+  wait_pid_gone "$pid" 5 || die "pid $pid did not die"
   rm -f "$(pidfile "$port")" "$(kindfile "$port")"
   log "killed -9 server on $port (pid $pid)"
 }

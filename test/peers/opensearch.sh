@@ -35,8 +35,9 @@ HEAP_MIN="${OS_HEAP_MIN:-512m}"
 HEAP_MAX="${OS_HEAP_MAX:-768m}"
 START_TIMEOUT="${OS_START_TIMEOUT:-180}"
 
-log() { echo "opensearch: $*" >&2; }
-die() { echo "opensearch: ERROR: $*" >&2; exit 1; }
+PEER_NAME=opensearch
+# shellcheck source=lib.sh
+. "$SCRIPT_DIR/lib.sh"
 
 pom_hash() { sha256sum "$POM" | cut -d' ' -f1; }
 
@@ -67,7 +68,6 @@ is_running() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -qa "$MAIN_CLASS" "/proc/$pid/cmdline" 2>/dev/null
 }
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 healthy() { curl -fsS --max-time 5 "$URL/_cluster/health?wait_for_status=yellow&timeout=2s" >/dev/null 2>&1; }
 
@@ -143,22 +143,14 @@ cmd_start() {
   echo "$HTTP_PORT"
 }
 
-wait_gone() { # pid seconds
-  local i=0
-  while kill -0 "$1" 2>/dev/null; do
-    [ "$i" -ge $(($2 * 10)) ] && return 1
-    sleep 0.1; i=$((i + 1))
-  done
-}
-
 cmd_stop() {
   if ! is_running; then rm -f "$PIDFILE"; log "not running"; return 0; fi
   local pid; pid="$(read_pid)"
   kill -TERM "$pid" 2>/dev/null || true
-  if ! wait_gone "$pid" 30; then
+  if ! wait_pid_gone "$pid" 30; then
     log "still alive after 30 s, SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
-    wait_gone "$pid" 10 || die "pid $pid did not die"
+    wait_pid_gone "$pid" 10 || die "pid $pid did not die"
   fi
   rm -f "$PIDFILE"
   log "stopped"
@@ -168,7 +160,7 @@ cmd_kill9() {
   if ! is_running; then rm -f "$PIDFILE"; log "not running"; return 0; fi
   local pid; pid="$(read_pid)"
   kill -KILL "$pid" 2>/dev/null || true
-  wait_gone "$pid" 10 || die "pid $pid did not die"
+  wait_pid_gone "$pid" 10 || die "pid $pid did not die"
   rm -f "$PIDFILE"
   log "killed -9 (pid $pid)"
 }
