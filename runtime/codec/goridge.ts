@@ -101,40 +101,40 @@ export function tableCrc32(data: Uint8Array): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-/** Reply codec exactly as goridge's storeCodec picks it: Proto > JSON > Raw > Msgpack > Gob. */
-export function codecOf(flags: number): GoridgeCodec {
-  if (flags & GORIDGE_FLAG.PROTO) return 'proto';
-  if (flags & GORIDGE_FLAG.JSON) return 'json';
-  if (flags & GORIDGE_FLAG.RAW) return 'raw';
-  if (flags & GORIDGE_FLAG.MSGPACK) return 'msgpack';
-  if (flags & GORIDGE_FLAG.GOB) return 'gob';
+type BodyCodec = Exclude<GoridgeCodec, 'none'>;
+
+const CODEC_FLAG: Readonly<Record<BodyCodec, number>> = {
+  proto: GORIDGE_FLAG.PROTO,
+  json: GORIDGE_FLAG.JSON,
+  raw: GORIDGE_FLAG.RAW,
+  msgpack: GORIDGE_FLAG.MSGPACK,
+  gob: GORIDGE_FLAG.GOB,
+};
+
+// Go picks a codec from the flag bits in two different orders: storeCodec
+// for the reply, ReadRequestBody for the request body. They differ only when
+// several codec bits are set (e.g. 0x24 decodes as gob, replies as raw).
+const REPLY_ORDER: readonly BodyCodec[] = ['proto', 'json', 'raw', 'msgpack', 'gob'];
+const REQUEST_ORDER: readonly BodyCodec[] = ['proto', 'json', 'gob', 'raw', 'msgpack'];
+
+function firstCodec(flags: number, order: readonly BodyCodec[]): GoridgeCodec {
+  for (const c of order) if (flags & CODEC_FLAG[c]) return c;
   return 'none';
 }
 
-/**
- * Codec Go's ReadRequestBody uses for the *request* body: Proto > JSON > Gob > Raw > Msgpack.
- * Differs from codecOf only when several codec bits are set (e.g. 0x24 decodes as gob,
- * replies as raw).
- */
+/** Reply codec exactly as goridge's storeCodec picks it: Proto > JSON > Raw > Msgpack > Gob. */
+export function codecOf(flags: number): GoridgeCodec {
+  return firstCodec(flags, REPLY_ORDER);
+}
+
+/** Codec Go's ReadRequestBody uses for the *request* body: Proto > JSON > Gob > Raw > Msgpack. */
 export function requestBodyCodec(flags: number): GoridgeCodec {
-  if (flags & GORIDGE_FLAG.PROTO) return 'proto';
-  if (flags & GORIDGE_FLAG.JSON) return 'json';
-  if (flags & GORIDGE_FLAG.GOB) return 'gob';
-  if (flags & GORIDGE_FLAG.RAW) return 'raw';
-  if (flags & GORIDGE_FLAG.MSGPACK) return 'msgpack';
-  return 'none';
+  return firstCodec(flags, REQUEST_ORDER);
 }
 
 /** Flag byte for a reply; a request without codec bits is answered as gob (Go's fallback). */
 export function replyCodecFlag(codec: GoridgeCodec): number {
-  switch (codec) {
-    case 'proto': return GORIDGE_FLAG.PROTO;
-    case 'json': return GORIDGE_FLAG.JSON;
-    case 'raw': return GORIDGE_FLAG.RAW;
-    case 'msgpack': return GORIDGE_FLAG.MSGPACK;
-    case 'gob':
-    case 'none': return GORIDGE_FLAG.GOB;
-  }
+  return codec === 'none' ? GORIDGE_FLAG.GOB : CODEC_FLAG[codec];
 }
 
 export class GoridgeDecoder {
