@@ -2,21 +2,8 @@
 // workers too) and of peer JVMs by pid, from /proc. Throughput on a shared
 // 2-core box swings with other tenants; CPU time per document does not, so
 // the bench reports both.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-
-const TICK_MS = 10; // USER_HZ is 100 on Linux
-
-/** utime + stime of a process in ms, or null when it is not readable. */
-export function procCpuMs(pid: number | null, path = `/proc/${pid}/stat`): number | null {
-  if (!pid) return null;
-  try {
-    const stat = readFileSync(path, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-  } catch {
-    return null;
-  }
-}
+import { existsSync, readFileSync } from 'node:fs';
+import { peerCpuMs } from '../lib/proc-cpu.ts';
 
 export function pidFromFile(path: string): number | null {
   if (!existsSync(path)) return null;
@@ -31,7 +18,7 @@ export interface CpuSample {
 
 export function sampleCpu(peers: Record<string, number | null>): CpuSample {
   const u = process.cpuUsage();
-  return { self: (u.user + u.system) / 1000, peers: Object.fromEntries(Object.entries(peers).map(([k, pid]) => [k, procCpuMs(pid)])) };
+  return { self: (u.user + u.system) / 1000, peers: Object.fromEntries(Object.entries(peers).map(([k, pid]) => [k, peerCpuMs(pid)])) };
 }
 
 /** CPU ms spent between two samples, per process. */
@@ -45,9 +32,3 @@ export function cpuSpent(a: CpuSample, b: CpuSample): Record<string, number | nu
   return out;
 }
 
-/** CPU ms per thread of this process (tid → ms), to see where "bench" time goes. */
-export function threadCpuMs(): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const tid of readdirSync('/proc/self/task')) out.set(Number(tid), procCpuMs(Number(tid), `/proc/self/task/${tid}/stat`) ?? 0);
-  return out;
-}

@@ -20,7 +20,8 @@ import { BULK_FILTER_PATH } from '../../actors/es/cluster.ts';
 import { esPipelinesPlugin } from '../../actors/es/plugin.ts';
 import type { PipelineStatus } from '../../actors/es/status.ts';
 import { startTestDaemon } from '../../test/helpers/daemon.ts';
-import { cpuSpent, pidFromFile, sampleCpu, threadCpuMs } from './cpu.ts';
+import { cpuSpent, pidFromFile, sampleCpu } from './cpu.ts';
+import { threadCpuMs } from '../lib/proc-cpu.ts';
 import { canal, closeProducer, createTopic, KAFKA_BROKER, OPENSEARCH_URL, os, produce, recreateIndex, requirePeers } from '../../test/actors/es/peers.ts';
 
 const { values: args } = parseArgs({

@@ -9,7 +9,8 @@
 //
 // --inline adds a third server, not part of the comparison: the same daemon
 // with sys.echo on the main thread (no worker hop), to show what the hop costs.
-import { median, numberOption, processCpuMs } from '../lib/stats.ts';
+import { processCpuMs } from '../lib/proc-cpu.ts';
+import { median, numberOption } from '../lib/stats.ts';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';

@@ -1,7 +1,8 @@
 // bench/ipc: sys.echo through the worker hop vs the same daemon running sys
 // inline on the main thread (the ceiling), measured side by side, rounds
 // interleaved. Run: node bin/run-ts.mjs bench/ipc/run.ts [--rounds 3] [--duration 4]
-import { median, numberOption, processCpuMs } from '../lib/stats.ts';
+import { processCpuMs } from '../lib/proc-cpu.ts';
+import { median, numberOption } from '../lib/stats.ts';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';

@@ -16,7 +16,8 @@ import { parseArgs } from 'node:util';
 import { requireKafkaPeer, lockKafkaPeer, PEER } from '../../test/actors/kafka/kafka-peer.ts';
 import { startDaemonProcess } from '../../test/helpers/daemon-process.ts';
 import { type Batching, rawAsyncProduce, rawConsume, rawKafka, rawProducer, rawSyncLatency } from './raw-kafkajs.ts';
-import { cpuMs, fmt, latency, median, processCpuMs } from '../lib/stats.ts';
+import { processCpuMs } from '../lib/proc-cpu.ts';
+import { cpuMs, fmt, latency, median } from '../lib/stats.ts';
 import { type Caller, daemonAsyncProduce, daemonAsyncProduceMany, daemonConsume, daemonSyncLatency, TRANSPORTS } from './through-daemon.ts';
 
 const { values: args } = parseArgs({

@@ -2,8 +2,8 @@
 // thread of the daemon process (main thread, kafka worker, V8/libuv helpers),
 // read from /proc (Linux). Needs the Kafka peer (test/peers/kafka.sh start).
 //   node bin/run-ts.mjs bench/kafka/threads.ts [--batch 100]   (records per call; default 1, one-record calls)
-import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { threadCpuMs } from '../lib/proc-cpu.ts';
 import { lockKafkaPeer, PEER, requireKafkaPeer } from '../../test/actors/kafka/kafka-peer.ts';
 import { startDaemonProcess } from '../../test/helpers/daemon-process.ts';
 import { daemonAsyncProduce, daemonAsyncProduceMany, TRANSPORTS } from './through-daemon.ts';
@@ -13,15 +13,7 @@ await requireKafkaPeer();
 const d = await startDaemonProcess({ kafka: { driver: 'kafkajs', producer: { lingerMs: 5, maxQueuedMessages: 200000 }, connections: { bench: { brokers: [PEER.plaintext], auto_create_topics_enable: true } } } });
 const c = await TRANSPORTS.ipc!(d, 4);
 const pid = d.child.pid!;
-/** CPU ms per thread id (USER_HZ = 100). */
-const snap = (): Map<string, number> =>
-  new Map(
-    readdirSync(`/proc/${pid}/task`).map((t) => {
-      const s = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      return [t, (Number(f[11]) + Number(f[12])) * 10];
-    }),
-  );
+const snap = (): Map<number, number> => threadCpuMs(pid);
 const topic = `threads-${Date.now()}`;
 const vals = Array.from({ length: 100000 }, (_, i) => `${i}:`.padEnd(100, 'x'));
 const produce = (values: string[]): Promise<number> =>
@@ -33,7 +25,7 @@ const b = snap();
 const rows = [...b].map(([t, v]) => [t, v - (a.get(t) ?? 0)] as const).filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]);
 console.log(`${BATCH} record(s) per call: ${(100000 / secs).toFixed(0)} rec/s over ${secs.toFixed(2)} s; CPU µs per record by thread (main = ${pid}):`);
 for (const [t, v] of rows) {
-  console.log(`  ${t === String(pid) ? 'main  ' : 'thread'} ${t}: ${((v * 1000) / 100000).toFixed(1)} µs (${((100 * v) / (secs * 1000)).toFixed(0)}% of a core)`);
+  console.log(`  ${t === pid ? 'main  ' : 'thread'} ${t}: ${((v * 1000) / 100000).toFixed(1)} µs (${((100 * v) / (secs * 1000)).toFixed(0)}% of a core)`);
 }
 c.close();
 await d.stop();

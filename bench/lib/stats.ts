@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-
 /** Percentile of a sample (nearest rank), in the sample's unit. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -24,13 +22,6 @@ export function latency(samplesMs: number[]): Latency {
 }
 
 export const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-
-/** CPU milliseconds (user + system, all threads) a process has used so far, from /proc (Linux). */
-export function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks at USER_HZ = 100
-}
 
 export const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
 
