@@ -93,15 +93,20 @@ export const producerSchema = z.strictObject({
   /** Async records waiting per connection; more fail with KAFKA_QUEUE_FULL. */
   maxQueuedMessages: z.number().int().positive().default(100_000),
   retryBackoffMs: z.number().int().positive().default(100),
-  /** Records one multi-record kafka.produce call (`messages: [...]`) may carry; more fail with KAFKA_BATCH_TOO_LARGE. */
-  maxMessagesPerCall: z.number().int().positive().max(1_000_000).default(10_000),
+  /**
+   * Records one multi-record kafka.produce call (`messages: [...]`) may carry; more fail with KAFKA_BATCH_TOO_LARGE.
+   * Default 10,000, or maxQueuedMessages when that is smaller.
+   */
+  maxMessagesPerCall: z.number().int().positive().max(1_000_000).optional(),
   /** Bytes of records (counted as max_message_bytes counts them) one multi-record call may carry; more fail with KAFKA_BATCH_TOO_LARGE. */
   maxBytesPerCall: z.number().int().positive().default(8 * 1024 * 1024),
-}).refine((p) => p.maxMessagesPerCall <= p.maxQueuedMessages, {
+})
   // An async call is accepted whole or not at all, so a larger one could never be accepted.
-  message: 'must not exceed maxQueuedMessages',
-  path: ['maxMessagesPerCall'],
-});
+  .refine((p) => p.maxMessagesPerCall === undefined || p.maxMessagesPerCall <= p.maxQueuedMessages, {
+    message: 'must not exceed maxQueuedMessages',
+    path: ['maxMessagesPerCall'],
+  })
+  .transform((p) => ({ ...p, maxMessagesPerCall: p.maxMessagesPerCall ?? Math.min(10_000, p.maxQueuedMessages) }));
 
 export const consumerSchema = z.strictObject({
   /** Default records buffered ahead per topic (consume option fetch_size overrides it); partitions pause when it is full. */

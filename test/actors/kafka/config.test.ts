@@ -34,6 +34,8 @@ describe('kafka config section', () => {
   it('caps multi-record produce calls (10,000 records, 8 MiB by default) and refuses a cap no call could pass', () => {
     const k = kafkaConfigSchema.parse({});
     expect(k.producer).toMatchObject({ maxMessagesPerCall: 10_000, maxBytesPerCall: 8 * 1024 * 1024 });
+    // A smaller queue alone (valid before per-call caps existed) lowers the default cap instead of failing.
+    expect(kafkaConfigSchema.parse({ producer: { maxQueuedMessages: 5000 } }).producer.maxMessagesPerCall).toBe(5000);
     const bad = kafkaConfigSchema.safeParse({ producer: { maxQueuedMessages: 100, maxMessagesPerCall: 101 } });
     expect(bad.success).toBe(false);
     expect(bad.error?.issues[0]).toMatchObject({ path: ['producer', 'maxMessagesPerCall'], message: 'must not exceed maxQueuedMessages' });
