@@ -26,8 +26,12 @@ interface Entry {
   size: number;
   sync: boolean;
   deadline: number;
-  /** Sent alone: a failed batch is split so each record gets its own outcome. */
-  solo: boolean;
+  /**
+   * Most entries this one may share a request with (itself included), and
+   * only with entries of the same cap: a request refused for one record is
+   * split in halves, each half capped, until the bad record goes alone.
+   */
+  group: number;
   attempts: number;
   lastError?: OutriggerError;
   /** Sync entries only: who gets the outcome. Async entries settle through the pipeline (no closure per record). */
@@ -95,7 +99,7 @@ export class ProducePipeline {
     if (this.#closed) return Promise.reject(new OutriggerError('SHUTTING_DOWN', 'the kafka producer is closing'));
     return new Promise((resolve, reject) => {
       const waiter: SyncWaiter = { delivered: (_, r) => resolve(r), failed: (_, err) => reject(err) };
-      this.#push({ record, size, sync: true, deadline: Infinity, solo: false, attempts: 0, waiter, index: 0 });
+      this.#push({ record, size, sync: true, deadline: Infinity, group: Infinity, attempts: 0, waiter, index: 0 });
       this.#scheduleSoon();
     });
   }
@@ -111,7 +115,7 @@ export class ProducePipeline {
     return new Promise((resolve) => {
       const waiter = new ManyWaiter(records.length, resolve);
       for (let i = 0; i < records.length; i++) {
-        this.#push({ record: records[i]!, size: sizes[i]!, sync: true, deadline: Infinity, solo: false, attempts: 0, waiter, index: i });
+        this.#push({ record: records[i]!, size: sizes[i]!, sync: true, deadline: Infinity, group: Infinity, attempts: 0, waiter, index: i });
       }
       this.#scheduleSoon();
     });
@@ -147,7 +151,7 @@ export class ProducePipeline {
   }
 
   #pushAsync(record: OutgoingRecord, size: number, deadline: number): void {
-    this.#push({ record, size, sync: false, deadline, solo: false, attempts: 0, waiter: null, index: 0 });
+    this.#push({ record, size, sync: false, deadline, group: Infinity, attempts: 0, waiter: null, index: 0 });
   }
 
   #afterAsyncPush(): void {
@@ -228,6 +232,10 @@ export class ProducePipeline {
       this.#lingerTimer = null;
     }
     while (this.#inFlight < this.opts.maxInFlight && this.queued > 0) {
+      // The halves of a split request go one at a time, so that they, and
+      // everything queued behind them, keep their order.
+      const split = this.#queue[this.#head]!.group !== Infinity;
+      if (split && this.#inFlight > 0) return;
       const batch = this.#takeBatch();
       const now = this.now();
       const live: Entry[] = [];
@@ -236,6 +244,7 @@ export class ProducePipeline {
         else live.push(e);
       }
       if (live.length > 0) this.#start(live);
+      if (split && this.#inFlight > 0) return;
     }
   }
 
@@ -245,7 +254,7 @@ export class ProducePipeline {
     let bytes = 0;
     while (this.#head < q.length) {
       const e = q[this.#head]!;
-      if (batch.length > 0 && (e.solo || batch[0]!.solo || bytes + e.size > this.opts.batchMaxBytes || batch.length >= this.opts.batchMaxMessages)) break;
+      if (batch.length > 0 && (e.group !== batch[0]!.group || batch.length >= e.group || bytes + e.size > this.opts.batchMaxBytes || batch.length >= this.opts.batchMaxMessages)) break;
       batch.push(e);
       bytes += e.size;
       this.#head++;
@@ -305,8 +314,11 @@ export class ProducePipeline {
       return;
     }
     if (batch.length > 1) {
-      // One bad record (too large, bad partition) fails the whole request: resend each alone to find it.
-      for (const e of batch) e.solo = true;
+      // One bad record (too large, bad partition) fails the whole request. Resending
+      // halves finds it in about 2·log2(n) requests, where one request per record
+      // would take n; the good halves go through whole, in their order.
+      const half = Math.ceil(batch.length / 2);
+      for (const e of batch) e.group = half;
       this.#requeue(batch, 0);
       return;
     }

@@ -18,6 +18,8 @@ const rec = (value: string, topic = 't'): OutgoingRecord => ({ topic, key: null,
 /** A broker stand-in: records every request, answers per a script, hands out offsets. */
 class FakeBroker {
   readonly requests: string[][] = [];
+  /** Values of the requests that succeeded, in the order they were written. */
+  readonly delivered: string[] = [];
   concurrent = 0;
   maxConcurrent = 0;
   offset = 0;
@@ -33,6 +35,7 @@ class FakeBroker {
     this.concurrent--;
     const err = this.failWith?.(values);
     if (err) throw err;
+    this.delivered.push(...values);
     return records.map((r) => ({ topic: r.topic, partition: 0, offset: this.offset++ }));
   };
 }
@@ -124,7 +127,21 @@ describe('ProducePipeline', () => {
     await until(() => p.stats.delivered === 3 && p.stats.failed === 1);
     expect(failures).toEqual([['bad', 'KAFKA_MESSAGE_TOO_LARGE']]);
     expect(p.snapshot().failedByCode).toEqual({ KAFKA_MESSAGE_TOO_LARGE: 1 });
-    expect(broker.requests.filter((r) => r.length === 1).flat().sort()).toEqual(['a', 'bad', 'c', 'd']);
+    // Split in halves, one at a time: [a bad c d] → [a bad] → [a] [bad], then the good half [c d] whole.
+    expect(broker.requests.slice(1)).toEqual([['a', 'bad'], ['a'], ['bad'], ['c', 'd']]);
+  });
+
+  it('finds one bad record among 1,000 in a few requests, not one request per record', async () => {
+    const broker = new FakeBroker();
+    broker.failWith = (values) => (values.includes('bad') ? new OutriggerError('KAFKA_UNKNOWN_PARTITION', 'no partition 9') : null);
+    const { p, failures } = pipeline(broker, { batchMaxMessages: 10_000 });
+    const values = Array.from({ length: 1000 }, (_, i) => (i === 617 ? 'bad' : `v${i}`));
+    p.produceAsyncMany(values.map((v) => rec(v)), new Array<number>(1000).fill(10));
+    await until(() => p.stats.delivered === 999 && p.stats.failed === 1);
+    expect(failures).toEqual([['bad', 'KAFKA_UNKNOWN_PARTITION']]);
+    expect(broker.requests.length).toBeLessThanOrEqual(1 + 2 * Math.ceil(Math.log2(1000)));
+    // Every good record delivered once, in call order.
+    expect(broker.delivered.filter((v) => v !== 'bad')).toEqual(values.filter((v) => v !== 'bad'));
   });
 
   it('counts an async record as failed once its delivery timeout passes, with the last error code', async () => {
