@@ -106,7 +106,10 @@ export const produceMessageSchema = z.strictObject({
 export const produceMessagesSchema = z.strictObject({
   connection: nonEmpty,
   topic: nonEmpty,
-  messages: z.array(z.unknown(), 'must be a list of records').min(1, 'must hold at least one record'),
+  // Not z.array(z.unknown()): that walks and copies every record on the main thread.
+  messages: z
+    .custom<unknown[]>((v) => Array.isArray(v), 'must be a list of records')
+    .refine((v) => v.length > 0, 'must hold at least one record'),
   sync_mode: z.boolean().default(false),
 });
 
