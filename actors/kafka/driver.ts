@@ -27,6 +27,8 @@ export interface OutgoingRecord {
   headers: KafkaHeader[];
   /** Epoch milliseconds; the driver stamps the current time when absent. */
   timestamp?: number | undefined;
+  /** recordSize's result, kept once computed (the produce handler and the driver both check the limit). */
+  size?: number;
 }
 
 export interface ProducedRecord {
@@ -100,13 +102,19 @@ export interface KafkaDriver {
 }
 
 /** Byte length of a record value (a string counts its UTF-8 bytes). */
-export function payloadBytes(v: Buffer | string | null): number {
+function payloadBytes(v: Buffer | string | null): number {
   return v === null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
 }
 
-/** Serialized size of a record as the size limit sees it (payload bytes plus a small per-record overhead). */
+/**
+ * Serialized size of a record as the size limit sees it (payload bytes plus a
+ * small per-record overhead). Computed once per record: a string value costs
+ * a UTF-8 scan. The record's headers must be final when it is first asked.
+ */
 export function recordSize(r: OutgoingRecord): number {
+  if (r.size !== undefined) return r.size;
   let n = 70 + (r.key?.length ?? 0) + payloadBytes(r.value);
   for (const h of r.headers) n += Buffer.byteLength(h.key) + h.value.length + 10;
+  r.size = n;
   return n;
 }

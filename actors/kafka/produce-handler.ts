@@ -13,10 +13,15 @@ import type { ConnectionRegistry } from './registry.ts';
 const ACCEPTED = Object.freeze({ accepted: true });
 
 /** The caller's W3C trace context travels with the record, unless the caller set one itself. */
-function addTraceparent(record: OutgoingRecord, traceparent: string | undefined): void {
+function addTraceparent(record: OutgoingRecord, traceparent: Buffer | undefined): void {
   if (traceparent !== undefined && !record.headers.some((h) => h.key === 'traceparent')) {
-    record.headers.push({ key: 'traceparent', value: Buffer.from(traceparent) });
+    record.headers.push({ key: 'traceparent', value: traceparent });
   }
+}
+
+/** One header value per call, shared by its records (header values are never modified). */
+function traceparentOf(call: CallContext): Buffer | undefined {
+  return call.traceparent === undefined ? undefined : Buffer.from(call.traceparent);
 }
 
 function tooLarge(conn: Connection, record: OutgoingRecord, size: number, at: string, index?: number): OutriggerError {
@@ -31,7 +36,7 @@ function tooLarge(conn: Connection, record: OutgoingRecord, size: number, at: st
 
 export function produceOne(registry: ConnectionRegistry, params: unknown, call: CallContext): { accepted: true } | Promise<ProducedRecord> {
   const p = parseProduce(params);
-  addTraceparent(p.record, call.traceparent);
+  addTraceparent(p.record, traceparentOf(call));
   const conn = registry.get(p.connection);
   const size = recordSize(p.record);
   if (size > conn.config.max_message_bytes) throw tooLarge(conn, p.record, size, '');
@@ -52,10 +57,11 @@ export function produceMany(registry: ConnectionRegistry, params: unknown, call:
   const p = parseProduceMany(params, limits.maxMessagesPerCall);
   const conn = registry.get(p.connection);
   const sizes = new Array<number>(p.records.length);
+  const traceparent = traceparentOf(call);
   let total = 0;
   for (let i = 0; i < p.records.length; i++) {
     const record = p.records[i]!;
-    addTraceparent(record, call.traceparent);
+    addTraceparent(record, traceparent);
     const size = recordSize(record);
     if (size > conn.config.max_message_bytes) throw tooLarge(conn, record, size, `messages[${i}]: `, i);
     total += size;
