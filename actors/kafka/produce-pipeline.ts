@@ -352,15 +352,14 @@ export class ProducePipeline {
     }
   }
 
-  #fail(e: Entry, err: unknown): void {
+  #fail(e: Entry, error: OutriggerError): void {
     if (e.waiter) {
       this.stats.syncErrors++;
-      e.waiter.failed(e.index, err);
+      e.waiter.failed(e.index, error);
       return;
     }
     this.#asyncQueued--;
     this.stats.failed++;
-    const error = err instanceof OutriggerError ? err : kafkaError('KAFKA_ERROR', String((err as Error)?.message ?? err));
     this.stats.failedByCode[error.code] = (this.stats.failedByCode[error.code] ?? 0) + 1;
     this.onAsyncFailure(e.record, error);
   }
