@@ -173,6 +173,8 @@ describe('kafka actor over IPC (memory driver)', () => {
     expect(await codeOf(c.call('kafka.produce', { connection: 'dev', topic: t, value: { base64: '***' } }))).toBe('INVALID_PARAMS');
     expect(await codeOf(c.call('kafka.produce', { connection: 'strict', topic: 'never-created', value: 'x', sync_mode: true }))).toBe('KAFKA_UNKNOWN_TOPIC');
     expect(await codeOf(c.call('kafka.produce', { connection: 'strict', topic: t, value: 'x'.repeat(5000) }))).toBe('KAFKA_MESSAGE_TOO_LARGE');
+    // The limit counts UTF-8 bytes, not string length: 1,000 'é' are 2,000 bytes.
+    expect(await codeOf(c.call('kafka.produce', { connection: 'strict', topic: t, value: 'é'.repeat(1000) }))).toBe('KAFKA_MESSAGE_TOO_LARGE');
     expect(await codeOf(c.call('kafka.produce', { connection: 'dev', topic: 'multi', partition: 9, value: 'x', sync_mode: true }))).toBe('KAFKA_UNKNOWN_PARTITION');
     expect(await codeOf(receive(t))).toBe('KAFKA_CONSUMER_NOT_FOUND');
     expect(await codeOf(c.call('kafka.consume.init', { connection: 'dev', group_options: {}, consume_options: { topics: [t] } }))).toBe('INVALID_PARAMS');

@@ -49,6 +49,7 @@ describe('kafka params', () => {
     const p = parseProduce({ connection: 'kafka-common', topic: 't', value: 'v', headers: [], sync_mode: true });
     expect(p).toMatchObject({ connection: 'kafka-common', sync: true, record: { topic: 't', key: null, headers: [] } });
     expect(p.record.value!.toString()).toBe('v');
+    expect(typeof p.record.value).toBe('string'); // kept as sent: kafkajs encodes it once
     const h = parseProduce({ connection: 'c', topic: 't', value: null, key: { base64: 'AAE=' }, headers: { a: ['1', '2'], b: new Uint8Array([9]) }, partition: 2, timestamp: 5 });
     expect(h.record.value).toBeNull();
     expect([...h.record.key!]).toEqual([0, 1]);
