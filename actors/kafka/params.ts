@@ -5,14 +5,11 @@ import { z } from 'zod';
 import { OutriggerError } from '../../runtime/errors/error.ts';
 import type { BinaryEncoding } from './bytes.ts';
 import { connectionNameSchema, duration } from './config.ts';
-import { nonEmptyString } from './produce-params.ts';
+import { nonEmptyString, object } from './param-checks.ts';
 
 /** The pin key of every kafka.* call: all work for one connection runs in one worker. */
 export function connectionOf(method: string, params: unknown): string {
-  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-    throw new OutriggerError('INVALID_PARAMS', 'params must be an object', { field: '' });
-  }
-  const p = params as Record<string, unknown>;
+  const p = object(params);
   return method === 'connections.set' ? nonEmptyString(p.name, 'name') : nonEmptyString(p.connection, 'connection');
 }
 

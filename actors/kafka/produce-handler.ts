@@ -34,7 +34,7 @@ function tooLarge(conn: Connection, record: OutgoingRecord, size: number, at: st
   });
 }
 
-export function produceOne(registry: ConnectionRegistry, params: unknown, call: CallContext): { accepted: true } | Promise<ProducedRecord> {
+function produceOne(registry: ConnectionRegistry, params: unknown, call: CallContext): { accepted: true } | Promise<ProducedRecord> {
   const p = parseProduce(params);
   addTraceparent(p.record, traceparentOf(call));
   const conn = registry.get(p.connection);
@@ -52,7 +52,7 @@ export function produceOne(registry: ConnectionRegistry, params: unknown, call: 
  * once every record has an outcome — all acknowledged, or an error naming
  * which were (produce-many-reply.ts).
  */
-export function produceMany(registry: ConnectionRegistry, params: unknown, call: CallContext): { accepted: number } | Promise<ProduceManyReply> {
+function produceMany(registry: ConnectionRegistry, params: unknown, call: CallContext): { accepted: number } | Promise<ProduceManyReply> {
   const limits = registry.settings.producer;
   const p = parseProduceMany(params, limits.maxMessagesPerCall);
   const conn = registry.get(p.connection);

@@ -13,7 +13,7 @@ export interface ProduceManyReply {
   records: { partition: number; offset: number }[];
 }
 
-export interface FailedRecords {
+interface FailedRecords {
   code: string;
   /** The first failed record's message for this code. */
   message: string;

@@ -3,26 +3,10 @@
 // topic (`messages: [{value, key?, partition?, headers?, timestamp?}, ...]`).
 // This is the hot path, so it is checked by hand rather than with zod. Bad
 // input fails with INVALID_PARAMS naming the field (`messages[3].value`).
-import { OutriggerError } from '../../runtime/errors/error.ts';
 import { toBytes, toNullableBytes, toNullablePayload } from './bytes.ts';
 import type { KafkaHeader, OutgoingRecord } from './driver.ts';
 import { kafkaError } from './errors.ts';
-
-export function invalidParam(field: string, message: string): OutriggerError {
-  return new OutriggerError('INVALID_PARAMS', `params.${field} ${message}`, { field });
-}
-
-function object(params: unknown): Record<string, unknown> {
-  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-    throw new OutriggerError('INVALID_PARAMS', 'params must be an object', { field: '' });
-  }
-  return params as Record<string, unknown>;
-}
-
-export function nonEmptyString(v: unknown, field: string): string {
-  if (typeof v !== 'string' || v === '') throw invalidParam(field, 'must be a non-empty string');
-  return v;
-}
+import { invalidParam, nonEmptyString, object } from './param-checks.ts';
 
 /** `at` prefixes every field name: '' for the one-record form, 'messages[3].' for a record of the many form. */
 function headersOf(v: unknown, at: string): KafkaHeader[] {
@@ -90,7 +74,7 @@ export function parseProduce(params: unknown): ProduceParams {
 const MANY_FIELDS = new Set(['connection', 'topic', 'messages', 'sync_mode']);
 const MESSAGE_FIELDS = new Set(['value', 'key', 'partition', 'headers', 'timestamp']);
 
-export interface ProduceManyParams {
+interface ProduceManyParams {
   connection: string;
   topic: string;
   sync: boolean;
