@@ -19,6 +19,7 @@ import {
 import { kafkaError } from '../errors.ts';
 import { fromKafkaJS } from './errors.ts';
 import { KafkajsConsumer } from './consumer.ts';
+import { installProduceEncoder } from './produce-encoder.ts';
 import { kafkajsConfig } from './options.ts';
 
 const { Kafka: KafkaClass, Partitioners } = kafkajs;
@@ -71,6 +72,7 @@ export class KafkajsClient implements DriverClient {
     readonly log: Logger,
     tls: ConnectionOptions | boolean,
   ) {
+    installProduceEncoder();
     this.#kafka = new KafkaClass(kafkajsConfig(name, connection, log, tls));
   }
 
