@@ -5,7 +5,9 @@ import {
   IpcDecoder,
   IpcType,
   type IpcTypeValue,
+  IPC_HEADER_BYTES,
   encodeIpcFrame,
+  writeIpcHeader,
 } from '../../runtime/codec/ipc.ts';
 import { OutriggerError, type SerializedError } from '../../runtime/errors/error.ts';
 import { DeadlineRegistry, type DeadlineEntry, type DeadlineList } from '../../runtime/router/deadlines.ts';
@@ -51,7 +53,9 @@ class ClientConnection {
   decoder: IpcDecoder;
   readonly async = new Map<number, Call>();
   readonly sync: Call[] = [];
-  out: Buffer[] = [];
+  /** Frames of this event-loop turn, as header word (version << 8 | type) and JSON text; written by flush. */
+  outHeads: number[] = [];
+  outTexts: string[] = [];
   flushQueued = false;
   lastHeard = Date.now();
   failures = 0;
@@ -92,17 +96,34 @@ class ClientConnection {
     return this.connecting;
   }
 
-  send(frame: Buffer): void {
-    this.out.push(frame);
+  /**
+   * Queues one frame; every frame of the turn goes out in one write, encoded
+   * straight into one buffer (no Buffer per frame, no concat copy).
+   */
+  send(version: number, type: number, text: string): void {
+    this.outHeads.push((version << 8) | type);
+    this.outTexts.push(text);
     if (!this.flushQueued) {
       this.flushQueued = true;
-      setImmediate(() => {
-        this.flushQueued = false;
-        const data = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out);
-        this.out = [];
-        this.socket?.write(data);
-      });
+      setImmediate(() => this.flush());
     }
+  }
+
+  flush(): void {
+    this.flushQueued = false;
+    const heads = this.outHeads;
+    const texts = this.outTexts;
+    this.outHeads = [];
+    this.outTexts = [];
+    const lens = texts.map((t) => Buffer.byteLength(t, 'utf8'));
+    const data = Buffer.allocUnsafe(lens.reduce((n, l) => n + IPC_HEADER_BYTES + l, 0));
+    let o = 0;
+    for (let i = 0; i < texts.length; i++) {
+      writeIpcHeader(data, o, heads[i]! >>> 8, heads[i]! & 0xff, lens[i]!);
+      o += IPC_HEADER_BYTES;
+      o += data.write(texts[i]!, o, lens[i]!, 'utf8');
+    }
+    this.socket?.write(data);
   }
 
   onData(chunk: Buffer): void {
@@ -177,22 +198,29 @@ export class IpcClient {
     }
   }
 
-  async call(method: string, params?: unknown, opts: CallOptions = {}): Promise<unknown> {
-    if (this.#closed) throw new OutriggerError('CONNECTION_CLOSED', 'client is closed');
+  call(method: string, params?: unknown, opts: CallOptions = {}): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new OutriggerError('CONNECTION_CLOSED', 'client is closed'));
     const conn = this.#conns[this.#next]!;
     this.#next = (this.#next + 1) % this.#conns.length;
-    if (!conn.socket) await conn.ensure();
+    if (!conn.socket) return conn.ensure().then(() => this.#send(conn, method, params, opts));
+    return this.#send(conn, method, params, opts);
+  }
+
+  #send(conn: ClientConnection, method: string, params: unknown, opts: CallOptions): Promise<unknown> {
     const id = this.#nextId++;
-    const envelope: Record<string, unknown> = { id, method, params };
-    if (opts.traceparent) envelope.traceparent = opts.traceparent;
-    if (opts.serverTimeoutMs !== undefined) envelope.timeout = opts.serverTimeoutMs;
-    const frame = encodeIpcFrame(opts.sync ? IPC_V1_0 : IPC_V1_1, opts.sync ? IpcType.SYNC : IpcType.ASYNC_REQUEST, JSON.stringify(envelope));
+    // The envelope as text directly: no envelope object per call.
+    let text = `{"id":${id},"method":${JSON.stringify(method)}`;
+    const paramsJson = JSON.stringify(params) as string | undefined; // undefined (and functions) leave params out, as in an object
+    if (paramsJson !== undefined) text += `,"params":${paramsJson}`;
+    if (opts.traceparent) text += `,"traceparent":${JSON.stringify(opts.traceparent)}`;
+    if (opts.serverTimeoutMs !== undefined) text += `,"timeout":${JSON.stringify(opts.serverTimeoutMs)}`;
+    text += '}';
     return new Promise((resolve, reject) => {
       const call = new Call(id, conn, resolve, reject);
       if (opts.sync) conn.sync.push(call);
       else conn.async.set(id, call);
       this.deadlines.add(call, opts.timeoutMs ?? this.opts.timeoutMs ?? 30_000);
-      conn.send(frame);
+      conn.send(opts.sync ? IPC_V1_0 : IPC_V1_1, opts.sync ? IpcType.SYNC : IpcType.ASYNC_REQUEST, text);
     });
   }
 
