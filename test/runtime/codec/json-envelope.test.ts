@@ -59,6 +59,27 @@ describe('JSON envelope scanner', () => {
     expect(() => scanEnvelope(Buffer.from(text))).toThrow();
   });
 
+  it('accepts exactly the scalar ids JSON.parse accepts', () => {
+    const tokens = ['0', '-0', '7', '-12', '01', '-', '1.', '1.5', '.5', '1e5', '1E+5', '1e-5', '1e', '1e+', '-0.5E+3', '0x1', '1.2.3', 'true', 'false', 'null', 'tru', 'nulll', 'True', '+1', '1-'];
+    for (const t of tokens) {
+      let valid = true;
+      try {
+        JSON.parse(t);
+      } catch {
+        valid = false;
+      }
+      const text = `{"id":${t},"method":"a"}`;
+      if (valid) expect(scan(text).id, t).toBe(t);
+      else expect(() => scanEnvelope(Buffer.from(text)), t).toThrow();
+    }
+  });
+
+  it('returns each method by its own bytes when many names of one length alternate', () => {
+    const names = Array.from({ length: 40 }, (_, i) => `m.${String(i).padStart(2, '0')}`);
+    for (let round = 0; round < 3; round++) for (const m of names) expect(scan(`{"method":"${m}"}`).method).toBe(m);
+    expect(scan('{"method":"m.\\u0030a"}').method).toBe('m.0a');
+  });
+
   it('keeps the id it saw before failing so the error can carry it', () => {
     try {
       scanEnvelope(Buffer.from('{"id":"k9","method":5}'));
