@@ -100,6 +100,25 @@ export function decodeBody(format: BodyFormat, bytes: Uint8Array): unknown {
   }
 }
 
+// Handlers answer many calls with one frozen constant (kafka.produce's
+// {accepted: true}): its encoding is kept per format rather than made per
+// call. Only objects whose members are all primitives qualify, so nothing
+// reachable from a cached value can change. Callers copy the bytes out.
+const constantEncodings = new WeakMap<object, Map<BodyFormat, Uint8Array> | null>();
+
+function isConstant(value: object): boolean {
+  let known = constantEncodings.get(value);
+  if (known === undefined) {
+    known = Object.isFrozen(value) && Object.values(value).every((v) => v === null || typeof v !== 'object') ? new Map() : null;
+    constantEncodings.set(value, known);
+  }
+  return known !== null;
+}
+
 export function encodeResult(format: BodyFormat, value: unknown): Uint8Array {
-  return codecFor(format).encode(value);
+  if (typeof value !== 'object' || value === null || !Object.isFrozen(value) || !isConstant(value)) return codecFor(format).encode(value);
+  const byFormat = constantEncodings.get(value)!;
+  let bytes = byFormat.get(format);
+  if (!bytes) byFormat.set(format, (bytes = codecFor(format).encode(value)));
+  return bytes;
 }

@@ -150,17 +150,23 @@ export class KafkajsClient implements DriverClient {
     } catch (err) {
       throw fromKafkaJS(err, `produce to ${[...byTopic.keys()].join(', ')}`);
     }
-    const base = new Map<string, number>();
-    for (const m of meta) base.set(`${m.partition}/${m.topicName}`, Number(m.baseOffset));
-    const next = new Map<string, number>();
+    // Base offset and records seen so far, per topic and partition.
+    const base = new Map<string, number[]>();
+    for (const m of meta) {
+      let byPartition = base.get(m.topicName);
+      if (!byPartition) base.set(m.topicName, (byPartition = []));
+      byPartition[m.partition] = Number(m.baseOffset);
+    }
+    const seen = new Map<string, number[]>();
     return messages.map((m, i) => {
       const topic = records[i]!.topic;
       const partition = m.partition!;
-      const k = `${partition}/${topic}`;
-      const first = base.get(k);
+      const first = base.get(topic)?.[partition];
       if (first === undefined) throw kafkaError('KAFKA_ERROR', `broker returned no result for ${topic}/${partition}`, { type: 'MISSING_RESULT' });
-      const n = next.get(k) ?? 0;
-      next.set(k, n + 1);
+      let counts = seen.get(topic);
+      if (!counts) seen.set(topic, (counts = []));
+      const n = counts[partition] ?? 0;
+      counts[partition] = n + 1;
       return { topic, partition, offset: first + n };
     });
   }

@@ -26,3 +26,21 @@ describe('msgpack bodies', () => {
     expect(Buffer.from(encodeResult(BodyFormat.MSGPACK, { name: 'x' })).toString('hex')).toBe('81a46e616d65a178');
   });
 });
+
+describe('constant results', () => {
+  it('encodes a frozen all-primitive result once per format, with the same bytes as a fresh one', () => {
+    const accepted = Object.freeze({ accepted: true });
+    const first = encodeResult(BodyFormat.JSON, accepted);
+    expect(encodeResult(BodyFormat.JSON, accepted)).toBe(first);
+    expect(Buffer.from(first).toString()).toBe('{"accepted":true}');
+    expect(decodeBody(BodyFormat.MSGPACK, encodeResult(BodyFormat.MSGPACK, accepted))).toEqual({ accepted: true });
+  });
+
+  it('encodes a frozen result with a mutable member every time', () => {
+    const inner = { n: 1 };
+    const shallow = Object.freeze({ inner });
+    expect(Buffer.from(encodeResult(BodyFormat.JSON, shallow)).toString()).toBe('{"inner":{"n":1}}');
+    inner.n = 2;
+    expect(Buffer.from(encodeResult(BodyFormat.JSON, shallow)).toString()).toBe('{"inner":{"n":2}}');
+  });
+});
