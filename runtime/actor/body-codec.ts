@@ -106,19 +106,20 @@ export function decodeBody(format: BodyFormat, bytes: Uint8Array): unknown {
 // reachable from a cached value can change. Callers copy the bytes out.
 const constantEncodings = new WeakMap<object, Map<BodyFormat, Uint8Array> | null>();
 
-function isConstant(value: object): boolean {
+/** The per-format encodings of a constant result, or null when `value` does not qualify. */
+function constantCache(value: object): Map<BodyFormat, Uint8Array> | null {
   let known = constantEncodings.get(value);
   if (known === undefined) {
-    known = Object.isFrozen(value) && Object.values(value).every((v) => v === null || typeof v !== 'object') ? new Map() : null;
+    known = Object.values(value).every((v) => v === null || typeof v !== 'object') ? new Map() : null;
     constantEncodings.set(value, known);
   }
-  return known !== null;
+  return known;
 }
 
 export function encodeResult(format: BodyFormat, value: unknown): Uint8Array {
-  if (typeof value !== 'object' || value === null || !Object.isFrozen(value) || !isConstant(value)) return codecFor(format).encode(value);
-  const byFormat = constantEncodings.get(value)!;
-  let bytes = byFormat.get(format);
-  if (!bytes) byFormat.set(format, (bytes = codecFor(format).encode(value)));
+  const cache = typeof value === 'object' && value !== null && Object.isFrozen(value) ? constantCache(value) : null;
+  if (!cache) return codecFor(format).encode(value);
+  let bytes = cache.get(format);
+  if (!bytes) cache.set(format, (bytes = codecFor(format).encode(value)));
   return bytes;
 }

@@ -120,7 +120,8 @@ function timestampRange(messages: ProduceMessage[], now: number): { first: strin
   return { first: stamped[0]!, max: stamped[stamped.length - 1]! };
 }
 
-// Per-record sizes from the sizing pass, reused by the writing pass.
+// Per-record sizes and header lists from the sizing pass, reused by the writing pass.
+const headerLists: (readonly [string, ProduceBytes][])[] = [];
 let keyLens = new Int32Array(1024);
 let valueLens = new Int32Array(1024);
 let bodyLens = new Int32Array(1024);
@@ -165,6 +166,7 @@ export function encodeProduceRequest(req: ProduceRequestData, now: number): Buff
         let body = 1 + uvarintSize(zigzag64(Number(m.timestamp || now) - firstNum)) + uvarintSize(zigzag32(i));
         body += uvarintSize(zigzag32(k)) + Math.max(k, 0) + uvarintSize(zigzag32(v)) + Math.max(v, 0);
         const headers = headerPairs(m.headers);
+        headerLists[slot] = headers;
         body += uvarintSize(zigzag32(headers.length));
         for (const [hk, hv] of headers) {
           const kl = Buffer.byteLength(hk, 'utf8');
@@ -220,7 +222,7 @@ export function encodeProduceRequest(req: ProduceRequestData, now: number): Buff
         off = writeUvarint(buf, off, zigzag32(i));
         off = writeBytes(buf, off, m.key, keyLens[s]!);
         off = writeBytes(buf, off, m.value, valueLens[s]!);
-        const headers = headerPairs(m.headers);
+        const headers = headerLists[s]!;
         off = writeUvarint(buf, off, zigzag32(headers.length));
         for (const [hk, hv] of headers) {
           off = writeBytes(buf, off, hk, Buffer.byteLength(hk, 'utf8'));
@@ -230,5 +232,6 @@ export function encodeProduceRequest(req: ProduceRequestData, now: number): Buff
       buf.writeUInt32BE(crc32c(buf, crcAt + 4, off), crcAt);
     }
   });
+  headerLists.length = 0; // no request's records stay reachable from here
   return buf;
 }
