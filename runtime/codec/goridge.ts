@@ -18,6 +18,7 @@
  * UTF-8 text as body.
  */
 import zlib from 'node:zlib';
+import { crc32 as crc32Js } from './crc32.ts';
 
 export const GORIDGE_FLAG = {
   CONTROL: 0x01,
@@ -83,23 +84,7 @@ const EMPTY = Buffer.alloc(0);
 const NO_FRAMES: readonly GoridgeFrame[] = Object.freeze([]);
 
 // zlib.crc32 arrived in Node 20.15 while package.json allows 20.11.
-const crc32: (data: Uint8Array) => number =
-  typeof zlib.crc32 === 'function' ? (d) => zlib.crc32(d) : tableCrc32;
-
-let crcTable: Uint32Array | null = null;
-export function tableCrc32(data: Uint8Array): number {
-  if (crcTable === null) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (let i = 0; i < data.length; i++) crc = crcTable[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
+const crc32: (data: Uint8Array) => number = typeof zlib.crc32 === 'function' ? (d) => zlib.crc32(d) : crc32Js;
 
 type BodyCodec = Exclude<GoridgeCodec, 'none'>;
 

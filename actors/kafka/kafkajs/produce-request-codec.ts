@@ -18,7 +18,7 @@
 //               | key:varint-length bytes (-1 = null) | value:varint-length bytes (-1 = null)
 //               | header count:varint | (key:varint-length string | value:varint-length bytes)*
 // varint / varlong: zig-zag, then 7 bits per byte, low bits first.
-import { crc32c } from './crc32c.ts';
+import { crc32c } from '../../../runtime/codec/crc32.ts';
 
 export type ProduceBytes = Buffer | string | null | undefined;
 

@@ -4,7 +4,6 @@
 // several topics and partitions; transactional and idempotent fields).
 import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { crc32c } from '../../../../actors/kafka/kafkajs/crc32c.ts';
 import {
   encodeProduceRequest,
   type ProduceBytes,
@@ -24,7 +23,6 @@ const kafkajsV3 = (() => {
   if (cached) require.cache[path] = cached;
   return f;
 })();
-const kafkajsCrc = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (b: Buffer) => number;
 const Long = require('kafkajs/src/utils/long.js') as { fromValue(v: bigint): { value: bigint } };
 
 const NOW = 1_763_769_600_123;
@@ -93,17 +91,5 @@ describe('encodeProduceRequest', () => {
   it('keeps kafkajs defaults: no producer id is -1, no sequence is 0, unstamped records get now', async () => {
     const req: ProduceRequestData = { acks: -1, timeout: 30_000, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [{ value: 'x' }, { value: null, key: null }] }] }] };
     expect(encodeProduceRequest(req, NOW).equals((await kafkajsV3(req).encode()).buffer)).toBe(true);
-  });
-});
-
-describe('crc32c', () => {
-  it('matches the standard check value and kafkajs on random buffers and offsets', () => {
-    expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
-    const rand = prng(9);
-    for (let n = 0; n < 200; n++) {
-      const b = randomBytes(rand, Math.floor(rand() * 3000));
-      const start = Math.floor(rand() * Math.min(b.length, 17));
-      expect(crc32c(b, start)).toBe(kafkajsCrc(b.subarray(start)));
-    }
   });
 });
