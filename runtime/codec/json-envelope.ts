@@ -112,6 +112,7 @@ function skipValue(b: Uint8Array, i: number): number {
 
 const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
 
+/** Whether bytes [start, end) are `word`'s char codes (ASCII, or latin1 for raw tokens). */
 function literalIs(b: Uint8Array, start: number, end: number, word: string): boolean {
   if (end - start !== word.length) return false;
   for (let k = 0; k < word.length; k++) if (b[start + k] !== word.charCodeAt(k)) return false;
@@ -139,22 +140,12 @@ function isScalarLiteral(b: Uint8Array, start: number, end: number): boolean {
   return i === end;
 }
 
-// Method names repeat: the last few are kept with their bytes, so a request
-// whose method matches one costs a byte compare instead of a string decode.
+// Method names repeat: the last few are kept with their raw token (held as
+// latin1, one char per byte), so a request whose method matches one costs a
+// byte compare instead of a string decode.
 const METHOD_CACHE_SIZE = 16;
-const methodBytes: Uint8Array[] = [];
+const methodTokens: string[] = [];
 const methodNames: string[] = [];
-
-function cachedString(b: Uint8Array, start: number, end: number): string | undefined {
-  const n = end - start;
-  next: for (let m = 0; m < methodBytes.length; m++) {
-    const known = methodBytes[m]!;
-    if (known.length !== n) continue;
-    for (let k = 0; k < n; k++) if (known[k] !== b[start + k]) continue next;
-    return methodNames[m];
-  }
-  return undefined;
-}
 
 function stringValue(b: Uint8Array, start: number, end: number): string {
   const raw = Buffer.from(b.buffer, b.byteOffset + start, end - start);
@@ -164,23 +155,20 @@ function stringValue(b: Uint8Array, start: number, end: number): string {
 }
 
 function methodValue(b: Uint8Array, start: number, end: number): string {
-  const hit = cachedString(b, start, end);
-  if (hit !== undefined) return hit;
+  for (let m = 0; m < methodTokens.length; m++) if (literalIs(b, start, end, methodTokens[m]!)) return methodNames[m]!;
   const name = stringValue(b, start, end);
-  if (methodBytes.length === METHOD_CACHE_SIZE) {
-    methodBytes.shift();
+  if (methodTokens.length === METHOD_CACHE_SIZE) {
+    methodTokens.shift();
     methodNames.shift();
   }
-  methodBytes.push(Uint8Array.prototype.slice.call(b, start, end));
+  methodTokens.push(Buffer.from(b.buffer, b.byteOffset + start, end - start).latin1Slice());
   methodNames.push(name);
   return name;
 }
 
+/** Whether the member name token at [start, end) (quotes included) is `key`. */
 function keyIs(b: Uint8Array, start: number, end: number, key: string): boolean {
-  // start/end include the quotes
-  if (end - start - 2 !== key.length) return false;
-  for (let k = 0; k < key.length; k++) if (b[start + 1 + k] !== key.charCodeAt(k)) return false;
-  return true;
+  return literalIs(b, start + 1, end - 1, key);
 }
 
 export function scanEnvelope(b: Uint8Array): JsonEnvelope {
