@@ -10,7 +10,7 @@
 // --inline adds a third server, not part of the comparison: the same daemon
 // with sys.echo on the main thread (no worker hop), to show what the hop costs.
 import { processCpuMs } from '../lib/proc-cpu.ts';
-import { median, numberOption } from '../lib/stats.ts';
+import { type LoadResult, median, numberOption } from '../lib/stats.ts';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -35,13 +35,7 @@ const LOADS = [
 ];
 
 type Server = 'outrigger' | 'go' | 'inline';
-interface Result {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  /** Server process CPU, 1.0 = one core. */
-  cpu: number;
+interface Result extends LoadResult {
   /** Load generator CPU per call, µs. */
   client_us_per_call: number;
 }

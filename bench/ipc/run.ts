@@ -2,7 +2,7 @@
 // inline on the main thread (the ceiling), measured side by side, rounds
 // interleaved. Run: node bin/run-ts.mjs bench/ipc/run.ts [--rounds 3] [--duration 4]
 import { processCpuMs } from '../lib/proc-cpu.ts';
-import { median, numberOption } from '../lib/stats.ts';
+import { type LoadResult, median, numberOption } from '../lib/stats.ts';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -25,13 +25,7 @@ interface Daemon {
   proc: ChildProcess;
   path: string;
 }
-interface Result {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  cpu: number;
-}
+type Result = LoadResult;
 
 function startDaemon(mode: Mode): Promise<Daemon> {
   const proc = spawn(

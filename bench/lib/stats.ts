@@ -30,3 +30,13 @@ export function numberOption(name: string, def: number, argv: readonly string[] 
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? Number(argv[i + 1]) : def;
 }
+
+/** What a load-generator run reports (bench/ipc, bench/goridge): rate, latency in ms, and the server's CPU. */
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  /** Server process CPU, 1.0 = one core. */
+  cpu: number;
+}
