@@ -25,6 +25,8 @@ export default defineActor({
   kind: 'pinned',
   methods: ['incr', 'get', 'reset'],
   pinKey: (_method, params) => parseParams(params).name,
+  // Lets the main thread read the key from a JSON body without decoding the rest.
+  pinField: () => 'name',
   parseOptions: (raw) => {
     const o = (raw ?? {}) as { start?: unknown };
     if (o.start !== undefined && typeof o.start !== 'number') throw new Error('start must be a number');

@@ -1,7 +1,7 @@
 import { defineActor } from '../../runtime/actor/api.ts';
 import { type KafkaConfig, kafkaConfigSchema } from './config.ts';
 import { KAFKA_METHODS, kafkaHandlers } from './handlers.ts';
-import { connectionOf } from './params.ts';
+import { connectionField, connectionOf } from './params.ts';
 import { ConnectionRegistry } from './registry.ts';
 
 /** How long shutdown waits for queued async records to reach the broker. */
@@ -19,6 +19,7 @@ export default defineActor<(typeof KAFKA_METHODS)[number], KafkaConfig>({
   kind: 'pinned',
   methods: KAFKA_METHODS,
   pinKey: connectionOf,
+  pinField: connectionField,
   parseOptions: (raw) => kafkaConfigSchema.parse(raw ?? {}),
   // Long-polling receives and sync produces wait on the broker, not on the CPU.
   concurrency: 65_536,

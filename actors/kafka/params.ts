@@ -7,10 +7,15 @@ import type { BinaryEncoding } from './bytes.ts';
 import { connectionNameSchema, duration } from './config.ts';
 import { nonEmptyString, object } from './param-checks.ts';
 
+/** The params member that names a kafka.* call's connection. */
+export function connectionField(method: string): 'name' | 'connection' {
+  return method === 'connections.set' ? 'name' : 'connection';
+}
+
 /** The pin key of every kafka.* call: all work for one connection runs in one worker. */
 export function connectionOf(method: string, params: unknown): string {
-  const p = object(params);
-  return method === 'connections.set' ? nonEmptyString(p.name, 'name') : nonEmptyString(p.connection, 'connection');
+  const field = connectionField(method);
+  return nonEmptyString(object(params)[field], field);
 }
 
 function parseWith<S extends z.ZodType>(schema: S, params: unknown): z.output<S> {

@@ -51,6 +51,14 @@ export interface ActorDefinition<M extends string = string, Options = unknown> {
    * served by the same worker.
    */
   readonly pinKey?: (method: M, params: unknown) => string;
+  /**
+   * Pinned actors, optional: the top-level params member whose string value is
+   * the pin key for `method` (what pinKey would return). With several workers
+   * the host then reads that one member from a JSON body instead of decoding
+   * all of params on the main thread; pinKey still runs when the member is
+   * missing or not a string (for its error), and for other body formats.
+   */
+  readonly pinField?: (method: M) => string;
   /** Validates the actor's options block at start-up; throw to refuse it. */
   readonly parseOptions?: (raw: unknown) => Options;
   /** Maximum handlers running at once per worker (the rest wait in the worker). */

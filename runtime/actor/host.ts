@@ -2,12 +2,14 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { ActorDefinition } from './api.ts';
 import { decodeBody } from './body-codec.ts';
+import { BodyFormat } from './formats.ts';
 import { readReplies } from './batch.ts';
 import { DrainSignal } from './drain-signal.ts';
 import type { WorkerStats, WorkerToMain } from './messages.ts';
 import type { ActorRuntime } from './runtime.ts';
 import { WorkerSlot } from './worker-slot.ts';
 import { OutriggerError, serializeError, type SerializedError } from '../errors/error.ts';
+import { topLevelString } from '../codec/json-envelope.ts';
 import type { Pending, PendingHolder } from '../router/pending.ts';
 import type { Router } from '../router/router.ts';
 
@@ -104,6 +106,16 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
 
   #lastError = '';
 
+  /** The request's pin key: one member read from a JSON body when the actor names it, else pinKey on the decoded params. */
+  #pinKeyOf(methodIndex: number, format: BodyFormat, body: Uint8Array): string {
+    const method = this.methods[methodIndex]!;
+    if (format === BodyFormat.JSON && this.def.pinField) {
+      const key = topLevelString(body, this.def.pinField(method));
+      if (key) return key;
+    }
+    return this.def.pinKey!(method, decodeBody(format, body));
+  }
+
   submit(p: Pending, methodIndex: number, body: Uint8Array, traceparent: string | undefined): void {
     let key: string | undefined;
     let slot: WorkerSlot;
@@ -111,7 +123,7 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
     // of the params and let the worker derive call.key from what it decodes.
     if (this.def.kind === 'pinned' && this.slots.length > 1) {
       try {
-        key = this.def.pinKey!(this.methods[methodIndex]!, decodeBody(p.format, body));
+        key = this.#pinKeyOf(methodIndex, p.format, body);
       } catch (err) {
         const e = serializeError(err);
         this.router.reject(p, { code: e.code === 'ACTOR_ERROR' ? 'INVALID_PARAMS' : e.code, message: e.message });

@@ -7,6 +7,9 @@
  * hand to the worker untouched); the worker parses params itself. Nested
  * values are skipped structurally; the worker's JSON.parse of params is the
  * full validation. Unknown members are ignored.
+ *
+ * topLevelString reads one top-level string member of params the same way,
+ * so the main thread can pick a pinned actor's worker without parsing params.
  */
 
 export interface JsonEnvelope {
@@ -171,6 +174,43 @@ function keyIs(b: Uint8Array, start: number, end: number, key: string): boolean 
   return literalIs(b, start + 1, end - 1, key);
 }
 
+/** Called per member of an object; returning true stops the walk. */
+type MemberVisitor<C> = (ctx: C, b: Uint8Array, kStart: number, kEnd: number, vStart: number, vEnd: number) => boolean;
+
+const STOPPED = -1;
+
+/**
+ * Walks the members of the JSON object at b[i] (after whitespace), skipping
+ * each value structurally. Returns the index after its "}", STOPPED when
+ * `visit` stopped it, or what is malformed. `ctx` is handed to `visit` so
+ * callers need no closure per walk.
+ */
+function walkMembers<C>(b: Uint8Array, i: number, ctx: C, visit: MemberVisitor<C>): number | string {
+  i = skipWs(b, i);
+  if (b[i] !== LBRACE) return 'not a JSON object';
+  i = skipWs(b, i + 1);
+  if (b[i] === RBRACE) return i + 1;
+  for (;;) {
+    if (b[i] !== QUOTE) return 'expected a member name';
+    const kStart = i;
+    const kEnd = skipString(b, i);
+    if (kEnd < 0) return 'unterminated member name';
+    i = skipWs(b, kEnd);
+    if (b[i] !== COLON) return 'expected ":" after member name';
+    const vStart = skipWs(b, i + 1);
+    const vEnd = skipValue(b, vStart);
+    if (vEnd < 0) return 'malformed member value';
+    if (visit(ctx, b, kStart, kEnd, vStart, vEnd)) return STOPPED;
+    i = skipWs(b, vEnd);
+    if (b[i] === COMMA) {
+      i = skipWs(b, i + 1);
+      continue;
+    }
+    if (b[i] === RBRACE) return i + 1;
+    return 'expected "," or "}"';
+  }
+}
+
 export function scanEnvelope(b: Uint8Array): JsonEnvelope {
   const env: JsonEnvelope = {
     idStart: -1,
@@ -181,29 +221,33 @@ export function scanEnvelope(b: Uint8Array): JsonEnvelope {
     timeoutMs: undefined,
     traceparent: undefined,
   };
-  let i = skipWs(b, 0);
-  if (b[i] !== LBRACE) throw new EnvelopeError('request payload is not a JSON object', env);
-  i = skipWs(b, i + 1);
-  if (b[i] === RBRACE) return finish(b, i + 1, env);
-  for (;;) {
-    if (b[i] !== QUOTE) throw new EnvelopeError('expected a member name', env);
-    const kStart = i;
-    const kEnd = skipString(b, i);
-    if (kEnd < 0) throw new EnvelopeError('unterminated member name', env);
-    i = skipWs(b, kEnd);
-    if (b[i] !== COLON) throw new EnvelopeError('expected ":" after member name', env);
-    const vStart = skipWs(b, i + 1);
-    const vEnd = skipValue(b, vStart);
-    if (vEnd < 0) throw new EnvelopeError('malformed member value', env);
-    assign(b, kStart, kEnd, vStart, vEnd, env);
-    i = skipWs(b, vEnd);
-    if (b[i] === COMMA) {
-      i = skipWs(b, i + 1);
-      continue;
-    }
-    if (b[i] === RBRACE) return finish(b, i + 1, env);
-    throw new EnvelopeError('expected "," or "}"', env);
-  }
+  const end = walkMembers(b, 0, env, assign);
+  if (typeof end === 'string') throw new EnvelopeError(end === 'not a JSON object' ? 'request payload is not a JSON object' : end, env);
+  return finish(b, end, env);
+}
+
+interface StringLookup {
+  name: string;
+  value: string | undefined;
+}
+
+function matchString(ctx: StringLookup, b: Uint8Array, kStart: number, kEnd: number, vStart: number, vEnd: number): boolean {
+  if (!keyIs(b, kStart, kEnd, ctx.name)) return false;
+  if (b[vStart] === QUOTE) ctx.value = stringValue(b, vStart, vEnd);
+  return true;
+}
+
+/**
+ * The string value of top-level member `name` of the JSON object in `b`
+ * (params), decoding nothing else; undefined when it is absent, not a string,
+ * or the bytes before it are malformed. Nested members of the same name do
+ * not count. Strings here are not checked for control characters: the worker's
+ * JSON.parse still validates the whole body.
+ */
+export function topLevelString(b: Uint8Array, name: string): string | undefined {
+  const lookup: StringLookup = { name, value: undefined };
+  walkMembers(b, 0, lookup, matchString);
+  return lookup.value;
 }
 
 function finish(b: Uint8Array, i: number, env: JsonEnvelope): JsonEnvelope {
@@ -211,7 +255,7 @@ function finish(b: Uint8Array, i: number, env: JsonEnvelope): JsonEnvelope {
   return env;
 }
 
-function assign(b: Uint8Array, kStart: number, kEnd: number, vStart: number, vEnd: number, env: JsonEnvelope): void {
+function assign(env: JsonEnvelope, b: Uint8Array, kStart: number, kEnd: number, vStart: number, vEnd: number): boolean {
   const first = b[vStart]!;
   if (keyIs(b, kStart, kEnd, 'id')) {
     if (first === LBRACE || first === LBRACKET) throw new EnvelopeError('"id" must be a string, number or null', env);
@@ -230,4 +274,5 @@ function assign(b: Uint8Array, kStart: number, kEnd: number, vStart: number, vEn
   } else if (keyIs(b, kStart, kEnd, 'traceparent')) {
     if (first === QUOTE) env.traceparent = stringValue(b, vStart, vEnd);
   }
+  return false;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scanEnvelope } from '../../../runtime/codec/json-envelope.ts';
+import { scanEnvelope, topLevelString } from '../../../runtime/codec/json-envelope.ts';
 import { prng } from '../../helpers/prng.ts';
 
 const scan = (s: string) => {
@@ -119,3 +119,42 @@ describe('JSON envelope scanner', () => {
     }
   });
 });
+
+describe('topLevelString', () => {
+  const get = (text: string, name: string): string | undefined => topLevelString(Buffer.from(text), name);
+
+  it('reads a top-level string member, escapes decoded', () => {
+    expect(get('{"topic":"t","connection":"main","value":"x"}', 'connection')).toBe('main');
+    expect(get(' { "connection" : "a\\u00e9\\"b" } ', 'connection')).toBe('aé"b');
+    expect(get('{"connection":"中文"}', 'connection')).toBe('中文');
+  });
+
+  it('ignores nested members of the same name and members after it', () => {
+    expect(get('{"meta":{"connection":"decoy"},"connection":"real"}', 'connection')).toBe('real');
+    expect(get('{"list":[{"connection":"decoy"}]}', 'connection')).toBeUndefined();
+    expect(get('{"connection":"first","x":', 'connection')).toBe('first');
+  });
+
+  it('is undefined when absent, not a string, or not reachable in well-formed JSON', () => {
+    expect(get('{}', 'connection')).toBeUndefined();
+    expect(get('{"connection":5}', 'connection')).toBeUndefined();
+    expect(get('{"connection":null}', 'connection')).toBeUndefined();
+    expect(get('["connection","main"]', 'connection')).toBeUndefined();
+    expect(get('{"a":tru,"connection":"main"}', 'connection')).toBeUndefined();
+    expect(get('', 'connection')).toBeUndefined();
+  });
+
+  it('agrees with JSON.parse on random objects', () => {
+    const rand = prng(11);
+    for (let i = 0; i < 300; i++) {
+      const obj: Record<string, unknown> = {};
+      const n = Math.floor(rand() * 4);
+      for (let k = 0; k < n; k++) obj[`m${k}`] = rand() < 0.5 ? { connection: `nested${k}` } : `v${k}"\\`;
+      if (rand() < 0.7) obj.connection = rand() < 0.8 ? `c-${i}-é"\\` : i;
+      const parsed = JSON.parse(JSON.stringify(obj)) as Record<string, unknown>;
+      const expected = typeof parsed.connection === 'string' ? parsed.connection : undefined;
+      expect(topLevelString(Buffer.from(JSON.stringify(obj, null, i % 2)), 'connection')).toBe(expected);
+    }
+  });
+});
+

@@ -44,6 +44,17 @@ describe('daemon end to end over binary IPC', () => {
     expect(new Set(replies.map((r) => r.worker)).size).toBe(2);
   });
 
+  it('reads the pin key from the top-level member only, and lets pinKey refuse a body without one', async () => {
+    const c = d.client({ pool: 2 });
+    const key = 'k\u00e9"q';
+    const first = (await c.call('example.incr', { meta: { name: 'decoy' }, name: key })) as { name: string; worker: number };
+    expect(first.name).toBe(key);
+    for (let i = 0; i < 6; i++) expect(((await c.call('example.incr', { name: key })) as { worker: number }).worker).toBe(first.worker);
+    expect(((await c.call('example.get', { name: key })) as { value: number }).value).toBe(7);
+    await expect(c.call('example.incr', { meta: { name: 'decoy' } })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
+    await expect(c.call('example.incr', { name: 5 })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
+  });
+
   it('reports sys.stats from the main thread', async () => {
     const stats = (await d.client().call('sys.stats')) as { actors: { name: string }[]; requests: { total: number } };
     expect(stats.actors.map((a) => a.name)).toEqual(['sys', 'kafka', 'modbus', 'example']);
