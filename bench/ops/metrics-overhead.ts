@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { BodyFormat } from '../../runtime/actor/formats.ts';
+import { BodyFormat } from '../../runtime/codec/body/formats.ts';
 import { parseConfig } from '../../runtime/config/load.ts';
 import { Daemon, type ListenerPlugin } from '../../runtime/daemon/daemon.ts';
 import { opsPlugin } from '../../runtime/daemon/ops-plugin.ts';

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { ActorDefinition } from './api.ts';
-import { decodeBody } from './body-codec.ts';
-import { BodyFormat } from './formats.ts';
+import { decodeBody } from '../codec/body/body-codec.ts';
+import { BodyFormat } from '../codec/body/formats.ts';
 import { readReplies } from './batch.ts';
 import { DrainSignal } from './drain-signal.ts';
 import type { WorkerStats, WorkerToMain } from './messages.ts';

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { ActorDefinition, ActorInstance, CallContext, Handler } from './api.ts';
-import { decodeBody, encodeResult } from './body-codec.ts';
+import { decodeBody, encodeResult } from '../codec/body/body-codec.ts';
 import { DrainSignal } from './drain-signal.ts';
 import type { ActorSnapshot } from './host.ts';
 import type { ActorRuntime } from './runtime.ts';

@@ -1,5 +1,5 @@
-import { decodeBody, encodeResult } from '../actor/body-codec.ts';
-import { BodyFormat } from '../actor/formats.ts';
+import { decodeBody, encodeResult } from '../codec/body/body-codec.ts';
+import { BodyFormat } from '../codec/body/formats.ts';
 import { OutriggerError, type SerializedError } from '../errors/error.ts';
 import type { Pending, ReplySink } from '../router/pending.ts';
 import type { Router } from '../router/router.ts';

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import { BodyFormat } from '../actor/formats.ts';
-import '../actor/extra-formats.ts';
+import { BodyFormat } from '../codec/body/formats.ts';
 import {
   GORIDGE_ERR_UNKNOWN_DECODER,
   GORIDGE_ERR_UNKNOWN_RAW,

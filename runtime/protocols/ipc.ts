@@ -1,4 +1,4 @@
-import { BodyFormat } from '../actor/formats.ts';
+import { BodyFormat } from '../codec/body/formats.ts';
 import {
   IPC_V1_0,
   IpcDecoder,

@@ -1,5 +1,5 @@
-import { decodeBody } from '../actor/body-codec.ts';
-import { BodyFormat } from '../actor/formats.ts';
+import { decodeBody } from '../codec/body/body-codec.ts';
+import { BodyFormat } from '../codec/body/formats.ts';
 import { deserializeError, type SerializedError } from '../errors/error.ts';
 import type { Pending, ReplySink } from './pending.ts';
 import type { Router } from './router.ts';

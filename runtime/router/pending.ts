@@ -1,4 +1,4 @@
-import type { BodyFormat } from '../actor/formats.ts';
+import type { BodyFormat } from '../codec/body/formats.ts';
 import type { SerializedError } from '../errors/error.ts';
 import type { DeadlineEntry, DeadlineList } from './deadlines.ts';
 

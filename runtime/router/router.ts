@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ActorRuntime } from '../actor/runtime.ts';
-import { decodeBody, encodeResult } from '../actor/body-codec.ts';
-import type { BodyFormat } from '../actor/formats.ts';
+import { decodeBody, encodeResult } from '../codec/body/body-codec.ts';
+import type { BodyFormat } from '../codec/body/formats.ts';
 import { serializeError, type SerializedError } from '../errors/error.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { DeadlineRegistry } from './deadlines.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BodyFormat } from '../../../runtime/actor/formats.ts';
+import { BodyFormat } from '../../../runtime/codec/body/formats.ts';
 import type { SerializedError } from '../../../runtime/errors/error.ts';
 import type { Pending, PendingHolder, ReplySink } from '../../../runtime/router/pending.ts';
 import { Router } from '../../../runtime/router/router.ts';

@@ -1,16 +1,14 @@
 import { Packr } from 'msgpackr';
-import { OutriggerError } from '../errors/error.ts';
-import { BodyFormat, FORMAT_NAMES } from './formats.ts';
+import { OutriggerError } from '../../errors/error.ts';
+import { BodyFormat, FORMAT_NAMES, type FormatCodec } from './formats.ts';
+import { gobBodyCodec } from './gob-body.ts';
 
 /**
  * Decodes request bodies and encodes results for every body format. Shared by
  * worker threads (the hot path) and the main thread (main-thread routes,
- * pinned-key extraction).
+ * pinned-key extraction). Every format is listed in the one table below, so
+ * any thread that imports this module can decode all of them.
  */
-export interface FormatCodec {
-  decode(bytes: Uint8Array): unknown;
-  encode(value: unknown): Uint8Array;
-}
 
 // useRecords off: plain msgpack maps, so PHP's ext-msgpack and Go's
 // vmihailenco/msgpack read what we write. variableMapSize: small objects get
@@ -76,12 +74,8 @@ const codecs = new Map<BodyFormat, FormatCodec>([
       },
     },
   ],
+  [BodyFormat.GOB, gobBodyCodec],
 ]);
-
-/** Lets a protocol module add a body format (Goridge adds gob). Call it in module scope so workers get it too. */
-export function registerFormat(format: BodyFormat, codec: FormatCodec): void {
-  codecs.set(format, codec);
-}
 
 function codecFor(format: BodyFormat): FormatCodec {
   const c = codecs.get(format);

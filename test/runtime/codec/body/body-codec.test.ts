@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBody, encodeResult } from '../../../runtime/actor/body-codec.ts';
-import { BodyFormat } from '../../../runtime/actor/formats.ts';
+import { decodeBody, encodeResult } from '../../../../runtime/codec/body/body-codec.ts';
+import { BodyFormat } from '../../../../runtime/codec/body/formats.ts';
 
 describe('msgpack bodies', () => {
   it('writes integers beyond 32 bits as int64/uint64 (PHP reads ints, Go reads int64), never as float64', () => {

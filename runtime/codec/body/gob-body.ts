@@ -1,9 +1,7 @@
 /*
  * Gob as a request/reply body format (BodyFormat.GOB), for Go's goridge
  * ClientCodec, which gob-encodes every non-proto argument and decodes every
- * reply with a fresh gob.Decoder. Registered in module scope: importing this
- * file (runtime/actor/extra-formats.ts does, on every thread) is what makes
- * workers able to decode and encode gob bodies.
+ * reply with a fresh gob.Decoder. Listed in body-codec.ts's format table.
  *
  * Go decodes a reply by matching it against its local type, so a reply keeps
  * the wire type of the argument it came from when the handler returns that
@@ -12,9 +10,8 @@
  * value both ways: goridge sends nothing for a nil argument and skips decoding
  * an empty reply, so null/undefined results are sent as an empty body.
  */
-import { registerFormat, type FormatCodec } from '../actor/body-codec.ts';
-import { BodyFormat } from '../actor/formats.ts';
-import { decodeGob, encodeGob, type GobType } from './gob.ts';
+import type { FormatCodec } from './formats.ts';
+import { decodeGob, encodeGob, type GobType } from '../gob.ts';
 
 const EMPTY = new Uint8Array(0);
 
@@ -35,5 +32,3 @@ export const gobBodyCodec: FormatCodec = {
     return encodeGob(value, type);
   },
 };
-
-registerFormat(BodyFormat.GOB, gobBodyCodec);

@@ -8,3 +8,9 @@ export const BodyFormat = {
 export type BodyFormat = (typeof BodyFormat)[keyof typeof BodyFormat];
 
 export const FORMAT_NAMES: Record<BodyFormat, string> = { 0: 'json', 1: 'msgpack', 2: 'raw', 3: 'gob' };
+
+/** One body format's codec: bytes to a value and back. */
+export interface FormatCodec {
+  decode(bytes: Uint8Array): unknown;
+  encode(value: unknown): Uint8Array;
+}
