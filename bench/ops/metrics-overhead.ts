@@ -23,7 +23,7 @@ import { parseConfig } from '../../runtime/config/load.ts';
 import { Daemon, type ListenerPlugin } from '../../runtime/daemon/daemon.ts';
 import { opsPlugin } from '../../runtime/daemon/ops-plugin.ts';
 import { createLogger } from '../../runtime/log.ts';
-import { LATENCY_BUCKETS_S } from '../../runtime/metrics/buckets.ts';
+import { LATENCY_BUCKETS_S } from '../../runtime/stats/buckets.ts';
 import { RequestMetrics } from '../../runtime/metrics/request-metrics.ts';
 import { Pending, type ReplySink } from '../../runtime/router/pending.ts';
 import { RequestTracer } from '../../runtime/tracing/tracer.ts';

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { ActorSnapshot } from '../actor/host.ts';
+import type { ActorSnapshot } from '../actor/runtime.ts';
 import type { ActorRuntime } from '../actor/runtime.ts';
 import type { OutriggerConfig } from '../config/schema.ts';
 import type { LoadedConfig } from '../config/load.ts';

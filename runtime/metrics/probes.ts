@@ -6,7 +6,6 @@
  *   keeps running; the pod just gets no traffic until it is.
  */
 import type { Daemon } from '../daemon/daemon.ts';
-import { workerSlots } from './slots.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -23,7 +22,7 @@ export function readiness(d: Daemon): Readiness {
   for (const name of expected) {
     const host = d.hosts.get(name);
     if (!host) reasons.push(`actor '${name}' is not started`);
-    else if (!host.ready) reasons.push(`actor '${name}' has no ready worker (${workerSlots(host).map((s) => s.state).join(', ') || 'inline, not started'})`);
+    else if (!host.ready) reasons.push(`actor '${name}' has no ready worker (${host.snapshot().workers.map((s) => s.state).join(', ') || 'inline, not started'})`);
   }
   return { ready: reasons.length === 0, reasons };
 }

@@ -6,12 +6,11 @@
  */
 import type { Daemon } from '../daemon/daemon.ts';
 import { ActorStatsTracker } from './actor-stats.ts';
-import { histogramValues, type MetricValue } from './buckets.ts';
+import { histogramValues, type MetricValue } from '../stats/buckets.ts';
 import { readiness } from './probes.ts';
 import { type CollectedMetricSpec, Registry, collected } from './registry.ts';
 import { RemoteMetrics } from './remote.ts';
 import { RequestMetrics } from './request-metrics.ts';
-import { workerSlots } from './slots.ts';
 import { type BreakerSnapshot, breakerSnapshots, breakerStateValue } from '../resilience/breakers.ts';
 
 export interface LabelledBreaker extends BreakerSnapshot {
@@ -23,7 +22,7 @@ export interface LabelledBreaker extends BreakerSnapshot {
 export function allBreakers(d: Daemon): LabelledBreaker[] {
   const out: LabelledBreaker[] = breakerSnapshots().map((b) => ({ ...b, actor: 'main', worker: 0 }));
   for (const h of d.hosts.values()) {
-    for (const s of workerSlots(h)) for (const b of s.stats?.breakers ?? []) out.push({ ...b, actor: h.name, worker: s.index });
+    for (const s of h.snapshot().workers) for (const b of s.stats?.breakers ?? []) out.push({ ...b, actor: h.name, worker: s.index });
   }
   return out;
 }
@@ -113,10 +112,10 @@ export class DaemonMetrics {
     this.#add({ name: 'outrigger_orphan_replies_total', help: 'Replies dropped because the client connection had closed.', type: 'counter', collect: () => [{ labels: {}, value: r.stats.orphanReplies }] });
 
     this.#perActor('outrigger_actor_queue_depth', 'Requests queued or running in the actor (main-thread view).', 'gauge', (h) => h.outstanding);
-    this.#perActor('outrigger_actor_queue_limit', 'maxQueue of the actor: depth at which backpressure applies.', 'gauge', (h) => h.opts.maxQueue);
+    this.#perActor('outrigger_actor_queue_limit', 'maxQueue of the actor: depth at which backpressure applies.', 'gauge', (h) => h.queueLimit);
     this.#perActor('outrigger_actor_worker_restarts_total', 'Workers replaced after a crash or hang.', 'counter', (h) => h.restartsTotal);
-    this.#perActor('outrigger_actor_running', 'Handlers running inside the workers (last heartbeat).', 'gauge', (h) => workerSlots(h).reduce((n, s) => n + (s.stats?.running ?? 0), 0));
-    this.#perActor('outrigger_actor_worker_queued', 'Requests waiting inside workers for a concurrency slot (last heartbeat).', 'gauge', (h) => workerSlots(h).reduce((n, s) => n + (s.stats?.queued ?? 0), 0));
+    this.#perActor('outrigger_actor_running', 'Handlers running inside the workers (last heartbeat).', 'gauge', (h) => h.snapshot().workers.reduce((n, s) => n + (s.stats?.running ?? 0), 0));
+    this.#perActor('outrigger_actor_worker_queued', 'Requests waiting inside workers for a concurrency slot (last heartbeat).', 'gauge', (h) => h.snapshot().workers.reduce((n, s) => n + (s.stats?.queued ?? 0), 0));
     this.#add({
       name: 'outrigger_actor_workers',
       help: 'Worker threads by state (starting, ready, backoff, closing, closed).',
@@ -125,7 +124,7 @@ export class DaemonMetrics {
         const out: MetricValue[] = [];
         for (const h of d.hosts.values()) {
           const counts = new Map<string, number>([['ready', 0]]);
-          for (const s of workerSlots(h)) counts.set(s.state, (counts.get(s.state) ?? 0) + 1);
+          for (const s of h.snapshot().workers) counts.set(s.state, (counts.get(s.state) ?? 0) + 1);
           for (const [state, n] of counts) out.push({ labels: { actor: h.name, state }, value: n });
         }
         return out;
@@ -135,7 +134,7 @@ export class DaemonMetrics {
       name: 'outrigger_actor_worker_heap_bytes',
       help: 'V8 heap used by each worker thread (last heartbeat).',
       type: 'gauge',
-      collect: () => [...d.hosts.values()].flatMap((h) => workerSlots(h).filter((s) => s.stats).map((s) => ({ labels: { actor: h.name, worker: s.index }, value: s.stats!.heapUsed }))),
+      collect: () => [...d.hosts.values()].flatMap((h) => h.snapshot().workers.filter((s) => s.stats).map((s) => ({ labels: { actor: h.name, worker: s.index }, value: s.stats!.heapUsed }))),
     });
     const totals = (): ReturnType<ActorStatsTracker['totals']> => this.actorStats.totals(d.hosts.values());
     this.#add({ name: 'outrigger_actor_handled_total', help: 'Requests handlers completed (ok or error), over worker restarts.', type: 'counter',

@@ -15,6 +15,14 @@ export interface ReplySink {
   reject(p: Pending, error: SerializedError): void;
 }
 
+/** Settles requests: the router, as actor hosts see it. */
+export interface Settler {
+  resolve(p: Pending, result: Uint8Array): void;
+  reject(p: Pending, error: SerializedError): void;
+  /** A reply arrived for a request that had already settled (timed out). */
+  late(): void;
+}
+
 /** An actor host holding requests: told when one settles, asked whether it is full. */
 export interface PendingHolder {
   release(p: Pending): void;

@@ -1,17 +1,26 @@
 import { performance } from 'node:perf_hooks';
-import type { ActorRuntime } from '../actor/runtime.ts';
 import { decodeBody, encodeResult } from '../codec/body/body-codec.ts';
 import type { BodyFormat } from '../codec/body/formats.ts';
 import { serializeError, type SerializedError } from '../errors/error.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { DeadlineRegistry } from './deadlines.ts';
-import { Pending, type ReplySink } from './pending.ts';
+import { Pending, type ReplySink, type Settler } from './pending.ts';
 
 /** A method served on the main thread (control plane: stats, status, init). */
 export type MainHandler = (params: unknown, ctx: { method: string; deadline: number }) => unknown;
 
+/** What the router needs of an actor to hand it requests. */
+export interface RouteTarget {
+  readonly name: string;
+  readonly methods: readonly string[];
+  /** The queue is at its bound. */
+  readonly saturated: boolean;
+  readonly queueLimit: number;
+  submit(p: Pending, methodIndex: number, body: Uint8Array, traceparent: string | undefined): void;
+}
+
 export type Route =
-  | { kind: 'actor'; method: string; host: ActorRuntime; methodIndex: number; timeoutMs: number | undefined }
+  | { kind: 'actor'; method: string; host: RouteTarget; methodIndex: number; timeoutMs: number | undefined }
   | { kind: 'main'; method: string; handler: MainHandler; timeoutMs: number | undefined };
 
 export interface DispatchOptions {
@@ -45,7 +54,7 @@ export class RouterStats {
  * Maps method names to actors and owns every pending request: its deadline,
  * and exactly-once delivery of its reply or error to the connection.
  */
-export class Router {
+export class Router implements Settler {
   readonly stats = new RouterStats();
   readonly #routes = new Map<string, Route>();
   readonly #deadlines: DeadlineRegistry<Pending>;
@@ -78,7 +87,7 @@ export class Router {
     this.#routes.set(route.method, route);
   }
 
-  registerActor(host: ActorRuntime): void {
+  registerActor(host: RouteTarget): void {
     host.methods.forEach((m, methodIndex) => {
       const method = `${host.name}.${m}`;
       this.register({ kind: 'actor', method, host, methodIndex, timeoutMs: this.opts.methodTimeoutsMs?.[method] });
@@ -90,7 +99,7 @@ export class Router {
   }
 
   /** Hot reload: removes an actor's methods; requests already dispatched finish on the old host. */
-  unregisterActor(host: ActorRuntime): void {
+  unregisterActor(host: RouteTarget): void {
     for (const m of host.methods) {
       const method = `${host.name}.${m}`;
       if (this.#routes.get(method)?.kind === 'actor') this.#routes.delete(method);
@@ -149,7 +158,7 @@ export class Router {
     const host = route.host;
     if (host.saturated && this.opts.overflow === 'reject') {
       this.stats.busy++;
-      this.reject(p, { code: 'BUSY', message: `actor '${host.name}' queue is full (${host.opts.maxQueue})` });
+      this.reject(p, { code: 'BUSY', message: `actor '${host.name}' queue is full (${host.queueLimit})` });
       return p;
     }
     host.submit(p, route.methodIndex, body, p.traceparent);
@@ -186,6 +195,10 @@ export class Router {
     if (!this.#settle(p, error.code)) return;
     this.#countError(error.code);
     p.sink.reject(p, error);
+  }
+
+  late(): void {
+    this.stats.lateReplies++;
   }
 
   /** Rejects a request that never entered the registry (no deadline, no holder). */
