@@ -5,6 +5,7 @@ import { type BinaryEncoding, type EncodedBytes, fromBytes } from './bytes.ts';
 import type { IncomingRecord } from './driver.ts';
 import { parseAck, parseClose, parseInit, parseReceive, parseSet, parseStats } from './params.ts';
 import { produce } from './produce-handler.ts';
+import { appKafkaHandler } from './app-api/kafka-action.ts';
 import type { ConnectionRegistry } from './registry.ts';
 
 export const KAFKA_METHODS = [
@@ -14,7 +15,9 @@ export const KAFKA_METHODS = [
   'consume.ack',
   'consume.close',
   'connections.set',
+  'connections.has',
   'stats',
+  'app',
 ] as const;
 export type KafkaMethod = (typeof KAFKA_METHODS)[number];
 
@@ -49,8 +52,11 @@ export function toWire(r: IncomingRecord, encoding: BinaryEncoding): WireRecord 
 /** Receive waits end this long before the request deadline, so the answer still makes it back. */
 const DEADLINE_MARGIN_MS = 50;
 
+/** Who may call what (docs/security.md): changing connections is configure-class, reading them admin. */
+export const KAFKA_POLICY = { 'connections.set': 'configure', 'connections.has': 'admin', stats: 'admin' } as const;
+
 export function kafkaHandlers(registry: ConnectionRegistry): Record<KafkaMethod, Handler> {
-  return {
+  const handlers: Record<Exclude<KafkaMethod, 'app'>, Handler> = {
     produce: (params, call: CallContext) => produce(registry, params, call),
 
     'consume.init': async (params) => {
@@ -90,6 +96,9 @@ export function kafkaHandlers(registry: ConnectionRegistry): Record<KafkaMethod,
       return { name: p.name, outcome: await registry.set(p.name, p.config, 'params') };
     },
 
+    'connections.has': (params) => registry.has(parseStats(params).connection),
+
     stats: (params) => registry.get(parseStats(params).connection).snapshot(),
   };
+  return { ...handlers, app: appKafkaHandler(handlers) };
 }

@@ -8,7 +8,7 @@ import { connectionSchema, describeConnection, type DriverName, type KafkaConfig
 import { Connection } from './connection.ts';
 import type { KafkaDriver } from './driver.ts';
 import { kafkaError } from './errors.ts';
-import { formatIssues } from '../../runtime/config/load.ts';
+import { formatIssues } from '../../runtime/config/issues.ts';
 
 async function loadDriver(name: DriverName): Promise<KafkaDriver> {
   if (name === 'memory') return (await import('./memory/driver.ts')).memoryDriver;
@@ -26,6 +26,10 @@ export class ConnectionRegistry {
     readonly settings: KafkaConfig,
     readonly log: Logger,
   ) {}
+
+  has(name: string): boolean {
+    return this.#connections.has(name);
+  }
 
   get(name: string): Connection {
     const c = this.#connections.get(name);

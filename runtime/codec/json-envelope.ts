@@ -23,13 +23,18 @@ export interface JsonEnvelope {
   traceparent: string | undefined;
 }
 
-export class EnvelopeError extends Error {
-  constructor(
-    message: string,
-    readonly envelope: JsonEnvelope,
-  ) {
-    super(message);
-  }
+/** Why an envelope was refused, with the id found before the fault (to echo it). A value, not an Error: no stack per bad frame. */
+export interface EnvelopeError {
+  message: string;
+  idStart: number;
+  idEnd: number;
+}
+
+export type EnvelopeResult = ({ ok: true } & JsonEnvelope) | { ok: false; error: EnvelopeError };
+
+/** The scan's working state: the envelope so far, and the first fault. */
+interface ScanState extends JsonEnvelope {
+  fault: string | null;
 }
 
 const QUOTE = 0x22;
@@ -211,8 +216,8 @@ function walkMembers<C>(b: Uint8Array, i: number, ctx: C, visit: MemberVisitor<C
   }
 }
 
-export function scanEnvelope(b: Uint8Array): JsonEnvelope {
-  const env: JsonEnvelope = {
+export function scanEnvelope(b: Uint8Array): EnvelopeResult {
+  const env: ScanState = {
     idStart: -1,
     idEnd: -1,
     method: null,
@@ -220,10 +225,23 @@ export function scanEnvelope(b: Uint8Array): JsonEnvelope {
     paramsEnd: -1,
     timeoutMs: undefined,
     traceparent: undefined,
+    fault: null,
   };
   const end = walkMembers(b, 0, env, assign);
-  if (typeof end === 'string') throw new EnvelopeError(end === 'not a JSON object' ? 'request payload is not a JSON object' : end, env);
-  return finish(b, end, env);
+  let fault = env.fault;
+  if (fault === null && typeof end === 'string') fault = end === 'not a JSON object' ? 'request payload is not a JSON object' : end;
+  if (fault === null && skipWs(b, end as number) !== b.length) fault = 'trailing bytes after the request object';
+  if (fault !== null) return { ok: false, error: { message: fault, idStart: env.idStart, idEnd: env.idEnd } };
+  return {
+    ok: true,
+    idStart: env.idStart,
+    idEnd: env.idEnd,
+    method: env.method,
+    paramsStart: env.paramsStart,
+    paramsEnd: env.paramsEnd,
+    timeoutMs: env.timeoutMs,
+    traceparent: env.traceparent,
+  };
 }
 
 interface StringLookup {
@@ -250,29 +268,29 @@ export function topLevelString(b: Uint8Array, name: string): string | undefined 
   return lookup.value;
 }
 
-function finish(b: Uint8Array, i: number, env: JsonEnvelope): JsonEnvelope {
-  if (skipWs(b, i) !== b.length) throw new EnvelopeError('trailing bytes after the request object', env);
-  return env;
-}
-
-function assign(env: JsonEnvelope, b: Uint8Array, kStart: number, kEnd: number, vStart: number, vEnd: number): boolean {
+function assign(env: ScanState, b: Uint8Array, kStart: number, kEnd: number, vStart: number, vEnd: number): boolean {
   const first = b[vStart]!;
   if (keyIs(b, kStart, kEnd, 'id')) {
-    if (first === LBRACE || first === LBRACKET) throw new EnvelopeError('"id" must be a string, number or null', env);
+    if (first === LBRACE || first === LBRACKET) return stop(env, '"id" must be a string, number or null');
     env.idStart = vStart;
     env.idEnd = vEnd;
   } else if (keyIs(b, kStart, kEnd, 'method')) {
-    if (first !== QUOTE) throw new EnvelopeError('"method" must be a string', env);
+    if (first !== QUOTE) return stop(env, '"method" must be a string');
     env.method = methodValue(b, vStart, vEnd);
   } else if (keyIs(b, kStart, kEnd, 'params')) {
     env.paramsStart = vStart;
     env.paramsEnd = vEnd;
   } else if (keyIs(b, kStart, kEnd, 'timeout')) {
     const n = Number(Buffer.from(b.buffer, b.byteOffset + vStart, vEnd - vStart).latin1Slice());
-    if (!Number.isFinite(n) || n <= 0) throw new EnvelopeError('"timeout" must be a positive number of milliseconds', env);
+    if (!Number.isFinite(n) || n <= 0) return stop(env, '"timeout" must be a positive number of milliseconds');
     env.timeoutMs = n;
   } else if (keyIs(b, kStart, kEnd, 'traceparent')) {
     if (first === QUOTE) env.traceparent = stringValue(b, vStart, vEnd);
   }
   return false;
+}
+
+function stop(env: ScanState, fault: string): true {
+  env.fault = fault;
+  return true;
 }

@@ -16,6 +16,9 @@ export const ERROR_CODES = {
   MISSING_ID: 'An async request (type 0x04) carries no id to answer by.',
   UNEXPECTED_TYPE: 'A client sent a frame type only the server sends (error or async response).',
   UNSUPPORTED_CODEC: 'The request body codec is not supported for this method.',
+  // trust (docs/security.md)
+  FORBIDDEN: "The method's policy class is not among the connection's grants.",
+  UNAUTHENTICATED: 'The token presented with session.auth was not accepted.',
   // framing (these close the connection)
   FRAME_TOO_LARGE: 'A frame declares a payload longer than the configured cap.',
   UNKNOWN_VERSION: 'A binary IPC frame carries an unknown protocol version.',
@@ -28,6 +31,7 @@ export const ERROR_CODES = {
   ACTOR_ERROR: 'The actor handler failed with an error that carries no code of its own.',
   // configuration
   CONFIG_INVALID: 'A configuration field is missing or has the wrong type or value.',
+  RUN_DIR_UNSAFE: 'runDir is not a directory this process owns, or others can write to it.',
   CONFIG_LOAD_FAILED: 'The configuration file could not be read or evaluated.',
   // daemon control
   NOT_RUNNING: 'No daemon is running for this pid file / control socket.',

@@ -4,7 +4,8 @@
  * (request-metrics.ts) is computed when /metrics is scraped, from state the
  * runtime keeps anyway, so it costs nothing between scrapes.
  */
-import type { Daemon } from '../daemon/daemon.ts';
+import type { ActorRuntime } from '../actor/runtime.ts';
+import type { DaemonView } from './daemon-view.ts';
 import { ActorStatsTracker } from './actor-stats.ts';
 import { histogramValues, type MetricValue } from '../stats/buckets.ts';
 import { readiness } from './probes.ts';
@@ -19,7 +20,7 @@ export interface LabelledBreaker extends BreakerSnapshot {
 }
 
 /** Every breaker the daemon knows of: main-thread ones and those in worker heartbeats. */
-export function allBreakers(d: Daemon): LabelledBreaker[] {
+export function allBreakers(d: DaemonView): LabelledBreaker[] {
   const out: LabelledBreaker[] = breakerSnapshots().map((b) => ({ ...b, actor: 'main', worker: 0 }));
   for (const h of d.hosts.values()) {
     for (const s of h.snapshot().workers) for (const b of s.stats?.breakers ?? []) out.push({ ...b, actor: h.name, worker: s.index });
@@ -34,7 +35,7 @@ export class DaemonMetrics {
   readonly remote: RemoteMetrics;
   readonly #names = new Set<string>();
 
-  constructor(readonly daemon: Daemon) {
+  constructor(readonly daemon: DaemonView) {
     this.requests = new RequestMetrics((m) => daemon.router.lookup(m) !== undefined);
     this.requests.register(this.registry, () => this.#listenerNames());
     this.#registerRuntime();
@@ -52,7 +53,7 @@ export class DaemonMetrics {
     collected(spec, this.registry);
   }
 
-  #perListener(name: string, help: string, type: 'counter' | 'gauge', value: (l: Daemon['listeners'][number]) => number): void {
+  #perListener(name: string, help: string, type: 'counter' | 'gauge', value: (l: DaemonView['listeners'][number]) => number): void {
     this.#add({
       name,
       help,
@@ -65,7 +66,7 @@ export class DaemonMetrics {
     });
   }
 
-  #perActor(name: string, help: string, type: 'counter' | 'gauge', value: (h: Daemon['hosts'] extends Map<string, infer H> ? H : never) => number): void {
+  #perActor(name: string, help: string, type: 'counter' | 'gauge', value: (h: ActorRuntime) => number): void {
     this.#add({
       name,
       help,
@@ -91,7 +92,26 @@ export class DaemonMetrics {
 
     this.#perListener('outrigger_listener_connections', 'Open client connections.', 'gauge', (l) => l.connections.size);
     this.#perListener('outrigger_listener_connections_accepted_total', 'Connections accepted.', 'counter', (l) => l.accepted);
-    this.#perListener('outrigger_listener_connections_refused_total', 'Connections refused (connection limit or CIDR allow-list).', 'counter', (l) => l.refused);
+    this.#perListener('outrigger_listener_connections_refused_total', 'Connections refused (listener or total connection limit, CIDR allow-list).', 'counter', (l) => l.refusedTotal);
+    this.#add({
+      name: 'outrigger_connections_closed_total',
+      help: 'Connections the daemon closed, by reason (read_timeout, idle, errors, auth_failures).',
+      type: 'counter',
+      collect: () =>
+        d.listeners.flatMap((l) => {
+          const c = d.sessionStats(l)?.closed;
+          if (!c) return [];
+          return [
+            { labels: { listener: l.name, reason: 'read_timeout' }, value: c.readTimeout },
+            { labels: { listener: l.name, reason: 'idle' }, value: c.idle },
+            { labels: { listener: l.name, reason: 'errors' }, value: c.errors },
+            { labels: { listener: l.name, reason: 'auth_failures' }, value: c.authFailures },
+          ];
+        }),
+    });
+    this.#perListener('outrigger_malformed_requests_total', 'Malformed frames, lines or requests received.', 'counter', (l) => d.sessionStats(l)?.malformed ?? 0);
+    this.#add({ name: 'outrigger_buffered_bytes', help: 'Bytes held for frames still arriving, all connections (limits.maxBufferedBytes caps it).', type: 'gauge', collect: () => [{ labels: {}, value: d.budget.used }] });
+    this.#add({ name: 'outrigger_requests_forbidden_total', help: 'Requests refused FORBIDDEN by their method policy.', type: 'counter', collect: () => [{ labels: {}, value: r.stats.forbidden }] });
     this.#perListener('outrigger_listener_max_connections', 'Configured connection limit.', 'gauge', (l) => l.spec.maxConnections);
     this.#perListener('outrigger_rate_limited_total', 'Requests answered RATE_LIMITED by the per-connection limit.', 'counter', (l) => l.rateLimit?.rejected ?? 0);
     this.#perListener('ipc_async_pending', 'Async requests (answered by id) awaiting their reply, by listener (seed 004 name).', 'gauge', (l) => {

@@ -2,10 +2,10 @@
 // (new worker count) gets its static devices and the gateways' CONFIGs again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IspClient } from '../../../clients/ts/isp-client.ts';
-import { parseConfig } from '../../../runtime/config/load.ts';
-import type { OutriggerConfigInput } from '../../../runtime/config/schema.ts';
+import type { ConfigInput as OutriggerConfigInput } from '../../../index.ts';
 import { type IspTestDaemon, pointsOf, startIspDaemon } from '../../helpers/isp-daemon.ts';
 import { freePort, startPeer, stopPeer } from '../../helpers/modbus-peers.ts';
+import { loadedTestConfig } from '../../helpers/config.ts';
 
 let d: IspTestDaemon;
 let gw: IspClient;
@@ -28,7 +28,7 @@ function config(over: OutriggerConfigInput): OutriggerConfigInput {
   };
 }
 
-const reload = (over: OutriggerConfigInput) => d.daemon.reload({ config: parseConfig(config(over), {}), file: null, baseDir: process.cwd() }, 'test');
+const reload = (over: OutriggerConfigInput) => d.daemon.reload(loadedTestConfig(config(over)), 'test');
 
 beforeAll(async () => {
   port = await freePort();

@@ -1,7 +1,5 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appApiPlugin } from '../../../runtime/app-api/plugin.ts';
-import { goridgePlugin } from '../../../runtime/protocols/goridge-plugin.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 import { phpunit } from './run-phpunit.ts';
 
@@ -28,9 +26,8 @@ describe('PHP bridge library (phpunit) against live daemons', () => {
         // BridgeTest checks the App API's answer when no Kafka actor serves it.
         app: { kafkaActor: 'absent-kafka' },
       },
-      [goridgePlugin, appApiPlugin],
     );
-    shutdown = await startTestDaemon({ listeners: { goridge: { tcp: { host: '127.0.0.1', port: 0 } } } }, [goridgePlugin, appApiPlugin]);
+    shutdown = await startTestDaemon({ listeners: { goridge: { tcp: { host: '127.0.0.1', port: 0 } } } });
     const port = (d: TestDaemon, name: string): number => d.daemon.listeners.find((l) => l.name === name)!.tcpPort!;
     Object.assign(env, {
       OUTRIGGER_GORIDGE_TCP: `tcp://127.0.0.1:${port(main, 'goridge')}`,

@@ -1,6 +1,5 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { opsPlugin } from '../../../runtime/daemon/ops-plugin.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 import { parseProm, sum, value } from '../../helpers/prom.ts';
 
@@ -24,7 +23,6 @@ describe('runtime metrics on /metrics', () => {
         requests: { methodTimeoutsMs: { 'opsprobe.stall': 50 } },
         actors: { opsprobe: { module: './test/fixtures/actors/opsprobe.ts', workers: 2, options: { snapshotMs: 100 } } },
       },
-      [opsPlugin],
     );
     url = (d.daemon.status().sections.ops as { metricsUrl: string }).metricsUrl;
   });

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GoridgeClient } from '../../../clients/ts/goridge-client.ts';
-import { goridgePlugin } from '../../../runtime/protocols/goridge-plugin.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 
 describe('per-connection rate limit on the Goridge listener', () => {
@@ -9,7 +8,6 @@ describe('per-connection rate limit on the Goridge listener', () => {
   beforeAll(async () => {
     d = await startTestDaemon(
       { listeners: { goridge: { tcp: { host: '127.0.0.1', port: 0 }, rateLimit: { perSecond: 5, burst: 10 } } } },
-      [goridgePlugin],
     );
     address = `tcp://127.0.0.1:${d.daemon.listeners.find((l) => l.name === 'goridge')!.tcpPort}`;
   });

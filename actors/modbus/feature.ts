@@ -1,0 +1,20 @@
+import { defineFeature, moduleBeside } from '../../runtime/feature/api.ts';
+import { startIspListener } from './isp/listener.ts';
+import { modbusSections } from './sections.ts';
+import { startStaticDevices } from './static-devices.ts';
+
+/**
+ * Modbus for IoT gateways: the modbus actor polls devices (TCP, RTU over
+ * TCP, serial RTU) and the ISP listener lets gateways configure devices and
+ * receive their DATA. Devices in `modbus.devices` are polled from start-up.
+ */
+export const modbusFeature = defineFeature({
+  name: 'modbus',
+  sections: modbusSections,
+  env: { ISP_PORT: { path: 'listeners.isp.tcp.port', kind: 'port' } },
+  actors: [{ name: 'modbus', module: moduleBeside(import.meta.url, 'index') }],
+  async setup(ctx) {
+    await startStaticDevices(ctx);
+    startIspListener(ctx);
+  },
+});
