@@ -55,11 +55,11 @@ final class FpmPersistenceTest extends TestCase
         [$status, $body] = self::get('send-then-exit');
         self::assertSame(200, $status);
         $sent = json_decode($body, true, 512, JSON_THROW_ON_ERROR)['sent'];
-        // At once, while the 300 ms call is still running: nothing is readable yet, only the mid-call mark shows.
-        $after = self::call('echo', ['v' => 'mine']);
+        // At once, while the abandoned call still runs: nothing is readable yet, only the mid-call mark shows. The
+        // abandoned reply ('stale', at 300 ms) would come before this one (at 600 ms) on the same socket.
+        $after = self::call('echo', ['v' => 'mine', 'ms' => 600]);
         self::assertSame('mine', $after['result']);
-        self::assertNotSame($sent, $after['local']);
-        usleep(400_000); // the abandoned call's reply went to the closed socket, not to this one
+        self::assertNotSame($sent, $after['local'], 'the socket left mid-call was replaced');
         self::assertSame('still mine', self::call('echo', ['v' => 'still mine'])['result']);
     }
 

@@ -6,11 +6,12 @@ declare(strict_types=1);
 // HTTP request through the bridge with its default settings (under PHP-FPM the
 // connection is kept across requests), answering what the test checks as JSON.
 //
-//   ?do=echo&v=...         Sys.Echo, then the kept connection's local address
+//   ?do=echo&v=...&ms=...  Probe.EchoAfter (Sys.Echo without ms), and the kept connection's
+//                          local address
 //   ?do=blob&n=...         Probe.Blob of n bytes under a small memory_limit: the
 //                          request dies of a fatal error in the middle of the reply
-//   ?do=send-then-exit     sends Probe.Sleep(300) on the kept connection, then exits
-//                          before the reply, as a request killed mid-call does
+//   ?do=send-then-exit     sends Probe.EchoAfter('stale' in 300 ms) on the kept connection,
+//                          then exits before the reply, as a request killed mid-call does
 
 require __DIR__ . '/../../autoload.php';
 
@@ -31,7 +32,8 @@ $kept = static function () use ($rpc): array {
 switch ($_GET['do'] ?? 'echo') {
     case 'echo':
         $before = $kept();
-        $result = $rpc->call('Sys.Echo', (string) ($_GET['v'] ?? ''));
+        $value = (string) ($_GET['v'] ?? '');
+        $result = isset($_GET['ms']) ? $rpc->call('Probe.EchoAfter', ['ms' => (int) $_GET['ms'], 'value' => $value]) : $rpc->call('Sys.Echo', $value);
         echo json_encode(['result' => $result, 'pid' => getmypid(), 'persistent' => $rpc->pool()->persistent] + $before);
         break;
     case 'blob':
@@ -42,7 +44,8 @@ switch ($_GET['do'] ?? 'echo') {
     case 'send-then-exit':
         [$c] = $rpc->pool()->acquire(microtime(true) + 1.0);
         $c->stream->beginCall();
-        $c->stream->write(Frame::encode(1, 'Probe.Sleep', Frame::CODEC_JSON, '300'), microtime(true) + 1.0);
+        $call = json_encode(['ms' => 300, 'value' => 'stale']);
+        $c->stream->write(Frame::encode((int) ($_GET['seq'] ?? 1), 'Probe.EchoAfter', Frame::CODEC_JSON, $call), microtime(true) + 1.0);
         echo json_encode(['sent' => stream_socket_get_name($c->stream->resource(), false)]);
         exit;
     default:
