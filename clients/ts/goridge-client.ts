@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { GORIDGE_FLAG, GoridgeDecoder, encodeGoridgeRequest } from '../../runtime/codec/goridge.ts';
+import { GORIDGE_FLAG, GoridgeDecoder, type GoridgeErrorInfo, encodeGoridgeRequest, parseGoridgeErrorText } from '../../runtime/codec/goridge.ts';
 
 /** A Goridge reply as it came off the wire. */
 export interface GoridgeReply {
@@ -9,6 +9,8 @@ export interface GoridgeReply {
   body: Buffer;
   /** True when the ERROR flag (0x40) is set; `body` is then the error text. */
   isError: boolean;
+  /** An error reply's code, message and data (docs/goridge.md, error replies); null for a result. */
+  error: GoridgeErrorInfo | null;
 }
 
 export interface GoridgeClientOptions {
@@ -56,12 +58,14 @@ export class GoridgeClient {
         if (!w) continue;
         this.#waiting.delete(f.seq);
         clearTimeout(w.timer);
+        const isError = (f.flags & GORIDGE_FLAG.ERROR) !== 0;
         w.resolve({
           seq: f.seq,
           flags: f.flags,
           method: f.method,
           body: Buffer.from(f.body),
-          isError: (f.flags & GORIDGE_FLAG.ERROR) !== 0,
+          isError,
+          error: isError ? parseGoridgeErrorText(f.body.toString('utf8')) : null,
         });
       }
       if (error) this.socket.destroy(new Error(`bad reply frame: ${error.message}`));

@@ -15,9 +15,11 @@
  *
  * An RPC frame is therefore always 0x15 (version 1, HL 5) with a 20-byte header.
  * Replies echo seq and the method prefix; an error reply is codec|0x40 with plain
- * UTF-8 text as body.
+ * UTF-8 text as body (goridgeErrorText below: `CODE: message`, then the error's
+ * data as a JSON line).
  */
 import zlib from 'node:zlib';
+import type { SerializedError } from '../errors/error.ts';
 import { crc32 as crc32Js } from './crc32.ts';
 
 export const GORIDGE_FLAG = {
@@ -336,3 +338,71 @@ export function splitServiceMethod(serviceMethod: string): { service: string; me
 export const GORIDGE_ERR_UNKNOWN_DECODER = 'goridge_read_request_body: unknown decoder used in frame';
 export const GORIDGE_ERR_NOT_PROTO = 'goridge_read_request_body: message type is not a proto';
 export const GORIDGE_ERR_UNKNOWN_RAW = 'unknown Raw payload type';
+
+/** Messages that are goridge's own error texts and go out verbatim, as Go sends them. */
+const GO_VERBATIM = new Set([GORIDGE_ERR_UNKNOWN_RAW]);
+
+/**
+ * Starts the line that carries an error's data in an error frame. A line of
+ * its own keeps the first line exactly what Go's net/rpc clients show
+ * (`CODE: message`), and a client that does not know it still finds the code
+ * at the start of the text.
+ */
+export const GORIDGE_ERROR_DATA_PREFIX = '\ndata: ';
+
+/**
+ * Error text of an error frame:
+ *
+ *   CODE: message            coded errors (the bare message for errors without
+ *                            a code of their own, as Go sends err.Error())
+ *   data: {"json":"value"}   only when the error has data: one line of JSON
+ *
+ * The data line is the text after the LAST `\ndata: `; JSON never contains a
+ * raw newline, so a message that itself contains `\ndata: ` is followed by a
+ * `data: null` line and the split stays unambiguous.
+ */
+export function goridgeErrorText(e: SerializedError): string {
+  const text = e.code === 'ACTOR_ERROR' || GO_VERBATIM.has(e.message) ? e.message : `${e.code}: ${e.message}`;
+  const data = dataJson(e.data);
+  if (data === null && !text.includes(GORIDGE_ERROR_DATA_PREFIX)) return text;
+  return `${text}${GORIDGE_ERROR_DATA_PREFIX}${data ?? 'null'}`;
+}
+
+/** An error frame's text taken apart again (clients). */
+export interface GoridgeErrorInfo {
+  /** The stable code, or null for texts without one (Go's net/rpc texts, a handler's bare message). */
+  code: string | null;
+  /** The message, without the code prefix and the data line. */
+  message: string;
+  /** The error's data, or null when it has none. */
+  data: unknown;
+}
+
+const CODE_PREFIX = /^([A-Z][A-Z0-9_]*): /;
+
+/** Inverse of goridgeErrorText; a text from another server is all message (and maybe a code). */
+export function parseGoridgeErrorText(text: string): GoridgeErrorInfo {
+  let head = text;
+  let data: unknown = null;
+  const at = text.lastIndexOf(GORIDGE_ERROR_DATA_PREFIX);
+  if (at >= 0) {
+    try {
+      data = JSON.parse(text.slice(at + GORIDGE_ERROR_DATA_PREFIX.length)) as unknown;
+      head = text.slice(0, at);
+    } catch {
+      data = null; // not our data line: part of the message
+    }
+  }
+  const m = CODE_PREFIX.exec(head);
+  return m ? { code: m[1]!, message: head.slice(m[0].length), data } : { code: null, message: head, data };
+}
+
+function dataJson(data: unknown): string | null {
+  if (data === undefined || data === null) return null;
+  try {
+    // Data crosses the worker boundary by structured clone, which allows what JSON does not.
+    return JSON.stringify(data, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? null;
+  } catch {
+    return null; // a cycle: the code and message still go out
+  }
+}

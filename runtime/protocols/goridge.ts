@@ -1,7 +1,6 @@
 import { BodyFormat } from '../codec/body/formats.ts';
 import {
   GORIDGE_ERR_UNKNOWN_DECODER,
-  GORIDGE_ERR_UNKNOWN_RAW,
   GORIDGE_FLAG,
   GoridgeDecoder,
   type GoridgeCodec,
@@ -10,6 +9,7 @@ import {
   codecOf,
   encodeGoridgeError,
   encodeGoridgeReply,
+  goridgeErrorText,
   replyCodecFlag,
   requestBodyCodec,
 } from '../codec/goridge.ts';
@@ -37,18 +37,6 @@ const FORMAT_OF_CODEC: Partial<Record<GoridgeCodec, BodyFormat>> = {
 
 /** How long a connection with a broken frame stream may linger for its client to close it (Go: 2 s). */
 const LINGER_MS = 2000;
-
-/** Messages that are goridge's own error texts and go out verbatim, as Go sends them. */
-const GO_VERBATIM = new Set([GORIDGE_ERR_UNKNOWN_RAW]);
-
-/**
- * Error text of an error frame. An error without a code of its own is sent as
- * its bare message, as Go sends err.Error(); coded errors are `CODE: message`
- * so clients can match on the code (the PHP bridge does).
- */
-export function goridgeErrorText(e: SerializedError): string {
-  return e.code === 'ACTOR_ERROR' || GO_VERBATIM.has(e.message) ? e.message : `${e.code}: ${e.message}`;
-}
 
 /**
  * Goridge v3 RPC over one connection, behaving as Go's net/rpc server with

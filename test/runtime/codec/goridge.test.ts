@@ -12,6 +12,8 @@ import {
   encodeGoridgeError,
   encodeGoridgeReply,
   encodeGoridgeRequest,
+  goridgeErrorText,
+  parseGoridgeErrorText,
   replyCodecFlag,
   requestBodyCodec,
   rpcCantFindMethod,
@@ -370,5 +372,45 @@ describe('GoridgeDecoder fuzz (seeded)', () => {
     }
     expect(framesSeen).toBeGreaterThan(1000);
     expect(errorsSeen).toBeGreaterThan(100);
+  });
+});
+
+describe('Goridge error text: code, message and data', () => {
+  it('is CODE: message, with the data as one JSON line when there is data', () => {
+    expect(goridgeErrorText({ code: 'INVALID_PARAMS', message: 'topic: must be a non-empty string' })).toBe(
+      'INVALID_PARAMS: topic: must be a non-empty string',
+    );
+    const text = goridgeErrorText({ code: 'RATE_LIMITED', message: 'too fast', data: { retryInMs: 12, note: 'a\nb' } });
+    expect(text).toBe('RATE_LIMITED: too fast\ndata: {"retryInMs":12,"note":"a\\nb"}');
+    expect(text.split('\n')[0]).toBe('RATE_LIMITED: too fast'); // what a Go client shows first
+    expect(parseGoridgeErrorText(text)).toEqual({ code: 'RATE_LIMITED', message: 'too fast', data: { retryInMs: 12, note: 'a\nb' } });
+  });
+
+  it('sends errors without a code, and goridge texts, as their bare message; data still travels', () => {
+    expect(goridgeErrorText({ code: 'ACTOR_ERROR', message: 'kafka: broker unavailable' })).toBe('kafka: broker unavailable');
+    expect(goridgeErrorText({ code: 'ACTOR_ERROR', message: 'boom', data: [1, 2] })).toBe('boom\ndata: [1,2]');
+    expect(goridgeErrorText({ code: 'ACTOR_ERROR', message: GORIDGE_ERR_UNKNOWN_RAW })).toBe(GORIDGE_ERR_UNKNOWN_RAW);
+    expect(parseGoridgeErrorText("rpc: can't find method App.Nope")).toEqual({ code: null, message: "rpc: can't find method App.Nope", data: null });
+    expect(parseGoridgeErrorText('boom\ndata: [1,2]')).toEqual({ code: null, message: 'boom', data: [1, 2] });
+  });
+
+  it('stays unambiguous when the message itself contains a data line', () => {
+    const message = 'bad row\ndata: {"forged":true}';
+    const text = goridgeErrorText({ code: 'INVALID_PARAMS', message });
+    expect(text).toBe(`INVALID_PARAMS: ${message}\ndata: null`);
+    expect(parseGoridgeErrorText(text)).toEqual({ code: 'INVALID_PARAMS', message, data: null });
+    const withData = goridgeErrorText({ code: 'INVALID_PARAMS', message, data: { real: 1 } });
+    expect(parseGoridgeErrorText(withData)).toEqual({ code: 'INVALID_PARAMS', message, data: { real: 1 } });
+    // A foreign text whose last "data:" line is not JSON is all message.
+    expect(parseGoridgeErrorText('X_Y: a\ndata: not json')).toEqual({ code: 'X_Y', message: 'a\ndata: not json', data: null });
+  });
+
+  it('encodes data JSON cannot hold: bigints as strings, a cycle is left out', () => {
+    expect(goridgeErrorText({ code: 'KAFKA_ERROR', message: 'm', data: { offset: 2n ** 64n } })).toBe(
+      'KAFKA_ERROR: m\ndata: {"offset":"18446744073709551616"}',
+    );
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(goridgeErrorText({ code: 'KAFKA_ERROR', message: 'm', data: cyclic })).toBe('KAFKA_ERROR: m');
   });
 });

@@ -23,6 +23,8 @@ describe('per-connection rate limit on the Goridge listener', () => {
     expect(ok).toBeGreaterThanOrEqual(10);
     expect(ok).toBeLessThan(25);
     expect(errors.every((e) => e.startsWith('RATE_LIMITED: '))).toBe(true);
+    const retry = replies.find((r) => r.isError)!.error!.data as { retryInMs: number };
+    expect(retry.retryInMs).toBeGreaterThan(0); // the error's data travels too
     const other = new GoridgeClient({ address });
     await other.connected();
     expect((await other.call('Sys.Ping', json(null))).body.toString()).toBe('"pong"');

@@ -82,11 +82,24 @@ describe('Goridge listener', () => {
     expect(nothing.body.length).toBe(0); // nil reply: empty body, as goridge skips decoding it
   });
 
-  it('answers handler errors as CODE: message (bare message for uncoded errors), connection kept', async () => {
+  it('answers handler errors as CODE: message (bare message for uncoded errors) and a data line, connection kept', async () => {
     const c = await client();
     const fail = await c.call('App.Fail', json('x'));
     expect(fail.flags).toBe(0x48);
     expect(fail.body.toString()).toBe('kafka: broker unavailable');
+    // An error's data follows as a JSON line, for every codec.
+    for (const codec of [JSON_FLAG, MSGPACK, GOB]) {
+      const withData = await c.call('App.FailData', Buffer.alloc(0), codec);
+      expect(withData.flags).toBe(codec | 0x40);
+      expect(withData.body.toString()).toBe(
+        'KAFKA_UNKNOWN_PARTITION: partition 7 of topic orders does not exist\ndata: {"topic":"orders","partition":7,"partitions":3}',
+      );
+      expect(withData.error).toEqual({
+        code: 'KAFKA_UNKNOWN_PARTITION',
+        message: 'partition 7 of topic orders does not exist',
+        data: { topic: 'orders', partition: 7, partitions: 3 },
+      });
+    }
     const timeout = await c.call('App.Sleep', json(1000));
     expect(timeout.body.toString()).toMatch(/^TIMEOUT: request 'app.sleep' timed out after 200 ms$/);
     const raw = await c.call('App.Init', Buffer.from('x'), RAW);

@@ -131,16 +131,16 @@ final class IpcClient
                 break;
             }
             $until = min($deadline, min(array_column($this->async, 'expires')));
-            $read = array_map(static fn (IpcConnection $c) => $c->stream->socket(), $waiting);
+            $read = array_map(static fn (IpcConnection $c) => $c->stream->resource(), $waiting);
             $write = null;
             $except = null;
             $left = max(0.0, $until - microtime(true));
-            $n = @socket_select($read, $write, $except, (int) $left, (int) (($left - (int) $left) * 1_000_000));
+            $n = @stream_select($read, $write, $except, (int) $left, (int) (($left - (int) $left) * 1_000_000));
             if ($n === false) {
                 break;
             }
             foreach ($waiting as $connection) {
-                if (in_array($connection->stream->socket(), $read, true)) {
+                if (in_array($connection->stream->resource(), $read, true)) {
                     $fired += $this->readAsyncFrame($connection);
                 }
             }

@@ -157,7 +157,8 @@ describe('App API over Goridge (Kafka actor stand-in records the forwarded calls
   it('App.Kafka reports bad payloads by field and passes the Kafka actor errors through', async () => {
     const r = await text('App.Kafka', php({ action: 'produce', produce_message: { connection: 'kafka-common', topic: '', value: 1 } }));
     expect(r).toBe(
-      'INVALID_PARAMS: payload.produce_message.topic: must be a non-empty string; payload.produce_message.value: Invalid input: expected string, received number',
+      'INVALID_PARAMS: payload.produce_message.topic: must be a non-empty string; payload.produce_message.value: Invalid input: expected string, received number\n' +
+        'data: {"fields":["payload.produce_message.topic","payload.produce_message.value"]}',
     );
     expect(await text('App.Kafka', php({ action: 'delete' }))).toMatch(/^INVALID_PARAMS: payload.action: must be one of produce, consume_init/);
     expect(await text('App.Kafka', php({ action: 'consume_ack', consume_ack_message: { connection: 'missing', topic: 't' } }))).toBe(
@@ -217,7 +218,8 @@ describe('App.Kafka produce_messages with the real Kafka actor (memory driver)',
       expect(await produce([{ value: 'a', key: 'k1' }, { value: 'b', headers: { source: 'php-app' } }], true)).toBe('true');
       expect(await produce([{ value: 'c' }, { value: 'd' }], false)).toBe('true');
       expect(await produce([{ value: 'ok' }, { value: 5 }], true)).toBe(
-        'INVALID_PARAMS: payload.produce_messages.messages[1].value must be a string, bytes, or {"base64": "<standard base64>"}',
+        'INVALID_PARAMS: payload.produce_messages.messages[1].value must be a string, bytes, or {"base64": "<standard base64>"}\n' +
+          'data: {"field":"messages[1].value"}',
       );
       const partial = await produce([{ value: 'e', partition: 0 }, { value: 'x', partition: 3 }], true);
       expect(partial).toMatch(/^KAFKA_BATCH_PARTIAL: 1 of 2 records were not acknowledged — messages\[1\]: KAFKA_UNKNOWN_PARTITION: /);
