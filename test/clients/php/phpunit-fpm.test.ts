@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goridgePlugin } from '../../../runtime/protocols/goridge-plugin.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 import { type FpmStack, freePort, startFpmStack } from '../../helpers/fpm-stack.ts';
 import { phpunit } from './run-phpunit.ts';
@@ -30,7 +29,6 @@ describe('PHP bridge under php-fpm behind nginx: connections kept across request
         listeners: { goridge: { tcp: { host: '127.0.0.1', port } } },
         actors: { probe: { module: './test/fixtures/actors/probe.ts' } },
       },
-      [goridgePlugin],
     );
 
   beforeAll(async () => {
