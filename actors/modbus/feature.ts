@@ -14,7 +14,8 @@ export const modbusFeature = defineFeature({
   env: { ISP_PORT: { path: 'listeners.isp.tcp.port', kind: 'port' } },
   actors: [{ name: 'modbus', module: moduleBeside(import.meta.url, 'index') }],
   async setup(ctx) {
-    await startStaticDevices(ctx);
+    // The hub first: it learns of every device, static ones included, from the actor's events.
     startIspListener(ctx);
+    await startStaticDevices(ctx);
   },
 });

@@ -53,7 +53,7 @@ export const coreListenersShape = {
 };
 
 export const actorSpecSchema = z.strictObject({
-  /** Module path (relative to the config file) whose default export is defineActor(...). Omit it to tune a feature's actor (sys, kafka, modbus). */
+  /** Module path (relative to the config file) whose default export is defineActor(...). Omit it to tune a feature's actor (sys, kafka, modbus); give it to run another module in that actor's place. */
   module: z.string().min(1).optional(),
   /** worker: handlers run on worker threads (default). inline: on the main thread, no hop (only for trivially cheap handlers). */
   mode: z.enum(['worker', 'inline']).default('worker'),
@@ -134,9 +134,6 @@ export function coreConfigShape(featureActors: readonly string[]) {
         for (const [name, spec] of Object.entries(actors)) {
           if (!spec.module && !featureActors.includes(name)) {
             ctx.addIssue({ code: 'custom', path: [name, 'module'], message: 'Invalid input: expected string (the path of an actor module)' });
-          }
-          if (spec.module && featureActors.includes(name)) {
-            ctx.addIssue({ code: 'custom', path: [name, 'module'], message: `'${name}' is a feature's actor; tune it without a module, or pick another name` });
           }
         }
       }),

@@ -29,13 +29,17 @@ export function actorsFromConfig(loaded: LoadedConfig): ActorToStart[] {
   const { config, baseDir, features } = loaded;
   const list: ActorToStart[] = [];
   const featureConfig = config as FeatureConfig<Record<string, never>>;
+  const moduleUrl = (path: string): string => pathToFileURL(isAbsolute(path) ? path : resolve(baseDir, path)).href;
+  const featureActors = new Set<string>();
   for (const f of features) {
     for (const a of f.actors ?? []) {
+      featureActors.add(a.name);
       const spec = config.actors[a.name];
       if (spec?.enabled === false || a.enabled?.(featureConfig) === false) continue;
       list.push({
         name: a.name,
-        moduleUrl: typeof a.module === 'string' ? a.module : a.module.href,
+        // `actors.<name>.module` runs another module in the feature actor's place (a stand-in, a fork).
+        moduleUrl: spec?.module ? moduleUrl(spec.module) : typeof a.module === 'string' ? a.module : a.module.href,
         workers: spec?.workers ?? a.workers?.(featureConfig) ?? 1,
         maxQueue: spec?.maxQueue ?? a.maxQueue ?? DEFAULT_MAX_QUEUE,
         options: a.options ? a.options(featureConfig, baseDir) : undefined,
@@ -44,10 +48,10 @@ export function actorsFromConfig(loaded: LoadedConfig): ActorToStart[] {
     }
   }
   for (const [name, spec] of Object.entries(config.actors)) {
-    if (!spec.module || !spec.enabled) continue;
+    if (!spec.module || !spec.enabled || featureActors.has(name)) continue;
     list.push({
       name,
-      moduleUrl: pathToFileURL(isAbsolute(spec.module) ? spec.module : resolve(baseDir, spec.module)).href,
+      moduleUrl: moduleUrl(spec.module),
       workers: spec.workers ?? 1,
       maxQueue: spec.maxQueue ?? DEFAULT_MAX_QUEUE,
       options: spec.options,

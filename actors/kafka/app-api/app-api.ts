@@ -7,7 +7,7 @@ import type { KafkaSections } from '../sections.ts';
 import type { AppApiConfig } from './config.ts';
 import { connectCallOf } from './kafka-calls.ts';
 import { unwrapPayload } from './payload.ts';
-import { describeConfigs, parseAppConfigs, type AppConfigs } from './schema.ts';
+import { describeConfigs, parseAppConfigs, parseKafkaPayload, type AppConfigs } from './schema.ts';
 
 const CONFIGURE = policyBit('configure');
 
@@ -35,8 +35,12 @@ export class AppApi {
     const target = `${this.config.kafkaActor}.app`;
     if (this.ctx.has(target)) this.ctx.alias('app.kafka', target);
     else {
-      this.ctx.method('app.kafka', () => {
-        throw new OutriggerError('UNKNOWN_METHOD', `App.Kafka needs the Kafka actor '${this.config.kafkaActor}', which this daemon does not run (docs/kafka.md: enabling it)`);
+      this.ctx.method('app.kafka', (params) => {
+        const { action } = parseKafkaPayload(unwrapPayload(params, 'payload'));
+        throw new OutriggerError(
+          'UNKNOWN_METHOD',
+          `App.Kafka: action ${action} needs it, but this daemon runs no Kafka actor '${this.config.kafkaActor}' (docs/kafka.md: enabling it)`,
+        );
       });
     }
   }

@@ -27,14 +27,15 @@ describe('PHP bridge library (phpunit) against live daemons', () => {
         app: { kafkaActor: 'absent-kafka' },
       },
     );
-    shutdown = await startTestDaemon({ listeners: { goridge: { tcp: { host: '127.0.0.1', port: 0 } } } });
+    // App.Shutdown is admin-class: the app asks over the unix socket (docs/security.md).
+    shutdown = await startTestDaemon({ listeners: { goridge: { unix: { path: 'goridge.sock' } } } });
     const port = (d: TestDaemon, name: string): number => d.daemon.listeners.find((l) => l.name === name)!.tcpPort!;
     Object.assign(env, {
       OUTRIGGER_GORIDGE_TCP: `tcp://127.0.0.1:${port(main, 'goridge')}`,
       OUTRIGGER_GORIDGE_UNIX: `unix://${join(main.runDir, 'goridge.sock')}`,
       OUTRIGGER_IPC_UNIX: `unix://${join(main.runDir, 'ipc.sock')}`,
       OUTRIGGER_IPC_TCP: `tcp://127.0.0.1:${port(main, 'ipc')}`,
-      OUTRIGGER_SHUTDOWN_GORIDGE: `tcp://127.0.0.1:${port(shutdown, 'goridge')}`,
+      OUTRIGGER_SHUTDOWN_GORIDGE: `unix://${join(shutdown.runDir, 'goridge.sock')}`,
     });
   });
   afterAll(async () => {

@@ -9,7 +9,7 @@ import type { KafkaSections } from '../../../../actors/kafka/sections.ts';
 import { ALL_GRANTS } from '../../../../runtime/router/policy.ts';
 import type { MainCallContext } from '../../../../runtime/router/router.ts';
 import { REDACTED_PATHS } from '../../../../runtime/log.ts';
-import { startTestDaemon, type TestDaemon } from '../../../helpers/daemon.ts';
+import { startTestDaemon, tcpPortOf, type TestDaemon } from '../../../helpers/daemon.ts';
 
 const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
 /** What seed 000's PHP Bridge sends: json_encode($payload) through goridge's JSON codec (a JSON string of JSON). */
@@ -29,16 +29,28 @@ const CONFIGS = {
   },
 };
 
+/**
+ * A daemon with Goridge on TCP and on a unix socket. `c` connects over the
+ * unix socket (every grant, as the application on the same host); `tcp()`
+ * opens a TCP client, which a local user without the socket would have.
+ */
 async function startWith(
   actors: Record<string, { module?: string; enabled?: boolean }>,
   app = {},
-): Promise<{ d: TestDaemon; c: GoridgeClient }> {
-  const d = await startTestDaemon(
-    { listeners: { goridge: { tcp: { host: '127.0.0.1', port: 0 } } }, actors, app },
-  );
-  const c = new GoridgeClient({ address: `tcp://127.0.0.1:${d.daemon.listeners.find((l) => l.name === 'goridge')!.tcpPort}` });
+): Promise<{ d: TestDaemon; c: GoridgeClient; tcp: () => Promise<GoridgeClient> }> {
+  const d = await startTestDaemon({
+    listeners: { goridge: { tcp: { host: '127.0.0.1', port: 0 }, unix: { path: 'goridge.sock' } } },
+    actors,
+    app,
+  });
+  const c = new GoridgeClient({ address: `unix://${d.runDir}/goridge.sock` });
   await c.connected();
-  return { d, c };
+  const tcp = async (): Promise<GoridgeClient> => {
+    const t = new GoridgeClient({ address: `tcp://127.0.0.1:${tcpPortOf(d, 'goridge')}` });
+    await t.connected();
+    return t;
+  };
+  return { d, c, tcp };
 }
 
 describe('App API over Goridge (Kafka actor stand-in records the forwarded calls)', () => {
@@ -165,6 +177,30 @@ describe('App API over Goridge (Kafka actor stand-in records the forwarded calls
       "KAFKA_UNKNOWN_CONNECTION: no connection 'missing'",
     );
     await recorded();
+  });
+});
+
+describe('App API over TCP, without the unix socket (docs/security.md)', () => {
+  it('refuses App.Shutdown, refuses App.Init that would add a connection, and accepts one that changes nothing', async () => {
+    const { d, c, tcp } = await startWith({ kafka: { module: './test/fixtures/actors/kafka-recorder.ts' } });
+    const t = await tcp();
+    try {
+      expect((await t.call('App.Shutdown', php(''))).body.toString()).toMatch(/^FORBIDDEN: /);
+      const init = php({ kafka: { 'kafka-common': { brokers: ['localhost:9092'] } } });
+      expect((await t.call('App.Init', init)).body.toString()).toMatch(/^FORBIDDEN: App.Init would add Kafka connection 'kafka-common'/);
+      expect((await c.call('App.Init', init)).body.toString()).toBe('true');
+      await c.call('Kafka.Recorded', Buffer.alloc(0));
+      // Now it exists: the same call over TCP answers true and changes nothing.
+      expect((await t.call('App.Init', php({ kafka: { 'kafka-common': { brokers: ['evil:9092'] } } }))).body.toString()).toBe('true');
+      const forwarded = JSON.parse((await c.call('Kafka.Recorded', Buffer.alloc(0))).body.toString()) as { method: string }[];
+      expect(forwarded.filter((r) => r.method === 'connections.set')).toEqual([]);
+      expect((await t.call('Kafka.Connections.Set', json({ name: 'kafka-common', config: { brokers: ['evil:9092'] } }))).body.toString()).toMatch(/^FORBIDDEN: /);
+      expect((await t.call('Sys.Ping', Buffer.alloc(0))).body.toString()).toBe('"pong"');
+    } finally {
+      t.close();
+      c.close();
+      await d.stop();
+    }
   });
 });
 
