@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { BodyFormat } from '../../runtime/codec/body/formats.ts';
 import { builtinFeatures } from '../../actors/builtins.ts';
-import { loadRaw } from '../../runtime/config/load.ts';
+import { loadRaw } from '../../runtime/feature/load.ts';
 import { Daemon } from '../../runtime/daemon/daemon.ts';
 import { createLogger } from '../../runtime/log.ts';
 import { LATENCY_BUCKETS_S } from '../../runtime/stats/buckets.ts';

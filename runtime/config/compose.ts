@@ -4,7 +4,20 @@
 import { z } from 'zod';
 import { coreConfigShape, coreListenersShape } from './schema.ts';
 import { OutriggerError } from '../errors/error.ts';
-import type { EnvOverrides, FeatureDefinition } from '../feature/api.ts';
+
+/** Config sections a feature owns: a top-level key (`kafka`) or a listener's (`listeners.isp`). */
+export type SectionSchemas = Record<string, z.ZodType>;
+
+/** Environment variables that override a config path (applied before validation). */
+export type EnvOverrides = Record<string, { path: string; kind: 'port' | 'string' }>;
+
+/** What a feature adds to the config: its sections, its environment overrides, the names of its actors. */
+export interface ConfigContribution {
+  readonly name: string;
+  readonly sections?: SectionSchemas;
+  readonly env?: EnvOverrides;
+  readonly actors?: readonly { readonly name: string }[];
+}
 
 type Env = Record<string, string | undefined>;
 type Obj = Record<string, unknown>;
@@ -21,7 +34,7 @@ export const CORE_ENV: EnvOverrides = {
   OUTRIGGER_TOKEN: { path: 'security.token', kind: 'string' },
 };
 
-export function buildConfigSchema(features: readonly FeatureDefinition[]) {
+export function buildConfigSchema(features: readonly ConfigContribution[]) {
   const top: Record<string, z.ZodType> = {};
   const listeners: Record<string, z.ZodType> = {};
   const core = coreConfigShape(features.flatMap((f) => (f.actors ?? []).map((a) => a.name)));
@@ -69,6 +82,6 @@ export function applyEnv(raw: Obj, env: Env, overrides: EnvOverrides): Obj {
   return out;
 }
 
-export function envOverrides(features: readonly FeatureDefinition[]): EnvOverrides {
+export function envOverrides(features: readonly ConfigContribution[]): EnvOverrides {
   return Object.assign({}, CORE_ENV, ...features.map((f) => f.env ?? {}));
 }

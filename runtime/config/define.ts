@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { CoreConfigInput } from './schema.ts';
-import type { SectionSchemas } from '../feature/api.ts';
+import type { SectionSchemas } from './compose.ts';
 
 /** What a config file may write: the core's fields plus the sections of the features `S` describes. */
 export type ConfigInputOf<S extends SectionSchemas> = Omit<CoreConfigInput, 'listeners'> & {

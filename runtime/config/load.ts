@@ -1,31 +1,18 @@
-import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { applyEnv, buildConfigSchema, envOverrides } from './compose.ts';
+import { applyEnv, buildConfigSchema, type ConfigContribution, envOverrides } from './compose.ts';
 import { formatIssues } from './issues.ts';
 import type { CoreConfig } from './schema.ts';
 import { OutriggerError } from '../errors/error.ts';
-import { type FeatureDefinition, isFeatureDefinition } from '../feature/api.ts';
 
 /** A validated config: the core's fields typed, the features' sections present under their keys. */
 export type OutriggerConfig = CoreConfig & Record<string, unknown>;
 
-export interface LoadedConfig {
-  config: OutriggerConfig;
-  /** Absolute path of the file it came from, or null for the embedded default. */
-  file: string | null;
-  /** Directory that relative module paths are resolved against. */
-  baseDir: string;
-  /** The features this config runs: the built-in ones, then its plugins. */
-  features: readonly FeatureDefinition[];
-  /** The built-in features alone (a reload reads the plugin list again). */
-  builtins: readonly FeatureDefinition[];
-}
 
 type Env = Record<string, string | undefined>;
 
 /** Validates a raw config object against the core and the features' sections; throws CONFIG_INVALID naming each bad field. */
-export function parseConfig(raw: unknown, features: readonly FeatureDefinition[], env: Env = process.env): OutriggerConfig {
+export function parseConfig(raw: unknown, features: readonly ConfigContribution[], env: Env = process.env): OutriggerConfig {
   if (typeof raw !== 'object' || raw === null) {
     throw new OutriggerError('CONFIG_INVALID', 'the config must be an object (export default defineConfig({...}))');
   }
@@ -48,39 +35,6 @@ function resolvePaths(config: OutriggerConfig): OutriggerConfig {
   return config;
 }
 
-/** The feature modules a raw config lists under `plugins`, imported. */
-async function loadPlugins(raw: unknown, baseDir: string): Promise<FeatureDefinition[]> {
-  const list = (raw as { plugins?: unknown } | null)?.plugins;
-  if (!Array.isArray(list)) return [];
-  const out: FeatureDefinition[] = [];
-  for (const [i, entry] of list.entries()) {
-    if (typeof entry !== 'string') continue; // the schema reports it
-    const url = pathToFileURL(isAbsolute(entry) ? entry : resolve(baseDir, entry)).href;
-    let mod: { default?: unknown };
-    try {
-      mod = (await import(url)) as { default?: unknown };
-    } catch (err) {
-      throw new OutriggerError('CONFIG_INVALID', `config field 'plugins.${i}': cannot import ${entry}: ${(err as Error).message}`);
-    }
-    if (!isFeatureDefinition(mod.default)) {
-      throw new OutriggerError('CONFIG_INVALID', `config field 'plugins.${i}': ${entry} must default-export defineFeature({...})`);
-    }
-    out.push(mod.default);
-  }
-  return out;
-}
-
-/** Validates a raw config (already imported) with the built-in features and the plugins it lists. */
-export async function loadRaw(raw: unknown, file: string | null, baseDir: string, builtins: readonly FeatureDefinition[], env: Env): Promise<LoadedConfig> {
-  const features = [...builtins, ...(await loadPlugins(raw, baseDir))];
-  const names = new Set<string>();
-  for (const f of features) {
-    if (names.has(f.name)) throw new OutriggerError('CONFIG_INVALID', `two features are named '${f.name}'`);
-    names.add(f.name);
-  }
-  return { config: parseConfig(raw, features, env), file, baseDir, features, builtins };
-}
-
 export async function importConfigModule(file: string, query = ''): Promise<unknown> {
   let mod: { default?: unknown };
   try {
@@ -92,22 +46,4 @@ export async function importConfigModule(file: string, query = ''): Promise<unkn
     throw new OutriggerError('CONFIG_LOAD_FAILED', `cannot load ${file}: ${(err as Error).message}${hint}`);
   }
   return mod.default;
-}
-
-/**
- * Loads the config: an explicit file, else ./sidecar.config.ts when present,
- * else the embedded defaults (every listener on loopback, no external service).
- */
-export async function loadConfig(
-  file: string | undefined,
-  builtins: readonly FeatureDefinition[],
-  env: Env = process.env,
-  cwd = process.cwd(),
-): Promise<LoadedConfig> {
-  const candidate = file ? resolve(cwd, file) : resolve(cwd, 'sidecar.config.ts');
-  if (!existsSync(candidate)) {
-    if (file) throw new OutriggerError('CONFIG_LOAD_FAILED', `config file ${candidate} does not exist`);
-    return loadRaw({}, null, cwd, builtins, env);
-  }
-  return loadRaw(await importConfigModule(candidate), candidate, dirname(candidate), builtins, env);
 }

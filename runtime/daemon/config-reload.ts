@@ -6,10 +6,11 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { importConfigModule, type LoadedConfig, loadRaw } from '../config/load.ts';
+import { importConfigModule } from '../config/load.ts';
+import { type LoadedConfig, loadRaw } from '../feature/load.ts';
 import type { OutriggerError } from '../errors/error.ts';
-import type { Daemon } from './daemon.ts';
-import type { ReloadResult } from './reload.ts';
+import type { DaemonHandle as Daemon } from './handle.ts';
+import type { ReloadResult } from './handle.ts';
 
 let generation = 0;
 

@@ -1,14 +1,14 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { ActorRuntime, ActorSnapshot } from '../actor/runtime.ts';
+import type { ActorRuntime } from '../actor/runtime.ts';
 import { stuckThreads } from '../actor/worker-slot.ts';
 import { ensureRunDir } from '../config/run-dir.ts';
-import type { LoadedConfig, OutriggerConfig } from '../config/load.ts';
+import type { OutriggerConfig } from '../config/load.ts';
+import type { LoadedConfig } from '../feature/load.ts';
 import type { DaemonEventMap, ReloadHook } from '../feature/api.ts';
 import { TypedEvents } from '../feature/events.ts';
 import { createLogger } from '../log.ts';
-import type { DaemonView } from '../metrics/daemon-view.ts';
 import { Router } from '../router/router.ts';
 import { MemoryBudget } from '../session/memory-budget.ts';
 import type { SessionStats } from '../session/session.ts';
@@ -20,60 +20,17 @@ import { startFeatures } from './feature-context.ts';
 import { controlListener, goridgeListener, ipcListener, sessionEnvOf, retire } from './listeners.ts';
 import { actorsFromConfig, startActors } from './load-actors.ts';
 import { startOps } from './ops.ts';
-import { applyReload, type ReloadResult } from './reload.ts';
+import type { DaemonHandle, DaemonStatus, DrainReport, ReloadResult } from './handle.ts';
+import { applyReload } from './reload.ts';
 import { reloadFromSource } from './config-reload.ts';
 import { trustFromConfig } from './trust-config.ts';
-
-export interface DrainReport {
-  reason: string;
-  /** Requests in flight when draining began. */
-  inflightAtStart: number;
-  /** Of those, how many finished (answered) before the deadline. */
-  drained: number;
-  /** Requests still unanswered at the deadline (answered SHUTTING_DOWN as workers stopped). */
-  abandoned: number;
-  durationMs: number;
-}
-
-export interface ListenerStatus {
-  name: string;
-  bound: string[];
-  connections: number;
-  accepted: number;
-  refused: number;
-}
-
-export interface DaemonStatus {
-  pid: number;
-  startedAt: string;
-  uptimeSec: number;
-  state: 'running' | 'draining';
-  configFile: string | null;
-  listeners: ListenerStatus[];
-  actors: ActorSnapshot[];
-  requests: {
-    inflight: number;
-    total: number;
-    ok: number;
-    errors: number;
-    timeouts: number;
-    lateReplies: number;
-    orphanReplies: number;
-    busy: number;
-    forbidden: number;
-    errorsByCode: Record<string, number>;
-  };
-  memory: NodeJS.MemoryUsage;
-  /** Sections features add (ops: breakers, readiness, reloads; isp; pipelines). */
-  sections: Record<string, unknown>;
-}
 
 /**
  * The running sidecar: owns the router, the actor hosts, the listeners and
  * the features. Control methods (status, stop, reload) live on a separate
  * router reachable only through the 0600 control socket in runDir.
  */
-export class Daemon implements DaemonView {
+export class Daemon implements DaemonHandle {
   readonly events = new TypedEvents<DaemonEventMap>();
   readonly router: Router;
   readonly control: Router;
@@ -334,3 +291,5 @@ export class Daemon implements DaemonView {
   /** Resolves once stop() has finished tearing everything down. */
   readonly stopped: Promise<void> = new Promise<void>((resolve) => this.events.once('stopped', () => resolve()));
 }
+
+export type { DaemonStatus, DrainReport, ListenerStatus, ReloadResult } from './handle.ts';

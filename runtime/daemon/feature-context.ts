@@ -1,7 +1,7 @@
 import { collectProcessMetrics, sharedRegistry } from '../metrics/registry.ts';
 import type { FeatureContext, FeatureDefinition, SectionSchemas } from '../feature/api.ts';
 import { MethodCaller } from '../router/caller.ts';
-import type { Daemon } from './daemon.ts';
+import type { DaemonHandle as Daemon } from './handle.ts';
 import { buildListener, type ListenerSection, listenerSpec, sessionLimits } from './listeners.ts';
 import type { Listener, ListenerSpec } from '../transport/listener.ts';
 

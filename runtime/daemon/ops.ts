@@ -11,7 +11,7 @@ import { collectProcessMetrics, collected, exposition, sharedRegistry } from '..
 import { scrubLabelValue } from '../security/redact.ts';
 import { RequestTracer } from '../tracing/tracer.ts';
 import { watchConfigFile } from './config-reload.ts';
-import type { Daemon } from './daemon.ts';
+import type { DaemonHandle as Daemon } from './handle.ts';
 
 function makeTracer(d: Daemon, cfg: TracingConfig): RequestTracer | null {
   if (!cfg.otlpEndpoint) return null;

@@ -12,25 +12,16 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { ActorRuntime } from '../actor/runtime.ts';
-import type { LoadedConfig, OutriggerConfig } from '../config/load.ts';
+import type { OutriggerConfig } from '../config/load.ts';
+import type { LoadedConfig } from '../feature/load.ts';
 import type { OutriggerError } from '../errors/error.ts';
 import type { ReloadHook } from '../feature/api.ts';
 import type { Listener } from '../transport/listener.ts';
-import type { Daemon } from './daemon.ts';
+import type { DaemonHandle as Daemon, ReloadResult } from './handle.ts';
 import { ipcListener, type ListenerSection, sessionEnvOf, sessionLimits } from './listeners.ts';
 import { type ActorToStart, actorsFromConfig, startActors } from './load-actors.ts';
 import { toRateLimitSpec } from '../resilience/rate-limit.ts';
 
-export interface ReloadResult {
-  ok: boolean;
-  reason: string;
-  /** What changed, one line each. */
-  changes: string[];
-  /** Set when the config was refused; the running config stays. */
-  rejected?: string;
-  /** Hooks that failed after the core changes were applied. */
-  hookErrors: string[];
-}
 
 function sameActor(a: ActorToStart, b: ActorToStart): boolean {
   return a.moduleUrl === b.moduleUrl && a.mode === b.mode && a.workers === b.workers && a.maxQueue === b.maxQueue && isDeepStrictEqual(a.options, b.options);

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import type { ActorRuntime, ActorSnapshot } from '../actor/runtime.ts';
+import type { EnvOverrides, SectionSchemas } from '../config/compose.ts';
 import type { CoreConfig } from '../config/schema.ts';
 import type { PolicyClass } from '../router/policy.ts';
 import type { MainHandler } from '../router/router.ts';
@@ -15,8 +16,7 @@ import type { SessionFactory } from '../session/session.ts';
 import type { Listener } from '../transport/listener.ts';
 import type { TypedEvents } from './events.ts';
 
-/** Config sections a feature owns: a top-level key (`kafka`) or a listener's (`listeners.isp`). */
-export type SectionSchemas = Record<string, z.ZodType>;
+export type { EnvOverrides, SectionSchemas };
 
 /** The validated values of a feature's top-level sections. */
 export type SectionValues<S extends SectionSchemas> = {
@@ -47,8 +47,6 @@ export interface FeatureActor<S extends SectionSchemas = SectionSchemas> {
   readonly maxQueue?: number;
 }
 
-/** Environment variables that override a config path (applied before validation). */
-export type EnvOverrides = Record<string, { path: string; kind: 'port' | 'string' }>;
 
 export interface FeatureDefinition<S extends SectionSchemas = SectionSchemas> {
   readonly name: string;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { loadConfig } from '../../runtime/config/load.ts';
+import { loadConfig } from '../../runtime/feature/load.ts';
 
 interface Probe {
   httpGet: { path: string; port: string | number };

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtinFeatures } from '../../actors/builtins.ts';
-import { loadConfig } from '../../runtime/config/load.ts';
+import { loadConfig } from '../../runtime/feature/load.ts';
 import { Daemon } from '../../runtime/daemon/daemon.ts';
 import type { ConfigInput as OutriggerConfigInput } from '../../index.ts';
 import { createLogger } from '../../runtime/log.ts';

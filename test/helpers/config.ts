@@ -1,5 +1,6 @@
 import { builtinFeatures, type BuiltinSections } from '../../actors/builtins.ts';
-import { type LoadedConfig, parseConfig } from '../../runtime/config/load.ts';
+import { parseConfig } from '../../runtime/config/load.ts';
+import { type LoadedConfig } from '../../runtime/feature/load.ts';
 import type { FeatureConfig } from '../../runtime/feature/api.ts';
 
 /** A config validated with the built-in features' sections, typed with them. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IpcClient, type IpcClientOptions } from '../../clients/ts/ipc-client.ts';
 import { builtinFeatures } from '../../actors/builtins.ts';
-import { loadRaw } from '../../runtime/config/load.ts';
+import { loadRaw } from '../../runtime/feature/load.ts';
 import { Daemon } from '../../runtime/daemon/daemon.ts';
 import type { FeatureDefinition } from '../../runtime/feature/api.ts';
 import { createLogger } from '../../runtime/log.ts';

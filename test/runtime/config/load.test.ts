@@ -3,7 +3,7 @@ import { builtinFeatures } from '../../../actors/builtins.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../runtime/config/load.ts';
+import { loadConfig } from '../../../runtime/feature/load.ts';
 import { startTestDaemon } from '../../helpers/daemon.ts';
 import { parseTestConfig } from '../../helpers/config.ts';
 

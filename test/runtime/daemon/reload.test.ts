@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IpcClient } from '../../../clients/ts/ipc-client.ts';
 import type { ConfigInput as OutriggerConfigInput } from '../../../index.ts';
 import { reloadFromSource } from '../../../runtime/daemon/config-reload.ts';
-import type { ReloadResult } from '../../../runtime/daemon/reload.ts';
+import type { ReloadResult } from '../../../runtime/daemon/handle.ts';
 import { type FileDaemon, startFileDaemon } from '../../helpers/config-file.ts';
 
 const PROBE = resolve('test/fixtures/actors/opsprobe.ts');
