@@ -15,9 +15,13 @@ import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import { fmt } from '../lib/stats.ts';
 
-type GoridgeMod = typeof import('../../runtime/codec/goridge.ts');
-type IpcMod = typeof import('../../runtime/codec/ipc.ts');
-type IspMod = typeof import('../../runtime/codec/isp.ts');
+import type * as GoridgeModule from '../../runtime/codec/goridge.ts';
+import type * as IpcModule from '../../runtime/codec/ipc.ts';
+import type * as IspModule from '../../runtime/codec/isp.ts';
+
+type GoridgeMod = typeof GoridgeModule;
+type IpcMod = typeof IpcModule;
+type IspMod = typeof IspModule;
 
 interface Codecs {
   goridge: GoridgeMod;
