@@ -141,7 +141,7 @@ const CASES: Case[] = [
   ispCase('small, 1/chunk', 1, () => [ispLine]),
   ispCase(`small, ${BATCH}/chunk`, BATCH, () => [Buffer.concat(Array<Buffer>(BATCH).fill(ispLine))]),
   ispCase('small, cut in 2', 1, () => split2(ispLine)),
-  ispCase('1 MiB line in 64 KiB chunks', 1, () => chunksOf(Buffer.concat([Buffer.alloc(BIG_LINE, 0x20), Buffer.from('\n')]), CHUNK)),
+  ispCase('1 MiB line in 64 KiB chunks', 1, () => chunksOf(Buffer.concat([Buffer.alloc(BIG_LINE, 0x78), Buffer.from('\n')]), CHUNK)),
 ];
 
 const time = Number(arg('time') ?? 1000);

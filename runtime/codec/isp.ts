@@ -140,10 +140,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function parseIspLine(line: Buffer, from: 'gateway' | 'sidecar' = 'gateway'): IspParseResult {
   if (!isUtf8(line)) return fail('ISP_INVALID_UTF8', 'line is not valid UTF-8', undefined);
   let raw: unknown;
+  // A gateway may send garbage line after line: JSON.parse's SyntaxError is built without a stack.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     raw = JSON.parse(line.utf8Slice());
   } catch (err) {
     return fail('MALFORMED_JSON', `line is not valid JSON: ${(err as Error).message}`, undefined);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
   if (!isObject(raw)) return fail('ISP_INVALID_MESSAGE', 'a message must be a JSON object', undefined, '(root)');
   const id = raw.id;
