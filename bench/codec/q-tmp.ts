@@ -1,15 +1,15 @@
-import { Packr } from 'msgpackr';
-import { checkMsgpack } from '../../runtime/codec/msgpack-check.ts';
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true, int64AsType: 'auto' as 'number' });
-const bodies = [
-  packr.pack({ topic: 'orders', key: 'k-1', value: 'x'.repeat(48), headers: { a: '1' }, partition: 3 }),
-  packr.pack({ messages: Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: 'v'.repeat(100), ts: 1700000000000 + i })) }),
-  packr.pack([1, 2, 3, new Date(), null, true, 1.5, -7, 2 ** 40, 'é']),
-];
-for (const b of bodies) console.log(b.length, checkMsgpack(b), JSON.stringify(packr.unpack(b)).slice(0, 60));
-for (let round = 0; round < 3; round++) for (const b of bodies.slice(0, 2)) {
-  const N = 200000 / (b.length > 1000 ? 50 : 1);
-  let t0 = performance.now(); for (let i = 0; i < N; i++) packr.unpack(b); const u = (performance.now() - t0) * 1e6 / N;
-  t0 = performance.now(); for (let i = 0; i < N; i++) checkMsgpack(b); const c = (performance.now() - t0) * 1e6 / N;
-  console.log(b.length, 'unpack', u.toFixed(0), 'ns', 'check', c.toFixed(0), 'ns', (100 * c / u).toFixed(1) + '%');
+import { writeFileSync } from 'node:fs';
+import { prng } from '../../test/helpers/prng.ts';
+import { gobTarget } from '../../test/fuzz/body-targets.ts';
+import { mutate } from '../../test/fuzz/lib/mutate.ts';
+import { subSeed } from '../../test/fuzz/lib/options.ts';
+import { decodeGob } from '../../runtime/codec/gob.ts';
+const rand = prng(subSeed(626985193, 'gob'));
+for (let i = 0; i < 13; i++) {
+  const isHostile = rand() < 0.15;
+  const input = isHostile ? gobTarget.hostile[Math.floor(rand() * gobTarget.hostile.length)]!(rand) : mutate(rand, gobTarget.corpus);
+  const t0 = performance.now(); const r = decodeGob(input); const ms = performance.now() - t0;
+  gobTarget.run(input, rand);
+  console.log(i, isHostile, input.length, ms.toFixed(1), r.ok ? 'ok' : r.error.message.slice(0, 80));
+  if (ms > 200) writeFileSync(`/tmp/fz/gob-slow-${i}.bin`, input);
 }

@@ -260,6 +260,20 @@ export function tryScanEnvelope(b: Uint8Array): JsonEnvelope {
   return env;
 }
 
+const noMember: MemberVisitor<null> = () => false;
+
+/**
+ * Why `b` is not one JSON object, or null when its top level is well formed
+ * (nested values are only skipped structurally: JSON.parse still has the last
+ * word). Costs no exception, so a line-based protocol can refuse garbage
+ * before JSON.parse builds a SyntaxError for it.
+ */
+export function objectShape(b: Uint8Array): string | null {
+  const end = walkMembers(b, 0, null, noMember);
+  if (typeof end === 'string') return end;
+  return skipWs(b, end) === b.length ? null : 'trailing bytes after the object';
+}
+
 /** tryScanEnvelope that throws an EnvelopeError (no stack trace) for a malformed envelope. */
 export function scanEnvelope(b: Uint8Array): JsonEnvelope {
   const env = tryScanEnvelope(b);

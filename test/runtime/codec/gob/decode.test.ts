@@ -50,11 +50,11 @@ describe('gob decoder: values may not expand past a budget proportional to the i
   });
 
   it('decodes zero structs within the budget, every field given its zero value', () => {
-    const r = decodeGob(gobZeroStructSliceBomb(50, 4_000));
+    const r = decodeGob(gobZeroStructSliceBomb(50, 1_000));
     expect(r.ok).toBe(true);
     const v = r.ok ? (r.value as Record<string, number>[]) : [];
-    expect(v).toHaveLength(4_000);
-    expect(Object.keys(v[3_999]!)).toHaveLength(50);
+    expect(v).toHaveLength(1_000);
+    expect(Object.keys(v[999]!)).toHaveLength(50);
     expect(v[0]!.F49).toBe(0);
   });
 });
