@@ -1,15 +1,11 @@
-import { writeFileSync } from 'node:fs';
-import { prng } from '../../test/helpers/prng.ts';
-import { gobTarget } from '../../test/fuzz/body-targets.ts';
-import { mutate } from '../../test/fuzz/lib/mutate.ts';
-import { subSeed } from '../../test/fuzz/lib/options.ts';
+import { readFileSync } from 'node:fs';
 import { decodeGob } from '../../runtime/codec/gob.ts';
-const rand = prng(subSeed(626985193, 'gob'));
-for (let i = 0; i < 13; i++) {
-  const isHostile = rand() < 0.15;
-  const input = isHostile ? gobTarget.hostile[Math.floor(rand() * gobTarget.hostile.length)]!(rand) : mutate(rand, gobTarget.corpus);
-  const t0 = performance.now(); const r = decodeGob(input); const ms = performance.now() - t0;
-  gobTarget.run(input, rand);
-  console.log(i, isHostile, input.length, ms.toFixed(1), r.ok ? 'ok' : r.error.message.slice(0, 80));
-  if (ms > 200) writeFileSync(`/tmp/fz/gob-slow-${i}.bin`, input);
+import * as H from '../../test/helpers/hostile.ts';
+const g = readFileSync('/tmp/outrigger-fuzz/gob-1985831401-85.bin');
+for (let k = 0; k < 2; k++) { const c0 = process.cpuUsage(); const r = decodeGob(g); const c = process.cpuUsage(c0); console.log('cpu', ((c.user + c.system) / 1000).toFixed(0), 'ms', r.ok ? 'ok' : r.error.message.slice(0, 90)); }
+console.log(g.subarray(0, 40).toString('hex'));
+for (const f of [10, 60, 200, 2000]) {
+  const b = H.gobZeroStructSliceBomb(f, 60000);
+  const c0 = process.cpuUsage(); const r = decodeGob(b); const c = process.cpuUsage(c0);
+  console.log('fields', f, 'bytes', b.length, 'cpu', ((c.user + c.system) / 1000).toFixed(0), 'ms', r.ok ? 'ok' : 'refused');
 }

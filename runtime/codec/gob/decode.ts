@@ -36,7 +36,7 @@ export interface GobDecodeOptions {
  * expand past it is refused instead of costing seconds and gigabytes.
  */
 const BUDGET_FLOOR = 1 << 16;
-const BUDGET_PER_BYTE = 8;
+const BUDGET_PER_BYTE = 4;
 
 const MAX_TYPE_ID = 2 ** 31 - 1; // Go's typeId is int32
 const MAX_NAME = 1024; // decodeInterface: "name too long"

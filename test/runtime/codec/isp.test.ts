@@ -100,6 +100,15 @@ describe('ISP message validation', () => {
     expect(status.ok && status.msg.payload === undefined).toBe(true);
   });
 
+  it('refuses what cannot be JSON as MALFORMED_JSON and JSON that is not an object as ISP_INVALID_MESSAGE', () => {
+    for (const line of ['{', 'x', '{"type":"STATUS"} x', '{"type" "STATUS"}', '{"type":"STATUS",}', '\u0000', ' {"a":tru}']) {
+      expect(errorOf(line), line).toMatchObject({ code: 'MALFORMED_JSON' });
+    }
+    for (const line of ['[1]', '"s"', '12', '-1', 'true', 'null']) expect(errorOf(line), line).toMatchObject({ code: 'ISP_INVALID_MESSAGE', field: '(root)' });
+    // A malformed nested value passes the top-level check and is caught by JSON.parse.
+    expect(errorOf('{"type":"STATUS","payload":{"a":[1,,2]}}')).toMatchObject({ code: 'MALFORMED_JSON' });
+  });
+
   it('names the field and code of every envelope error, echoing the id when it is readable', () => {
     expect(errorOf('{"type":')).toMatchObject({ code: 'MALFORMED_JSON' });
     expect(parseIspLine(Buffer.from([0x7b, 0xff, 0x7d])).ok).toBe(false);
