@@ -8,7 +8,8 @@
  *
  * Without --baseline it measures this checkout alone. Cases: small frames one
  * per chunk, 32 per chunk (pipelined), one frame cut across two chunks, and a
- * large frame (16 MiB; ISP: a 1 MiB line) arriving in 64 KiB chunks.
+ * large frame (16 MiB; ISP: a 1 MiB line) arriving in 64 KiB chunks; and
+ * the cost of refusing a malformed IPC envelope and a garbage ISP line.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,15 +19,18 @@ import { fmt } from '../lib/stats.ts';
 import type * as GoridgeModule from '../../runtime/codec/goridge.ts';
 import type * as IpcModule from '../../runtime/codec/ipc.ts';
 import type * as IspModule from '../../runtime/codec/isp.ts';
+import type * as EnvelopeModule from '../../runtime/codec/json-envelope.ts';
 
 type GoridgeMod = typeof GoridgeModule;
 type IpcMod = typeof IpcModule;
 type IspMod = typeof IspModule;
+type EnvelopeMod = typeof EnvelopeModule;
 
 interface Codecs {
   goridge: GoridgeMod;
   ipc: IpcMod;
   isp: IspMod;
+  envelope: EnvelopeMod;
 }
 
 async function load(root: string): Promise<Codecs> {
@@ -35,6 +39,7 @@ async function load(root: string): Promise<Codecs> {
     goridge: (await import(at('goridge.ts'))) as GoridgeMod,
     ipc: (await import(at('ipc.ts'))) as IpcMod,
     isp: (await import(at('isp.ts'))) as IspMod,
+    envelope: (await import(at('json-envelope.ts'))) as EnvelopeMod,
   };
 }
 
@@ -142,6 +147,32 @@ const CASES: Case[] = [
   ispCase(`small, ${BATCH}/chunk`, BATCH, () => [Buffer.concat(Array<Buffer>(BATCH).fill(ispLine))]),
   ispCase('small, cut in 2', 1, () => split2(ispLine)),
   ispCase('1 MiB line in 64 KiB chunks', 1, () => chunksOf(Buffer.concat([Buffer.alloc(BIG_LINE, 0x78), Buffer.from('\n')]), CHUNK)),
+  // What a flood of malformed requests costs the main thread per frame or line.
+  {
+    name: 'ipc malformed envelope (scan + catch)',
+    perRun: 1,
+    run: (c) => {
+      const bad = Buffer.from('{"id":1,"method":5}');
+      return () => {
+        try {
+          c.envelope.scanEnvelope(bad);
+        } catch {
+          return;
+        }
+        throw new Error('accepted');
+      };
+    },
+  },
+  {
+    name: 'isp garbage line (parse)',
+    perRun: 1,
+    run: (c) => {
+      const bad = Buffer.from('{"type" "STATUS"}');
+      return () => {
+        if (c.isp.parseIspLine(bad).ok) throw new Error('accepted');
+      };
+    },
+  },
 ];
 
 const time = Number(arg('time') ?? 1000);

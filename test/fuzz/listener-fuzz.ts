@@ -1,12 +1,14 @@
 // Listener-level fuzzing: a real daemon process (bin/outrigger.mjs) with the
 // Goridge TCP, IPC unix and TCP, and ISP TCP listeners; several connections
 // send mutated and hostile streams while a health probe calls sys.ping over
-// another IPC connection. Records inputs tried, crashes (daemon exit), hangs
+// another IPC connection (its worker is not the one decoding the fuzzed
+// bodies, see fixtures/actors/fuzzsink.ts). Records inputs tried, crashes (daemon exit), hangs
 // (probe over its deadline), the daemon's peak RSS and the worst probe latency.
 // Only loopback addresses are used; the Kafka and Modbus actors are off, so
 // no fuzzed request can make the daemon connect anywhere.
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { encodeGoridgeRequest } from '../../runtime/codec/goridge.ts';
 import { encodeIpcFrame, IPC_V1_1, IpcType } from '../../runtime/codec/ipc.ts';
 import { startDaemonProcess } from '../helpers/daemon-process.ts';
@@ -16,6 +18,7 @@ import { type Rand, int, mutate, pick } from './lib/mutate.ts';
 import { subSeed } from './lib/options.ts';
 import { goridgeTarget, ipcTarget, ispTarget } from './stream-targets.ts';
 
+const FUZZSINK = fileURLToPath(new URL('../fixtures/actors/fuzzsink.ts', import.meta.url));
 const PROBE_EVERY_MS = 100;
 const PROBE_DEADLINE_MS = 5000;
 const STREAM_MAX_MS = 3000;
@@ -56,15 +59,21 @@ interface Listener {
   stream(rand: Rand): Buffer;
 }
 
+const IPC_REQUESTS = [
+  '{"id":1,"method":"fuzzsink.echo","params":{"topic":"t","value":"hello","n":[1,2.5,null,true]}}',
+  '{"id":"a","method":"fuzzsink.echo","params":"x","timeout":500}',
+  '{"method":"fuzzsink.echo","params":[{"k":"\\u00e9"}],"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}',
+].map((s) => Buffer.from(s));
+
 /** A request to a real method with a mutated body, so bodies reach the decoders behind the listener. */
 function goridgeBodyFrame(rand: Rand): Buffer {
   const [flag, target] = pick(rand, [[0x20, gobTarget], [0x10, msgpackTarget], [0x08, jsonTarget]] as const);
   const body = rand() < 0.1 ? pick(rand, target.hostile)(rand) : mutate(rand, target.corpus);
-  return encodeGoridgeRequest(int(rand, 2 ** 32), pick(rand, ['sys.echo', 'sys.ping', 'App.Echo']), flag, body);
+  return encodeGoridgeRequest(int(rand, 2 ** 32), pick(rand, ['fuzzsink.echo', 'App.Echo']), flag, body);
 }
 
 function ipcBodyFrame(rand: Rand): Buffer {
-  const payload = rand() < 0.1 ? pick(rand, jsonTarget.hostile)(rand) : mutate(rand, jsonTarget.corpus);
+  const payload = rand() < 0.1 ? pick(rand, jsonTarget.hostile)(rand) : mutate(rand, IPC_REQUESTS);
   return encodeIpcFrame(IPC_V1_1, pick(rand, [IpcType.SYNC, IpcType.ASYNC_REQUEST]), payload);
 }
 
@@ -117,7 +126,7 @@ export async function fuzzListeners(seed: number, seconds: number, connections =
   const daemon = await startDaemonProcess({
     logLevel: 'error',
     metrics: { enabled: false },
-    actors: { kafka: { enabled: false }, modbus: { enabled: false } },
+    actors: { kafka: { enabled: false }, modbus: { enabled: false }, fuzzsink: { module: FUZZSINK } },
     listeners: {
       ipc: { unix: { path: 'ipc.sock' }, tcp: { host: '127.0.0.1', port: ipcPort } },
       goridge: { enabled: true, tcp: { host: '127.0.0.1', port: goridgePort } },
