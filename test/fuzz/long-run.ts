@@ -43,12 +43,12 @@ const lines = [
   `Run of ${started.toISOString().slice(0, 10)}: \`node bin/run-ts.mjs test/fuzz/long-run.ts --minutes ${minutes}\`, FUZZ_SEED=${budget.seed}; ` +
     `${cpus().length} cores (${availableParallelism()} available), load average ${loadBefore} at the start and ${load()} at the end.`,
   '',
-  '| target | inputs (hostile) | MiB | crashes | hangs | worst input | peak RSS |',
-  '| --- | --- | --- | --- | --- | --- | --- |',
+  '| target | inputs (hostile) | MiB | crashes | hangs | worst input: CPU (size) | worst wall | peak RSS |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ...reports.map(
     (r) =>
       `| ${r.target} | ${r.inputs} (${r.hostile}) | ${(r.bytes / 2 ** 20).toFixed(0)} | ${r.crashes} | ${r.hangs} | ` +
-      `${ms(r.worstMs)} ms (${(r.worstInputBytes / 1024).toFixed(0)} KiB) | ${r.peakRssMb.toFixed(0)} MiB |`,
+      `${ms(r.worstMs)} ms (${(r.worstInputBytes / 1024).toFixed(0)} KiB) | ${ms(r.worstWallMs)} ms | ${r.peakRssMb.toFixed(0)} MiB |`,
   ),
   '',
   '| listeners (daemon process) | streams | MiB | crashes | hangs | probe p99 / worst | daemon peak RSS |',
