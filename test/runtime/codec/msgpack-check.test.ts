@@ -20,10 +20,10 @@ function randomValue(rand: () => number, depth = 0): unknown {
 describe('checkMsgpack', () => {
   it('accepts every plain value msgpackr writes, and the timestamps Go writes', () => {
     const rand = prng(0x3a9);
-    for (let i = 0; i < 2000; i++) {
-      const v = randomValue(rand);
-      const bytes = plain.pack(v);
-      expect(checkMsgpack(bytes), JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? String(x) : x))?.slice(0, 80)).toBeNull();
+    for (let i = 0; i < 500; i++) {
+      const bytes = plain.pack(randomValue(rand));
+      const refused = checkMsgpack(bytes);
+      if (refused !== null) expect.fail(`${refused}: ${bytes.subarray(0, 64).toString('hex')}`);
     }
     // Go vmihailenco/msgpack time.Time: fixext 8, type -1; and ext 8 with 12 bytes.
     expect(checkMsgpack(Buffer.from('d7ff0000000065538f80', 'hex'))).toBeNull();
