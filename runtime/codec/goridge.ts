@@ -21,6 +21,7 @@
 import zlib from 'node:zlib';
 import type { SerializedError } from '../errors/error.ts';
 import { crc32 as crc32Js } from './crc32.ts';
+import { FrameSplitter, NEED_MORE } from './frame-splitter.ts';
 
 export const GORIDGE_FLAG = {
   CONTROL: 0x01,
@@ -82,7 +83,6 @@ const RPC_HEADER = 20;
 const RPC_HL = 5;
 // Go's ReadOptions panics above 10 options (HL 13); PHP never sends them either.
 const MAX_HL = 13;
-const EMPTY = Buffer.alloc(0);
 const NO_FRAMES: readonly GoridgeFrame[] = Object.freeze([]);
 
 // zlib.crc32 arrived in Node 20.15 while package.json allows 20.11.
@@ -124,143 +124,59 @@ export function replyCodecFlag(codec: GoridgeCodec): number {
   return codec === 'none' ? GORIDGE_FLAG.GOB : CODEC_FLAG[codec];
 }
 
-export class GoridgeDecoder {
+export class GoridgeDecoder extends FrameSplitter<GoridgeDecodeError> {
   readonly #maxPayload: number;
   readonly #verifyCrc: boolean;
-  #chunks: Buffer[] = [];
-  #first = 0; // index of the first live chunk; avoids O(n) shift on many tiny chunks
-  #head = 0; // read offset inside #chunks[#first]
-  #buffered = 0;
-  #scratch = Buffer.alloc(RPC_HEADER);
-  // Frame whose header is parsed but whose payload is still arriving.
-  #pending: { flags: number; byte10: number; seq: number; methodLen: number; payload: Buffer } | null = null;
-  #filled = 0;
-  #error: GoridgeDecodeError | null = null;
+  #frames: GoridgeFrame[] | null = null;
 
   constructor(options: GoridgeDecoderOptions = {}) {
+    super(RPC_HEADER);
     this.#maxPayload = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     this.#verifyCrc = options.verifyCrc ?? true;
   }
 
-  get error(): GoridgeDecodeError | null {
-    return this.#error;
-  }
-
-  /** Bytes held for an incomplete frame; non-zero at EOF means the peer cut a frame short. */
-  get bufferedBytes(): number {
-    return this.#buffered + (this.#pending !== null ? RPC_HEADER + this.#filled : 0);
-  }
 
   push(chunk: Buffer): GoridgePushResult {
-    if (this.#error !== null) return { frames: NO_FRAMES, error: this.#error };
-    let frames: GoridgeFrame[] | null = null;
-    if (chunk.length > 0) {
-      this.#chunks.push(chunk);
-      this.#buffered += chunk.length;
-    }
-    for (;;) {
-      const frame = this.#pending !== null ? this.#fillPending() : this.#next();
-      if (frame === null) break;
-      (frames ??= []).push(frame);
-    }
-    return { frames: frames ?? NO_FRAMES, error: this.#error };
+    const error = this.feed(chunk);
+    const frames = this.#frames;
+    this.#frames = null;
+    return { frames: frames ?? NO_FRAMES, error };
   }
 
-  #next(): GoridgeFrame | null {
-    if (this.#buffered < FIXED_HEADER) return null;
-    const h = this.#peek(Math.min(this.#buffered, RPC_HEADER));
-    const payloadLen = h.readUInt32LE(2);
-    if (this.#verifyCrc && crc32(h.subarray(0, 6)) !== h.readUInt32LE(6)) {
-      return this.#fail('GORIDGE_BAD_CRC', `header CRC mismatch: wire 0x${h.readUInt32LE(6).toString(16)}`);
+  // Checked as far as the bytes go, in Go's order: the fixed 12 bytes (CRC, header
+  // length), then the options; the payload cap and method length need the options.
+  protected checkHeader(h: Buffer, o: number, avail: number): number | GoridgeDecodeError {
+    if (avail < FIXED_HEADER) return NEED_MORE;
+    if (this.#verifyCrc && crc32(h.subarray(o, o + 6)) !== h.readUInt32LE(o + 6)) {
+      return decodeError('GORIDGE_BAD_CRC', `header CRC mismatch: wire 0x${h.readUInt32LE(o + 6).toString(16)}`);
     }
-    const hl = h[0]! & 0x0f;
-    if (hl < 3 || hl > MAX_HL) return this.#fail('GORIDGE_BAD_OPTIONS', `header length ${hl} words is outside 3..${MAX_HL}`);
-    if (hl !== RPC_HL) return this.#fail('GORIDGE_BAD_OPTIONS', `should be 2 options (SEQ_ID, METHOD_LEN), got ${hl - 3}`);
-    if (h.length < RPC_HEADER) return null;
+    const hl = h[o]! & 0x0f;
+    if (hl !== RPC_HL) {
+      return hl < 3 || hl > MAX_HL
+        ? decodeError('GORIDGE_BAD_OPTIONS', `header length ${hl} words is outside 3..${MAX_HL}`)
+        : decodeError('GORIDGE_BAD_OPTIONS', `should be 2 options (SEQ_ID, METHOD_LEN), got ${hl - 3}`);
+    }
+    if (avail < RPC_HEADER) return NEED_MORE;
+    const payloadLen = h.readUInt32LE(o + 2);
     if (payloadLen > this.#maxPayload) {
       // The options are in: the error carries the seq, so the server can answer the client's call.
-      return this.#fail('FRAME_TOO_LARGE', `payload ${payloadLen} bytes exceeds limit ${this.#maxPayload}`, h.readUInt32LE(12));
+      return decodeError('FRAME_TOO_LARGE', `payload ${payloadLen} bytes exceeds limit ${this.#maxPayload}`, h.readUInt32LE(o + 12));
     }
-    const methodLen = h.readUInt32LE(16);
+    const methodLen = h.readUInt32LE(o + 16);
     if (methodLen > payloadLen) {
-      return this.#fail('GORIDGE_BAD_METHOD_LEN', `method length ${methodLen} exceeds payload length ${payloadLen}`);
+      return decodeError('GORIDGE_BAD_METHOD_LEN', `method length ${methodLen} exceeds payload length ${payloadLen}`);
     }
-    const flags = h[1]!;
-    const byte10 = h[10]!;
-    const seq = h.readUInt32LE(12);
-    this.#consume(RPC_HEADER);
-    if (payloadLen === 0) return makeFrame(flags, byte10, seq, methodLen, EMPTY);
-    const first = this.#chunks[this.#first];
-    if (first !== undefined && first.length - this.#head >= payloadLen) {
-      const payload = first.subarray(this.#head, this.#head + payloadLen);
-      this.#consume(payloadLen);
-      return makeFrame(flags, byte10, seq, methodLen, payload);
-    }
-    // Allocated only now: the size has passed the cap, and every byte is copied once.
-    this.#pending = { flags, byte10, seq, methodLen, payload: Buffer.allocUnsafe(payloadLen) };
-    this.#filled = 0;
-    return this.#fillPending();
+    return payloadLen;
   }
 
-  #fillPending(): GoridgeFrame | null {
-    const p = this.#pending!;
-    while (this.#filled < p.payload.length && this.#buffered > 0) {
-      const c = this.#chunks[this.#first]!;
-      const n = Math.min(c.length - this.#head, p.payload.length - this.#filled);
-      c.copy(p.payload, this.#filled, this.#head, this.#head + n);
-      this.#filled += n;
-      this.#consume(n);
-    }
-    if (this.#filled < p.payload.length) return null;
-    this.#pending = null;
-    this.#filled = 0;
-    return makeFrame(p.flags, p.byte10, p.seq, p.methodLen, p.payload);
+  protected frame(h: Buffer, o: number, payload: Buffer): void {
+    (this.#frames ??= []).push(makeFrame(h[o + 1]!, h[o + 10]!, h.readUInt32LE(o + 12), h.readUInt32LE(o + 16), payload));
   }
+}
 
-  #peek(n: number): Buffer {
-    const first = this.#chunks[this.#first]!;
-    if (first.length - this.#head >= n) return first.subarray(this.#head, this.#head + n);
-    const out = this.#scratch.subarray(0, n);
-    let off = 0;
-    for (let i = this.#first, pos = this.#head; off < n; i++, pos = 0) {
-      const c = this.#chunks[i]!;
-      off += c.copy(out, off, pos, Math.min(c.length, pos + n - off));
-    }
-    return out;
-  }
-
-  #consume(n: number): void {
-    this.#buffered -= n;
-    while (n > 0) {
-      const c = this.#chunks[this.#first]!;
-      const left = c.length - this.#head;
-      if (n < left) {
-        this.#head += n;
-        return;
-      }
-      n -= left;
-      this.#chunks[this.#first++] = EMPTY; // drop the reference so the chunk can be collected
-      this.#head = 0;
-    }
-    if (this.#first === this.#chunks.length) {
-      this.#chunks = [];
-      this.#first = 0;
-    } else if (this.#first > 1024) {
-      this.#chunks = this.#chunks.slice(this.#first);
-      this.#first = 0;
-    }
-  }
-
-  #fail(code: GoridgeErrorCode, message: string, seq?: number): null {
-    this.#error = seq === undefined ? { code, message } : { code, message, seq };
-    this.#chunks = [];
-    this.#first = 0;
-    this.#head = 0;
-    this.#buffered = 0;
-    this.#pending = null;
-    this.#filled = 0;
-    return null;
-  }
+/** A plain value, not an Error: a malformed frame costs no stack capture. */
+function decodeError(code: GoridgeErrorCode, message: string, seq?: number): GoridgeDecodeError {
+  return seq === undefined ? { code, message } : { code, message, seq };
 }
 
 function makeFrame(flags: number, byte10: number, seq: number, methodLen: number, payload: Buffer): GoridgeFrame {

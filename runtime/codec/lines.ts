@@ -8,6 +8,8 @@
  * then discarded up to its newline without being held in memory.
  */
 
+import { PartialBytes } from './partial-bytes.ts';
+
 export interface LineError {
   code: 'LINE_TOO_LONG';
   message: string;
@@ -21,19 +23,21 @@ const CR = 0x0d;
 
 /**
  * Bytes are only split at 0x0A, which never occurs inside a multi-byte UTF-8
- * sequence, so a character cut across chunks is reassembled intact.
+ * sequence, so a character cut across chunks is reassembled intact. The start
+ * of a line cut across chunks is gathered as it arrives (PartialBytes) and
+ * copied once when its newline comes.
  */
 export class LineDecoder {
-  #parts: Buffer[] = [];
-  #partBytes = 0;
+  readonly #partial = new PartialBytes();
   #discarding = false;
 
   constructor(readonly maxLineBytes: number) {}
 
-  /** Bytes held for an incomplete line (never more than the cap + 1). */
-  get buffered(): number {
-    return this.#partBytes;
+  /** Bytes held for an incomplete line (0 between lines; never more than the cap + 1). */
+  get partialBytes(): number {
+    return this.#partial.length;
   }
+
 
   push(chunk: Buffer, onLine: LineHandler, onError: LineErrorHandler): void {
     let pos = 0;
@@ -47,23 +51,20 @@ export class LineDecoder {
     if (pos >= chunk.length || this.#discarding) return;
     const rest = chunk.length - pos;
     // +1: the line may still end in "\r\n", whose \r does not count.
-    if (this.#partBytes + rest > this.maxLineBytes + 1) {
-      this.#tooLong(this.#partBytes + rest, onError);
-      this.#parts = [];
-      this.#partBytes = 0;
+    if (this.#partial.length + rest > this.maxLineBytes + 1) {
+      this.#tooLong(this.#partial.length + rest, onError);
+      this.#partial.clear();
       this.#discarding = true;
       return;
     }
-    this.#parts.push(Buffer.from(chunk.subarray(pos)));
-    this.#partBytes += rest;
+    this.#partial.append(chunk.subarray(pos));
   }
 
   #emit(tail: Buffer, onLine: LineHandler, onError: LineErrorHandler): void {
     let line = tail;
-    if (this.#partBytes > 0) {
-      line = Buffer.concat([...this.#parts, tail], this.#partBytes + tail.length);
-      this.#parts = [];
-      this.#partBytes = 0;
+    if (this.#partial.length > 0) {
+      this.#partial.append(tail);
+      line = this.#partial.take();
     }
     let end = line.length;
     if (end > 0 && line[end - 1] === CR) end--;
@@ -73,8 +74,12 @@ export class LineDecoder {
   }
 
   #tooLong(seen: number, onError: LineErrorHandler): void {
-    onError({ code: 'LINE_TOO_LONG', message: `line exceeds the cap of ${this.maxLineBytes} bytes (${seen}+ bytes seen); it was skipped` });
+    onError(lineTooLong(this.maxLineBytes, seen));
   }
+}
+
+function lineTooLong(max: number, seen: number): LineError {
+  return { code: 'LINE_TOO_LONG', message: `line exceeds the cap of ${max} bytes (${seen}+ bytes seen); it was skipped` };
 }
 
 function isBlank(b: Buffer, end: number): boolean {

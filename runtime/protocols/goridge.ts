@@ -61,7 +61,7 @@ export class GoridgeSession extends Session {
   }
 
   get partialBytes(): number {
-    return this.#broken ? 0 : this.#decoder.bufferedBytes;
+    return this.#broken ? 0 : this.#decoder.partialBytes;
   }
 
   onData(chunk: Buffer): void {

@@ -8,7 +8,7 @@ import {
   encodeIpcResult,
 } from '../codec/ipc.ts';
 import { BodyFormat } from '../codec/body/formats.ts';
-import { type EnvelopeError, scanEnvelope } from '../codec/json-envelope.ts';
+import { tryScanEnvelope } from '../codec/json-envelope.ts';
 import type { SerializedError } from '../errors/error.ts';
 import type { Pending } from '../router/pending.ts';
 import { Session, type SessionEnv } from '../session/session.ts';
@@ -54,7 +54,7 @@ export class IpcSession extends Session {
   }
 
   get partialBytes(): number {
-    return this.#decoder.buffered;
+    return this.#decoder.partialBytes;
   }
 
   onData(chunk: Buffer): void {
@@ -93,14 +93,12 @@ export class IpcSession extends Session {
   };
 
   #onRequest(version: number, type: IpcTypeValue, payload: Buffer): void {
-    const env = scanEnvelope(payload);
-    if (!env.ok) {
-      const e: EnvelopeError = env.error;
-      const id = e.idStart >= 0 ? payload.latin1Slice(e.idStart, e.idEnd) : null;
-      this.#malformed(new IpcToken(version, type, id), { code: 'MALFORMED_JSON', message: e.message });
+    const env = tryScanEnvelope(payload);
+    const id = env.idStart >= 0 ? payload.latin1Slice(env.idStart, env.idEnd) : null;
+    if (env.malformed !== null) {
+      this.#malformed(new IpcToken(version, type, id), { code: 'MALFORMED_JSON', message: env.malformed });
       return;
     }
-    const id = env.idStart >= 0 ? payload.latin1Slice(env.idStart, env.idEnd) : null;
     const token = new IpcToken(version, type, id);
     if (env.method === null || env.method === '') {
       this.#malformed(token, { code: 'MISSING_METHOD', message: 'request has no "method"' });

@@ -20,6 +20,9 @@
  * they exceed 2^53, so JSON.parse in JavaScript rounds them.
  */
 import { isUtf8 } from 'node:buffer';
+import { objectShape } from '../../../runtime/codec/json-envelope.ts';
+
+const CR = 0x0d;
 
 export const ISP_TYPES = ['CONFIG', 'DATA', 'STATUS', 'RESPONSE', 'HEARTBEAT'] as const;
 export type IspType = (typeof ISP_TYPES)[number];
@@ -44,8 +47,6 @@ export interface IspError {
 }
 
 export type IspParseResult = { ok: true; msg: IspMessage } | { ok: false; error: IspError; id: string | undefined };
-
-
 function fail(code: string, message: string, id: string | undefined, field?: string): IspParseResult {
   return { ok: false, error: field === undefined ? { code, message } : { code, message, field }, id };
 }
@@ -60,11 +61,19 @@ function isObject(v: unknown): v is Record<string, unknown> {
  */
 export function parseIspLine(line: Buffer, from: 'gateway' | 'sidecar' = 'gateway'): IspParseResult {
   if (!isUtf8(line)) return fail('ISP_INVALID_UTF8', 'line is not valid UTF-8', undefined);
+  // A gateway may send garbage line after line: what cannot be JSON is refused
+  // without calling JSON.parse, whose SyntaxError costs microseconds to build.
+  const bad = notJson(line);
+  if (bad !== null) return fail('MALFORMED_JSON', `line is not valid JSON: ${bad}`, undefined);
   let raw: unknown;
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     raw = JSON.parse(line.utf8Slice());
   } catch (err) {
     return fail('MALFORMED_JSON', `line is not valid JSON: ${(err as Error).message}`, undefined);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
   if (!isObject(raw)) return fail('ISP_INVALID_MESSAGE', 'a message must be a JSON object', undefined, '(root)');
   const id = raw.id;
@@ -94,6 +103,17 @@ export function parseIspLine(line: Buffer, from: 'gateway' | 'sidecar' = 'gatewa
   };
   const err = from === 'gateway' ? checkFromGateway(msg) : checkFromSidecar(msg);
   return err ? { ok: false, error: err, id: msgId } : { ok: true, msg };
+}
+
+/** Why the line cannot be JSON, when that is cheap to tell; null leaves it to JSON.parse. */
+function notJson(line: Buffer): string | null {
+  let i = 0;
+  while (i < line.length && (line[i] === 0x20 || line[i] === 0x09 || line[i] === CR)) i++;
+  const c = line[i];
+  if (c === 0x7b) return objectShape(line); // an object: its top level is checked here
+  // Anything else is refused by the type check after JSON.parse, or is not JSON at all.
+  const canStartJson = c === 0x5b || c === 0x22 || c === 0x2d || (c! >= 0x30 && c! <= 0x39) || c === 0x74 || c === 0x66 || c === 0x6e;
+  return canStartJson ? null : `unexpected byte 0x${c!.toString(16).padStart(2, '0')} at ${i}`;
 }
 
 function checkFromGateway(msg: IspMessage): IspError | null {
@@ -146,7 +166,6 @@ function checkPoint(pt: unknown): [string, string] | null {
   if (pt.tags !== undefined && !isObject(pt.tags)) return ['.tags', '"tags" must be an object'];
   return null;
 }
-
 // ---- encoding --------------------------------------------------------------
 
 /** Current time as integer nanoseconds since the epoch, in JSON digits (microsecond resolution). */

@@ -61,7 +61,7 @@ export class IspSession extends Session {
   }
 
   get partialBytes(): number {
-    return this.#decoder.buffered;
+    return this.#decoder.partialBytes;
   }
 
   get queuedDataBytes(): number {

@@ -1,4 +1,5 @@
 import { Packr } from 'msgpackr';
+import { checkMsgpack } from '../msgpack-check.ts';
 import { OutriggerError } from '../../errors/error.ts';
 import { BodyFormat, FORMAT_NAMES, type FormatCodec } from './formats.ts';
 import { gobBodyCodec } from './gob-body.ts';
@@ -58,7 +59,12 @@ const codecs = new Map<BodyFormat, FormatCodec>([
   [
     BodyFormat.MSGPACK,
     {
-      decode: (b) => (b.length === 0 ? undefined : packr.unpack(b)),
+      decode: (b) => {
+        if (b.length === 0) return undefined;
+        const refused = checkMsgpack(b);
+        if (refused !== null) throw new OutriggerError('INVALID_PARAMS', `cannot decode msgpack body: ${refused}`);
+        return packr.unpack(b);
+      },
       encode: (v) => packr.pack(v === undefined ? null : widenIntegers(v)),
     },
   ],
@@ -83,14 +89,23 @@ function codecFor(format: BodyFormat): FormatCodec {
   return c;
 }
 
+/**
+ * A body a client sent, decoded. Errors are OutriggerErrors (MALFORMED_JSON,
+ * INVALID_PARAMS) built with stack capture off: a flood of malformed bodies
+ * costs no stack walk per body, in the parser or here.
+ */
 export function decodeBody(format: BodyFormat, bytes: Uint8Array): unknown {
   const codec = codecFor(format);
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     return codec.decode(bytes);
   } catch (err) {
     if (err instanceof OutriggerError) throw err;
     const code = format === BodyFormat.JSON ? 'MALFORMED_JSON' : 'INVALID_PARAMS';
     throw new OutriggerError(code, `cannot decode ${FORMAT_NAMES[format]} body: ${(err as Error).message}`);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
 }
 

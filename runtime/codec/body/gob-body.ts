@@ -11,6 +11,7 @@
  * an empty reply, so null/undefined results are sent as an empty body.
  */
 import type { FormatCodec } from './formats.ts';
+import { OutriggerError } from '../../errors/error.ts';
 import { decodeGob, encodeGob, type GobType } from '../gob.ts';
 
 const EMPTY = new Uint8Array(0);
@@ -22,7 +23,7 @@ export const gobBodyCodec: FormatCodec = {
   decode(bytes) {
     if (bytes.length === 0) return undefined;
     const r = decodeGob(bytes);
-    if (!r.ok) throw new Error(r.error.message);
+    if (!r.ok) throw new OutriggerError('INVALID_PARAMS', `cannot decode gob body: ${r.error.message}`);
     if (typeof r.value === 'object' && r.value !== null) wireTypes.set(r.value, r.type);
     return r.value;
   },

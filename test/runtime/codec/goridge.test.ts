@@ -192,7 +192,7 @@ describe('GoridgeDecoder limits', () => {
     const dec = new GoridgeDecoder({ maxPayloadBytes: 1024 });
     const r = dec.push(header(0x15, 0x08, 1025, [1, 8]));
     expect(r.error?.code).toBe('FRAME_TOO_LARGE');
-    expect(dec.bufferedBytes).toBe(0);
+    expect(dec.partialBytes).toBe(0);
     const atLimit = new GoridgeDecoder({ maxPayloadBytes: 1024 }).push(header(0x15, 0x08, 1024, [1, 8]));
     expect(atLimit.error).toBeNull();
   });
@@ -225,10 +225,30 @@ describe('GoridgeDecoder limits', () => {
     expect(f.seq).toBe(9);
   });
 
-  it('reports a frame cut short at EOF through bufferedBytes', () => {
+  it('reports a frame cut short at EOF through partialBytes', () => {
     const dec = new GoridgeDecoder();
     dec.push(bytes(vectors[0]!).subarray(0, 25));
-    expect(dec.bufferedBytes).toBe(25);
+    expect(dec.partialBytes).toBe(25);
+  });
+
+  it('allocates a large frame as its bytes arrive, not when its header declares it', () => {
+    const dec = new GoridgeDecoder();
+    const size = 16 * 1024 * 1024;
+    const before = process.memoryUsage().arrayBuffers;
+    dec.push(Buffer.concat([header(0x15, 0x04, size, [1, 3]), Buffer.from('A.B'), Buffer.alloc(100)]));
+    expect(dec.partialBytes).toBe(20 + 103);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1024 * 1024);
+    let frames: GoridgeFrame[] = [];
+    const chunk = Buffer.alloc(64 * 1024, 9);
+    for (let left = size - 103; left > 0; left -= chunk.length) {
+      expect(frames).toHaveLength(0);
+      frames = [...dec.push(left >= chunk.length ? chunk : chunk.subarray(0, left)).frames];
+      if (frames.length === 0) expect(dec.partialBytes).toBe(20 + size - left + chunk.length);
+    }
+    expect(frames).toHaveLength(1);
+    expect(frames[0]!.method).toBe('A.B');
+    expect(frames[0]!.body.length).toBe(size - 3);
+    expect(dec.partialBytes).toBe(0);
   });
 });
 

@@ -52,10 +52,27 @@ describe('ISP line splitting', () => {
     dec.push(Buffer.from('{"type":"STATUS"}\n{"padding":"'), onLine, onError);
     for (let i = 0; i < 1000; i++) {
       dec.push(Buffer.alloc(1000, 0x61), onLine, onError);
-      expect(dec.buffered).toBeLessThanOrEqual(65);
+      expect(dec.partialBytes).toBeLessThanOrEqual(65);
     }
     dec.push(Buffer.from('"}\n{"type":"HEARTBEAT"}\n'), onLine, onError);
     expect(out).toEqual([{ line: '{"type":"STATUS"}' }, { error: 'LINE_TOO_LONG' }, { line: '{"type":"HEARTBEAT"}' }]);
+  });
+
+  it('holds a line trickled byte by byte as its bytes, and reports them until the newline', () => {
+    const dec = new LineDecoder(1024 * 1024);
+    const out: Out[] = [];
+    const onLine = (l: Buffer) => out.push({ line: l.toString() });
+    const onError = (e: IspError) => out.push({ error: e.code });
+    global.gc?.();
+    const heap0 = process.memoryUsage().heapUsed;
+    const text = '{"type":"HEARTBEAT","id":"' + 'x'.repeat(200_000) + '"}';
+    for (let i = 0; i < text.length; i++) dec.push(Buffer.from(text[i]!), onLine, onError);
+    expect(dec.partialBytes).toBe(text.length);
+    // One Buffer kept per byte would cost tens of MB of heap.
+    expect(process.memoryUsage().heapUsed - heap0).toBeLessThan(8 * 1024 * 1024);
+    dec.push(Buffer.from('\n'), onLine, onError);
+    expect(dec.partialBytes).toBe(0);
+    expect(out).toEqual([{ line: text }]);
   });
 
   it('refuses an over-long line that arrives inside one chunk', () => {
@@ -72,6 +89,15 @@ describe('ISP message validation', () => {
     expect(config.ok && config.msg.type === 'CONFIG' && config.msg.id === 'test-001').toBe(true);
     const status = parse('{"type":"STATUS","id":"status-001","timestamp":1751200000000000000}');
     expect(status.ok && status.msg.payload === undefined).toBe(true);
+  });
+
+  it('refuses what cannot be JSON as MALFORMED_JSON and JSON that is not an object as ISP_INVALID_MESSAGE', () => {
+    for (const line of ['{', 'x', '{"type":"STATUS"} x', '{"type" "STATUS"}', '{"type":"STATUS",}', '\u0000', ' {"a":tru}']) {
+      expect(errorOf(line), line).toMatchObject({ code: 'MALFORMED_JSON' });
+    }
+    for (const line of ['[1]', '"s"', '12', '-1', 'true', 'null']) expect(errorOf(line), line).toMatchObject({ code: 'ISP_INVALID_MESSAGE', field: '(root)' });
+    // A malformed nested value passes the top-level check and is caught by JSON.parse.
+    expect(errorOf('{"type":"STATUS","payload":{"a":[1,,2]}}')).toMatchObject({ code: 'MALFORMED_JSON' });
   });
 
   it('names the field and code of every envelope error, echoing the id when it is readable', () => {
@@ -163,7 +189,7 @@ describe('ISP codec fuzz', () => {
         },
         (e) => seen.push(e.code),
       );
-      expect(dec.buffered).toBeLessThanOrEqual(cap + 1);
+      expect(dec.partialBytes).toBeLessThanOrEqual(cap + 1);
       prev = cut;
     }
     return seen;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBody, encodeResult } from '../../../../runtime/codec/body/body-codec.ts';
 import { BodyFormat } from '../../../../runtime/codec/body/formats.ts';
+import { OutriggerError } from '../../../../runtime/errors/error.ts';
+import { gobEmptyStructMapBomb, msgpackErrorFlood, msgpackNestedClaims } from '../../../helpers/hostile.ts';
 
 describe('msgpack bodies', () => {
   it('writes integers beyond 32 bits as int64/uint64 (PHP reads ints, Go reads int64), never as float64', () => {
@@ -42,5 +44,48 @@ describe('constant results', () => {
     expect(Buffer.from(encodeResult(BodyFormat.JSON, shallow)).toString()).toBe('{"inner":{"n":1}}');
     inner.n = 2;
     expect(Buffer.from(encodeResult(BodyFormat.JSON, shallow)).toString()).toBe('{"inner":{"n":2}}');
+  });
+});
+
+describe('hostile bodies', () => {
+  function refusal(format: BodyFormat, body: Buffer): OutriggerError {
+    const t0 = performance.now();
+    try {
+      decodeBody(format, body);
+    } catch (e) {
+      expect(performance.now() - t0).toBeLessThan(1000);
+      expect(e).toBeInstanceOf(OutriggerError);
+      return e as OutriggerError;
+    }
+    throw new Error('decoded a hostile body');
+  }
+
+  it('refuses a msgpack array of msgpackr "error" extensions before building any Error', () => {
+    // 500k of them took 7.5 s and 390 MB in msgpackr.
+    const e = refusal(BodyFormat.MSGPACK, msgpackErrorFlood(500_000));
+    expect(e.code).toBe('INVALID_PARAMS');
+    expect(e.message).toMatch(/extension type 101 is not accepted/);
+  });
+
+  it('refuses msgpack headers declaring more than remains', () => {
+    expect(refusal(BodyFormat.MSGPACK, msgpackNestedClaims(100_000)).code).toBe('INVALID_PARAMS');
+  });
+
+  it('refuses the empty-struct gob map bomb as INVALID_PARAMS', () => {
+    const e = refusal(BodyFormat.GOB, gobEmptyStructMapBomb(1 << 20, 2 << 20));
+    expect(e.code).toBe('INVALID_PARAMS');
+    expect(e.message).toMatch(/^cannot decode gob body: gob: decoding map/);
+  });
+
+  it('builds decode errors without a stack trace, and leaves stack traces on afterwards', () => {
+    for (const [format, body] of [
+      [BodyFormat.JSON, Buffer.from('{x')],
+      [BodyFormat.MSGPACK, Buffer.from([0xc1])],
+      [BodyFormat.GOB, Buffer.from([0x05, 0x0c])],
+    ] as const) {
+      const e = refusal(format, body);
+      expect(e.stack ?? '', e.message).not.toMatch(/\n\s+at /);
+    }
+    expect(new Error('x').stack).toMatch(/\n\s+at /);
   });
 });
