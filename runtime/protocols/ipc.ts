@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import {
   IPC_V1_0,
   IpcDecoder,
@@ -30,6 +31,26 @@ class IpcToken {
 }
 
 const EMPTY = new Uint8Array(0);
+
+const HEX = /^[0-9a-fA-F]{4}$/;
+
+/**
+ * Whether the raw id token [start, end) can be echoed as it is. The envelope
+ * scanner has checked numbers, literals and control bytes; a string may still
+ * hold a bad escape or bytes that are not UTF-8, which JSON does not allow.
+ */
+function isJsonIdToken(b: Buffer, start: number, end: number): boolean {
+  if (b[start] !== 0x22) return true;
+  for (let i = start + 1; i < end - 1; i++) {
+    if (b[i] !== 0x5c) continue;
+    const e = b[++i];
+    if (e === 0x75) {
+      if (!HEX.test(b.latin1Slice(i + 1, i + 5))) return false;
+      i += 4;
+    } else if (e === undefined || !'"\\/bfnrt'.includes(String.fromCharCode(e))) return false;
+  }
+  return isUtf8(b.subarray(start, end));
+}
 
 /**
  * Binary IPC over one connection: sync requests are answered in order,
@@ -96,11 +117,16 @@ export class IpcSession extends Session {
     const env = scanEnvelope(payload);
     if (!env.ok) {
       const e: EnvelopeError = env.error;
-      const id = e.idStart >= 0 ? payload.latin1Slice(e.idStart, e.idEnd) : null;
+      const id = e.idStart >= 0 && isJsonIdToken(payload, e.idStart, e.idEnd) ? payload.latin1Slice(e.idStart, e.idEnd) : null;
       this.#malformed(new IpcToken(version, type, id), { code: 'MALFORMED_JSON', message: e.message });
       return;
     }
     const id = env.idStart >= 0 ? payload.latin1Slice(env.idStart, env.idEnd) : null;
+    if (id !== null && !isJsonIdToken(payload, env.idStart, env.idEnd)) {
+      // Echoed verbatim into the reply: a token that is not valid JSON would make the reply invalid too.
+      this.#malformed(new IpcToken(version, type, null), { code: 'MALFORMED_JSON', message: '"id" is not a valid JSON string (bad escape or not UTF-8)' });
+      return;
+    }
     const token = new IpcToken(version, type, id);
     if (env.method === null || env.method === '') {
       this.#malformed(token, { code: 'MISSING_METHOD', message: 'request has no "method"' });

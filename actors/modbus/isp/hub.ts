@@ -4,6 +4,7 @@ import { type IspError, type IspMessage, type ResponseBody, encodeErrorResponse,
 import { OutriggerError, type SerializedError, serializeError } from '../../../runtime/errors/error.ts';
 import type { DaemonEventMap, FeatureContext } from '../../../runtime/feature/api.ts';
 import type { TypedEvents } from '../../../runtime/feature/events.ts';
+import { repeatLimit } from '../../../runtime/log.ts';
 import type { IspSession, IspSessionHost } from './session.ts';
 
 /** How the hub reaches the Modbus actor: the feature context's call (every grant: the daemon calling itself). */
@@ -244,7 +245,9 @@ export class IspHub implements IspSessionHost {
     for (const s of this.sessions) {
       if (now - s.lastSeen > silentFor) {
         this.counters.gateways_dropped++;
-        this.log.warn({ gateway: s.name, remote: s.conn.remote, silentMs: now - s.lastSeen }, 'ISP gateway silent for too long: dropped');
+        repeatLimit.log('ISP gateway dropped', (suppressed) =>
+          this.log.warn({ gateway: s.name, remote: s.conn.remote, silentMs: now - s.lastSeen, suppressed }, 'ISP gateway silent for too long: dropped'),
+        );
         s.conn.destroy();
         continue;
       }
