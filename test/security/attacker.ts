@@ -155,3 +155,30 @@ export async function metric(port: number, name: string): Promise<number | undef
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
   return m ? Number(m[1]) : undefined;
 }
+
+/**
+ * Starts `outrigger start --foreground` on a config file and reports how it
+ * ended: refused (exit code and output), or ready (then stopped again), so a
+ * test of a refusal cannot hang on a daemon that wrongly starts.
+ */
+export async function startOutcome(configFile: string, timeoutMs = 30_000): Promise<{ ready: boolean; code: number | null; output: string }> {
+  const { spawn } = await import('node:child_process');
+  const bin = fileURLToPath(new URL('../../bin/outrigger.mjs', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'start', '--foreground', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const poll = setInterval(() => {
+      if (!output.includes('OUTRIGGER READY')) return;
+      clearInterval(poll);
+      child.kill('SIGTERM');
+    }, 20);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      resolve({ ready: output.includes('OUTRIGGER READY'), code, output });
+    });
+  });
+}
