@@ -97,6 +97,8 @@ export class IpcSession extends Session {
   }
 
   readonly #onFrame = (version: number, type: IpcTypeValue, payload: Buffer): void => {
+    // Closing (error budget spent): the rest of the chunk is dropped unanswered.
+    if (!this.conn.open) return;
     switch (type) {
       case IpcType.HEARTBEAT:
         this.conn.write(encodeIpcFrame(version, IpcType.HEARTBEAT, EMPTY));
