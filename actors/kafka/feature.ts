@@ -1,5 +1,6 @@
 import { defineFeature, moduleBeside } from '../../runtime/feature/api.ts';
 import { AppApi } from './app-api/app-api.ts';
+import { KafkaRestore } from './restore.ts';
 import { kafkaSections } from './sections.ts';
 
 /**
@@ -20,5 +21,11 @@ export const kafkaFeature = defineFeature({
       workers: (c) => c.kafka.workers,
     },
   ],
-  setup: (ctx) => new AppApi(ctx).register(),
+  setup(ctx) {
+    new AppApi(ctx).register();
+    if (ctx.has('kafka.produce')) {
+      const restore = new KafkaRestore(ctx);
+      ctx.status('kafka', () => restore.counts);
+    }
+  },
 });
