@@ -25,7 +25,9 @@ function pinKey(method: Method, params: unknown): string {
  *   modbus.read      {device, keys?: [...]} | {device, register: {address, type, function, ...}}
  *   modbus.write     {device, key, value} | {device, function: 5|6|15|16, address, value|values, type?, device_id?}
  */
-export default defineActor({
+// Named, then exported: TypeScript 5.9 leaves the .ts specifier of a dynamic
+// import inside an `export default <expression>` unrewritten in the build.
+const actor = defineActor({
   name: 'modbus',
   kind: 'pinned',
   methods: ['configure', 'remove', 'status', 'read', 'write'],
@@ -54,3 +56,5 @@ export default defineActor({
     };
   },
 });
+
+export default actor;

@@ -6,6 +6,7 @@ import { formatIssues } from './issues.ts';
 import type { CoreConfig } from './schema.ts';
 import { OutriggerError } from '../errors/error.ts';
 import { type FeatureDefinition, isFeatureDefinition } from '../feature/api.ts';
+import { importModule } from '../loader/modules.ts';
 
 /** A validated config: the core's fields typed, the features' sections present under their keys. */
 export type OutriggerConfig = CoreConfig & Record<string, unknown>;
@@ -58,7 +59,7 @@ async function loadPlugins(raw: unknown, baseDir: string): Promise<FeatureDefini
     const url = pathToFileURL(isAbsolute(entry) ? entry : resolve(baseDir, entry)).href;
     let mod: { default?: unknown };
     try {
-      mod = (await import(url)) as { default?: unknown };
+      mod = (await importModule(url)) as { default?: unknown };
     } catch (err) {
       throw new OutriggerError('CONFIG_INVALID', `config field 'plugins.${i}': cannot import ${entry}: ${(err as Error).message}`);
     }
@@ -84,7 +85,7 @@ export async function loadRaw(raw: unknown, file: string | null, baseDir: string
 export async function importConfigModule(file: string, query = ''): Promise<unknown> {
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(file).href + query)) as { default?: unknown };
+    mod = (await importModule(pathToFileURL(file).href + query)) as { default?: unknown };
   } catch (err) {
     const hint = /require\(\)|require\(esm\)|cjs/i.test((err as Error).message)
       ? ' (the file was loaded as CommonJS: put it next to a package.json with "type": "module", or name it .mts)'
