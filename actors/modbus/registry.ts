@@ -6,7 +6,7 @@ import type { DataPublisher } from './publisher.ts';
 import { DeviceLink } from './link.ts';
 import { DevicePoller, decodeItem, readBlock } from './poller.ts';
 import { planReads } from './planner.ts';
-import { type DeviceSpec, type RegisterSpec, parseDeviceSpec, parseRegisterSpec } from './spec.ts';
+import { type DeviceSpec, type RegisterSpec, type SpecWarning, parseDeviceSpec, parseRegisterSpec } from './spec.ts';
 import type { RawValue } from './values.ts';
 import { performWrite } from './write.ts';
 
@@ -50,7 +50,7 @@ export class DeviceRegistry {
     readonly metrics: PollMetrics | null = null,
   ) {}
 
-  configure(raw: unknown): { device: string; registers: number; reads: number; replaced: boolean } {
+  configure(raw: unknown): { device: string; registers: number; reads: number; replaced: boolean; warnings?: SpecWarning[] } {
     const p = asParams(raw);
     const spec = parseDeviceSpec(p.device);
     if (!spec.named) throw new OutriggerError('MODBUS_INVALID_DEVICE', 'name: a configured device needs a name', { field: 'name' });
@@ -71,7 +71,10 @@ export class DeviceRegistry {
     poller.start();
     this.announce({ device: spec.name, event: 'configured' });
     this.log.info({ device: spec.name, address: spec.address, registers: spec.registers.length, reads: poller.blocks.length, replaced: !!old }, 'modbus device configured');
-    return { device: spec.name, registers: spec.registers.length, reads: poller.blocks.length, replaced: !!old };
+    const result = { device: spec.name, registers: spec.registers.length, reads: poller.blocks.length, replaced: !!old };
+    if (spec.warnings.length === 0) return result;
+    this.log.warn({ device: spec.name, warnings: spec.warnings.map((w) => w.message) }, 'modbus device configured with fields read differently from what they say');
+    return { ...result, warnings: [...spec.warnings] };
   }
 
   remove(raw: unknown): { device: string; removed: boolean } {

@@ -133,22 +133,29 @@ async function startBackground(configFile: string | undefined): Promise<number> 
     env: { ...process.env, [READY_FD_ENV]: '3' },
   });
   closeSync(out);
-  child.unref();
   const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
   const verdict = await readVerdict(child.stdio[3] as Readable, START_TIMEOUT_MS);
   if (verdict === 'timeout') {
+    child.unref();
     child.kill('SIGTERM');
     console.error(`outrigger did not become ready within ${START_TIMEOUT_MS / 1000}s and was stopped; see ${logFile}:\n${tail(logFile)}`);
     return 1;
   }
   if (verdict?.ready) {
+    // Running on its own from here: this process may end.
+    child.unref();
     console.log(`outrigger started, pid ${verdict.pid}; log ${logFile}`);
     for (const l of verdict.listeners ?? []) console.log(`  ${l.name.padEnd(8)} ${l.bound.join(' ')}`);
     return 0;
   }
   // It failed: wait for it to end (it stops what it started), so nothing is left running.
-  const code = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 15_000).unref())]);
-  if (code === null) child.kill('SIGKILL');
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([exited, new Promise<null>((r) => (timer = setTimeout(() => r(null), 15_000)))]);
+  clearTimeout(timer);
+  if (code === null) {
+    child.unref();
+    child.kill('SIGKILL');
+  }
   const cause = verdict?.error ? `outrigger: ${verdict.error}` : tail(logFile);
   console.error(`outrigger failed to start (exit ${code ?? 'killed'}): ${cause}\nlog: ${logFile}`);
   return 1;

@@ -171,7 +171,8 @@ export class IspHub implements IspSessionHost {
     const payload = msg.payload!;
     const device = payload.name === undefined ? { ...payload, name: session.name } : payload;
     try {
-      const r = await this.call<{ device: string; registers: number; reads: number; replaced: boolean }>('modbus.configure', { device });
+      // warnings: fields accepted as read differently from what they say (docs/isp.md, CONFIG).
+      const r = await this.call<{ device: string; registers: number; reads: number; replaced: boolean; warnings?: unknown[] }>('modbus.configure', { device });
       this.#configs.set(r.device, device);
       session.send(encodeResponse(msg.id, { success: true, ...r }));
     } catch (err) {
