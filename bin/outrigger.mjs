@@ -4,6 +4,7 @@
 // this file, it runs the source through tsx so a change needs no rebuild;
 // OUTRIGGER_DIST=1 runs the clone's dist/ instead (`npm run build` first).
 import { existsSync } from 'node:fs';
+import { setTimeout } from 'node:timers';
 
 const source = new URL('../cli.ts', import.meta.url);
 let entry = new URL('../dist/cli.js', import.meta.url);
