@@ -13,20 +13,28 @@ export interface CliRun {
   code: number | null;
   out: string;
   ms: number;
+  /** From the first output matching `mark` to the end of the process (null: never matched). */
+  msAfterMark: number | null;
 }
 
 /** Runs `outrigger ...args` to its end (or kills it at `timeoutMs`). */
-export function runCli(args: string[], timeoutMs = 90_000, env: Record<string, string> = {}): Promise<CliRun> {
+export function runCli(args: string[], timeoutMs = 90_000, mark?: RegExp | string): Promise<CliRun> {
   const t0 = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+  let marked: number | null = null;
+  const onData = (b: Buffer): void => {
+    out += b.toString();
+    if (marked === null && mark !== undefined && (typeof mark === 'string' ? out.includes(mark) : mark.test(out))) marked = Date.now();
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   return new Promise((resolve) =>
     child.once('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, out, ms: Date.now() - t0 });
+      const end = Date.now();
+      resolve({ code, out, ms: end - t0, msAfterMark: marked === null ? null : end - marked });
     }),
   );
 }
