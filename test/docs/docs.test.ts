@@ -59,7 +59,8 @@ describe('docs', () => {
       names.set(name, b);
       writeFileSync(join(dir, name), b.code);
     }
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.json', include: ['*.ts'] }));
+    // The repository's own global declarations come along: blocks showing built-in code import its modules.
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.json', include: ['*.ts', '../../runtime/types/*.d.ts'] }));
     const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', cwd: ROOT });
     // Errors name the doc and the line of the block's fence.
     const report = r.stdout.replace(/\.tmp\/docs-check\/(\S+?\.ts)\((\d+),\d+\)/g, (_, f: string, l: string) => {
