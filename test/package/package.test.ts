@@ -5,7 +5,7 @@
 // the daemon with `npx outrigger start` and calls the actor over binary IPC
 // and Goridge with the shipped clients.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +91,12 @@ describe('a user project', () => {
     // call.ts as the user runs it: compiled by their own tsc (the type-check above emitted it).
     const out = run(process.execPath, ['build/call.js'], project);
     expect(out.trim().split('\n')).toEqual(['hello ipc', "INVALID_PARAMS { field: 'name' }", 'hello goridge']);
+    // The actor's unit test as the user runs it (node:test, the shipped harness).
+    expect(run(process.execPath, ['--test', 'build/greeter.test.js'], project)).toMatch(/# pass 1/);
+    // The README's PHP snippet, pasted beside it, with the PHP bridge the package ships.
+    const php = /```php\n([\s\S]*?)```/.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'))![1]!;
+    writeFileSync(join(project, 'call.php'), php);
+    expect(run('php', ['call.php'], project).trim().split('\n')).toEqual(['hello php', 'hello php', 'INVALID_PARAMS {"field":"name"}']);
     const status = run('npx', ['outrigger', 'status', '--json'], project);
     expect(JSON.parse(status).actors.map((a: { name: string }) => a.name)).toContain('greeter');
     expect(run('npx', ['outrigger', 'stop'], project)).toMatch(/outrigger stopped/);
