@@ -27,7 +27,7 @@ export interface CliSetup {
  * listener bound, or `{"ready":false,"error":...}` when start-up failed.
  */
 const READY_FD_ENV = 'OUTRIGGER_READY_FD';
-const START_TIMEOUT_MS = 60_000;
+const START_TIMEOUT_MS = 120_000;
 
 interface Verdict {
   ready: boolean;
