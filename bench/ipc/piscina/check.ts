@@ -16,11 +16,11 @@ const HOSTS: Host[] = ['current', 'piscina-batch', 'piscina-task'];
 const REFUSE = join(mkdtempSync(join(tmpdir(), 'piscina-check-')), 'refuse');
 const codeOf = (p: Promise<unknown>): Promise<string> => p.then(() => 'ok', (e: { code: string }) => e.code);
 
-/** True once a short call succeeds again, trying for up to 10 s. */
-async function servesAgain(c: IpcClient): Promise<boolean> {
+/** True once a short call to `method` succeeds again, trying for up to 10 s. */
+async function servesAgain(c: IpcClient, method: string): Promise<boolean> {
   const until = Date.now() + 10_000;
   while (Date.now() < until) {
-    if ((await codeOf(c.call('probe.sleep', { ms: 1 }, { serverTimeoutMs: 500 }))) === 'ok') return true;
+    if ((await codeOf(c.call(method, { ms: 1 }, { serverTimeoutMs: 500 }))) === 'ok') return true;
     await sleep(50);
   }
   return false;
@@ -30,7 +30,7 @@ const CHECKS: { name: string; run: (c: IpcClient) => Promise<string> }[] = [
   {
     name: 'actor error keeps its code and data',
     run: async (c) => {
-      const e = await c.call('probe.fail').then(() => null, (err: { code: string; data?: { detail?: number } }) => err);
+      const e = await c.call('faulty.fail').then(() => null, (err: { code: string; data?: { detail?: number } }) => err);
       return e?.code === 'CUSTOM_FAILURE' && e.data?.detail === 42 ? 'yes' : `no (${JSON.stringify(e)})`;
     },
   },
@@ -39,7 +39,7 @@ const CHECKS: { name: string; run: (c: IpcClient) => Promise<string> }[] = [
     run: async (c) => {
       const before = (await c.call('probe.aborted')) as number;
       const t0 = Date.now();
-      const code = await codeOf(c.call('probe.sleep', { ms: 2000 }, { serverTimeoutMs: 100 }));
+      const code = await codeOf(c.call('probe.wait', { ms: 2000 }, { serverTimeoutMs: 100 }));
       const took = Date.now() - t0;
       await sleep(200);
       const after = (await c.call('probe.aborted')) as number;
@@ -49,24 +49,24 @@ const CHECKS: { name: string; run: (c: IpcClient) => Promise<string> }[] = [
   {
     name: 'crash: every in-flight request WORKER_CRASHED at once, then serves',
     run: async (c) => {
-      const slow = Array.from({ length: 10 }, () => codeOf(c.call('probe.sleep', { ms: 5000 })));
+      const slow = Array.from({ length: 10 }, () => codeOf(c.call('faulty.sleep', { ms: 5000 })));
       await sleep(50);
       const t0 = Date.now();
-      const codes = await Promise.all([...slow, codeOf(c.call('probe.crash'))]);
+      const codes = await Promise.all([...slow, codeOf(c.call('faulty.crash'))]);
       const took = Date.now() - t0;
       const ok = codes.every((x) => x === 'WORKER_CRASHED') && took < 2000;
-      const again = await servesAgain(c);
+      const again = await servesAgain(c, 'faulty.sleep');
       return ok && again ? 'yes' : `no (${[...new Set(codes)].join(',')} in ${took} ms, serves again: ${again})`;
     },
   },
   {
     name: 'hang: blocked worker replaced, its requests WORKER_HUNG, then serves',
     run: async (c) => {
-      const hung = codeOf(c.call('probe.hang', { ms: 20_000 }));
+      const hung = codeOf(c.call('faulty.hang', { ms: 20_000 }));
       await sleep(20);
-      const queued = codeOf(c.call('probe.sleep', { ms: 1 }));
+      const queued = codeOf(c.call('faulty.sleep', { ms: 1 }));
       const codes = [await hung, await queued];
-      const again = await servesAgain(c);
+      const again = await servesAgain(c, 'faulty.sleep');
       return codes.every((x) => x === 'WORKER_HUNG') && again ? 'yes' : `no (${codes.join(',')}, serves again: ${again})`;
     },
   },
@@ -77,10 +77,10 @@ const CHECKS: { name: string; run: (c: IpcClient) => Promise<string> }[] = [
       await codeOf(c.call('probe.crash'));
       let code = '';
       const t0 = Date.now();
-      while (Date.now() - t0 < 5000 && code !== 'ACTOR_UNAVAILABLE') code = await codeOf(c.call('probe.sleep', { ms: 1 }, { serverTimeoutMs: 500 }));
+      while (Date.now() - t0 < 5000 && code !== 'ACTOR_UNAVAILABLE') code = await codeOf(c.call('probe.wait', { ms: 1 }, { serverTimeoutMs: 500 }));
       const refusedAfter = Date.now() - t0;
       rmSync(REFUSE);
-      const again = await servesAgain(c);
+      const again = await servesAgain(c, 'probe.wait');
       return code === 'ACTOR_UNAVAILABLE' && again ? 'yes' : `no (last answer ${code} after ${refusedAfter} ms, serves again: ${again})`;
     },
   },
@@ -106,6 +106,7 @@ async function checkHost(host: Host): Promise<string[]> {
     {
       workers: { heartbeatMs: 100, hangTimeoutMs: 600, restartBackoffMs: { initial: 50, max: 200 } },
       actors: {
+        faulty: { module: fileURLToPath(new URL('../../../test/fixtures/actors/faulty.ts', import.meta.url)) },
         probe: { module: fileURLToPath(new URL('./probe-actor.ts', import.meta.url)), options: { refuseIf: REFUSE } },
         example: { module: fileURLToPath(new URL('../../../actors/example/counter.ts', import.meta.url)), workers: 2 },
       },
@@ -115,8 +116,7 @@ async function checkHost(host: Host): Promise<string[]> {
   try {
     if (host !== 'current') {
       const mode = host === 'piscina-task' ? 'task' : 'batch';
-      await moveToPiscina(d.daemon, 'probe', mode);
-      await moveToPiscina(d.daemon, 'example', mode);
+      for (const actor of ['faulty', 'probe', 'example']) await moveToPiscina(d.daemon, actor, mode);
     }
     const c = d.client({ timeoutMs: 30_000 });
     const out: string[] = [];

@@ -282,15 +282,22 @@ export class PiscinaHost extends EventEmitter implements ActorRuntime, PendingHo
     return chosen;
   };
 
+  /** The request an answer is for, taken off the in-flight list; null (counted late) when it settled already. */
+  #take(handle: number): Pending | null {
+    const p = this.#inflight.get(handle);
+    if (!p) {
+      this.lateReplies++;
+      this.router.stats.lateReplies++;
+      return null;
+    }
+    this.#inflight.delete(handle);
+    return p;
+  }
+
   #onReplies(buf: ArrayBuffer): void {
     readReplies(buf, (handle, isError, bytes) => {
-      const p = this.#inflight.get(handle);
-      if (!p) {
-        this.lateReplies++;
-        this.router.stats.lateReplies++;
-        return;
-      }
-      this.#inflight.delete(handle);
+      const p = this.#take(handle);
+      if (!p) return;
       if (isError) this.router.reject(p, JSON.parse(bytes.utf8Slice()) as SerializedError);
       else this.router.resolve(p, bytes);
     });
@@ -298,13 +305,8 @@ export class PiscinaHost extends EventEmitter implements ActorRuntime, PendingHo
 
   #onResult(handle: number, r: RequestResult): void {
     if (r === null) return; // cancelled: the request settled already
-    const p = this.#inflight.get(handle);
-    if (!p) {
-      this.lateReplies++;
-      this.router.stats.lateReplies++;
-      return;
-    }
-    this.#inflight.delete(handle);
+    const p = this.#take(handle);
+    if (!p) return;
     if (r instanceof Uint8Array) this.router.resolve(p, Buffer.from(r.buffer, r.byteOffset, r.length));
     else this.router.reject(p, r.error);
   }
