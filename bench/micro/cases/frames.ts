@@ -4,7 +4,7 @@ import { encodeGoridgeReply, encodeGoridgeRequest, GORIDGE_FLAG, GoridgeDecoder 
 import { encodeIpcFrame, encodeIpcResult, IPC_V1_1, IpcDecoder, IpcType } from '../../../runtime/codec/ipc.ts';
 import { keep, type MicroCase } from '../case.ts';
 
-/** The 109-byte request of bench/ipc and bench/kafka's one-record produce. */
+/** A one-record produce request as the IPC load generators write it (10-digit string id). */
 const REQUEST = Buffer.from('{"id":"0000000001","method":"kafka.produce","params":{"topic":"t","value":"hello"}}');
 const RESULT = Buffer.from('{"accepted":true}');
 const ID = '"0000000001"';
@@ -25,7 +25,7 @@ const countFrame = (): void => {
 };
 
 export const cases: MicroCase[] = [
-  { name: 'IPC encode request frame (109 B JSON)', ops: 1, run: () => keep(encodeIpcFrame(IPC_V1_1, IpcType.ASYNC_REQUEST, REQUEST)) },
+  { name: `IPC encode request frame (${REQUEST.length} B JSON)`, ops: 1, run: () => keep(encodeIpcFrame(IPC_V1_1, IpcType.ASYNC_REQUEST, REQUEST)) },
   { name: 'IPC encode result frame', ops: 1, run: () => keep(encodeIpcResult(IPC_V1_1, IpcType.ASYNC_RESPONSE, ID, RESULT)) },
   {
     name: `IPC decode, ${FRAMES_PER_READ} frames per read (per frame)`,
