@@ -81,8 +81,10 @@ async function main(): Promise<void> {
       for (const mode of MODES) res[mode].push(runLoad(daemons[mode], l.conns, l.inflight));
     }
     const m = (mode: Mode, key: keyof Result): number => median(res[mode].map((r) => r[key]));
+    // Daemon CPU per request (all threads): a cost that a busy box distorts less than throughput.
+    const perReq = (mode: Mode): string => ((m(mode, 'cpu') / m(mode, 'rps')) * 1e6).toFixed(1);
     const cell = (mode: Mode): string =>
-      `${k(m(mode, 'rps'))} req/s  p50 ${ms(m(mode, 'p50'))}  p99 ${ms(m(mode, 'p99'))}  cpu ${(m(mode, 'cpu') * 100).toFixed(0)}%`;
+      `${k(m(mode, 'rps'))} req/s  p50 ${ms(m(mode, 'p50'))}  p99 ${ms(m(mode, 'p99'))}  cpu ${(m(mode, 'cpu') * 100).toFixed(0)}% (${perReq(mode)} µs/req)`;
     const errors = MODES.reduce((n, mode) => n + res[mode].reduce((e, r) => e + r.errors, 0), 0);
     const ratio = (a: Mode, b: Mode): string => (m(a, 'rps') / m(b, 'rps')).toFixed(2);
     console.log(l.name);
