@@ -3,8 +3,9 @@
 //   --filter  only cases whose "group: name" contains TEXT (case-insensitive);
 //             a TEXT naming a group (e.g. envelope) imports only that group
 //   --time    measuring time per case in ms (default 500)
-// Prints one table: ns per operation, operations per second, and tinybench's
-// relative margin of error (95%).
+// Prints one table: ns per operation and operations per second from the
+// median sample (a sample the scheduler preempted moves the mean, not the
+// median), and the mean with tinybench's relative margin of error (95%).
 import { cpus, loadavg } from 'node:os';
 import { Bench } from 'tinybench';
 import type { MicroCase } from './case.ts';
@@ -77,10 +78,11 @@ async function main(): Promise<void> {
     const r = t.result;
     if (r.state !== 'completed') return [t.name, r.state === 'errored' ? `error: ${r.error.message}` : r.state, '', '', ''];
     const ops = perCall.get(t.name)!;
-    const ns = (r.latency.mean * 1e6) / ops;
-    return [t.name, fmtNs(ns), fmtInt(1e9 / ns), `±${r.latency.rme.toFixed(2)}%`, String(r.latency.samplesCount)];
+    const median = (r.latency.p50 * 1e6) / ops;
+    const mean = (r.latency.mean * 1e6) / ops;
+    return [t.name, fmtNs(median), `${fmtNs(mean)} ±${r.latency.rme.toFixed(1)}%`, fmtInt(1e9 / median), String(r.latency.samplesCount)];
   });
-  const head = ['case', 'ns/op', 'ops/s', 'margin', 'samples'];
+  const head = ['case', 'ns/op', 'mean ± margin', 'ops/s', 'samples'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string =>
     `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
