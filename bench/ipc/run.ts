@@ -2,22 +2,20 @@
 // inline on the main thread (the ceiling), measured side by side, rounds
 // interleaved. --piscina adds the same daemon with sys on a piscina pool, one
 // task per batch and one task per request (bench/ipc/piscina/), compared
-// with the worker hop in the same rounds; piscina is not a dependency, so
-// that needs `npm install --no-save piscina@5.3.2` first.
+// with the worker hop in the same rounds (piscina is a dev dependency: the
+// daemon does not use it, docs/design/piscina.md says why).
 // Run: node bin/run-ts.mjs bench/ipc/run.ts [--rounds 3] [--duration 4] [--piscina]
 import { processCpuMs } from '../lib/proc-cpu.ts';
 import { type LoadResult, median, numberOption } from '../lib/stats.ts';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { requirePiscina } from './piscina/installed.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const cpuSecondsOf = (pid: number): number => processCpuMs(pid) / 1000;
 const ROUNDS = numberOption('rounds', 3);
 const DURATION = numberOption('duration', 4);
 const PISCINA = process.argv.includes('--piscina');
-if (PISCINA) requirePiscina();
 
 const LOADS = [
   { name: '1x1 (idle latency)', conns: 1, inflight: 1 },

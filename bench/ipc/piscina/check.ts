@@ -9,9 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { IpcClient } from '../../../clients/ts/ipc-client.ts';
 import { startTestDaemon } from '../../../test/helpers/daemon.ts';
-import { requirePiscina } from './installed.ts';
 
-requirePiscina();
 const { moveToPiscina } = await import('./swap.ts');
 
 type Host = 'current' | 'piscina-batch' | 'piscina-task';

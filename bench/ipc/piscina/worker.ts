@@ -8,9 +8,9 @@ import { MessageChannel, type MessagePort, parentPort, threadId, workerData } fr
 import { move } from 'piscina';
 import { isActorDefinition, type ActorDefinition, type ActorInstance, type CallContext, type Handler } from '../../../runtime/actor/api.ts';
 import { BatchWriter, readRequests } from '../../../runtime/actor/batch.ts';
-import { decodeBody, encodeResult } from '../../../runtime/actor/body-codec.ts';
+import { decodeBody, encodeResult } from '../../../runtime/codec/body/body-codec.ts';
 import '../../../runtime/actor/extra-formats.ts';
-import type { BodyFormat } from '../../../runtime/actor/formats.ts';
+import type { BodyFormat } from '../../../runtime/codec/body/formats.ts';
 import { serializeError, type SerializedError } from '../../../runtime/errors/error.ts';
 import { createLogger } from '../../../runtime/log.ts';
 import type { ControlMessage, PiscinaBoot, RequestResult, RequestTask, WorkerEvent } from './protocol.ts';
