@@ -71,7 +71,7 @@ describe('App API over Goridge (Kafka actor stand-in records the forwarded calls
     await d.stop();
   });
 
-  it('App.Init takes the App API's documented payload (JSON string of JSON) and registers each connection once', async () => {
+  it('App.Init takes the App API\'s documented payload (JSON string of JSON) and registers each connection once', async () => {
     expect(await text('App.Init', php(CONFIGS))).toBe('true');
     const calls = await recorded();
     expect(calls.map((x) => x.method)).toEqual(['connections.set', 'connections.set']);
