@@ -27,7 +27,7 @@ const LOADS = [
   { name: '1x1 (idle latency)', conns: 1, inflight: 1 },
   { name: '1x256 unix', conns: 1, inflight: 256 },
   { name: '64x4 unix', conns: 64, inflight: 4 },
-  { name: '8x128 (seed: 1000+ async in flight)', conns: 8, inflight: 128 },
+  { name: '8x128 (1000+ async in flight)', conns: 8, inflight: 128 },
 ];
 
 type Mode = 'worker' | 'inline' | 'piscina-batch' | 'piscina-task' | 'baseline';
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     if (BASELINE) console.log(`  worker hop now / baseline = ${ratio('worker', 'baseline')}`);
     if (PISCINA) console.log(`  piscina / worker hop: per batch ${ratio('piscina-batch', 'worker')}, per request ${ratio('piscina-task', 'worker')}`);
     if (l.conns * l.inflight >= 1000) {
-      console.log(`  seed 004 target 5,000 QPS with 1,000+ in flight: worker hop reaches ${(m('worker', 'rps') / 5000).toFixed(0)}x it`);
+      console.log(`  binary IPC design target 5,000 QPS with 1,000+ in flight: worker hop reaches ${(m('worker', 'rps') / 5000).toFixed(0)}x it`);
     }
     if (PISCINA) {
       table.push(
