@@ -12,7 +12,9 @@ export const modbusFeature = defineFeature({
   name: 'modbus',
   sections: modbusSections,
   env: { ISP_PORT: { path: 'listeners.isp.tcp.port', kind: 'port' } },
-  actors: [{ name: 'modbus', module: moduleBeside(import.meta.url, 'index') }],
+  // Polls only configured devices: static ones are configured through a call
+  // at start-up (which starts the worker then), gateways' through ISP later.
+  actors: [{ name: 'modbus', module: moduleBeside(import.meta.url, 'index'), lazy: () => true }],
   async setup(ctx) {
     // The hub first: it learns of every device, static ones included, from the actor's events.
     startIspListener(ctx);

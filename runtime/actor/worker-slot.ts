@@ -4,7 +4,8 @@ import type { MainToWorker, WorkerBoot, WorkerStats, WorkerToMain } from './mess
 import type { Backoff } from '../resilience/backoff.ts';
 import type { Pending } from '../router/pending.ts';
 
-export type SlotState = 'starting' | 'ready' | 'backoff' | 'closing' | 'closed';
+/** idle: a lazily started actor's slot before its first request (no thread yet). */
+export type SlotState = 'idle' | 'starting' | 'ready' | 'backoff' | 'closing' | 'closed';
 export type ExitReason = 'crashed' | 'hung' | 'closed';
 
 const BOOT_URL = new URL('./worker-boot.mjs', import.meta.url);
@@ -39,6 +40,8 @@ export class WorkerSlot {
   /** Restarts since the slot was created. */
   restartCount = 0;
   pinnedKeys = 0;
+  /** The last worker exited before it was ready (its create() failed or it crashed while loading). */
+  failedToStart = false;
   #killReason: 'hung' | null = null;
 
   constructor(
@@ -71,6 +74,7 @@ export class WorkerSlot {
     w.on('exit', (code) => {
       if (this.worker !== w) return;
       this.worker = null;
+      this.failedToStart = this.state === 'starting';
       const reason = this.state === 'closing' ? 'closed' : (this.#killReason ?? 'crashed');
       this.state = reason === 'closed' ? 'closed' : 'backoff';
       this.events.exit(this, code, reason);
