@@ -19,6 +19,12 @@ export { OutriggerError, type SerializedError } from './runtime/errors/error.ts'
 export { ERROR_CODES, type ErrorCode } from './runtime/errors/codes.ts';
 export { type PolicyClass } from './runtime/router/policy.ts';
 export { formatIssues } from './runtime/config/issues.ts';
+// Building blocks for actors that call backends (docs/resilience.md).
+export { CircuitBreaker } from './runtime/resilience/circuit-breaker.ts';
+export { Backoff } from './runtime/resilience/backoff.ts';
+export { retry, type RetryOptions } from './runtime/resilience/retry.ts';
+export { withTimeout } from './runtime/resilience/timeout.ts';
+export { policy, type Policy, type PolicyOptions } from './runtime/resilience/policy.ts';
 export { createActorHarness, type ActorHarness, type HarnessCallOptions } from './runtime/testing/actor-harness.ts';
 export { IpcClient, type IpcClientOptions } from './clients/ts/ipc-client.ts';
 export { GoridgeClient } from './clients/ts/goridge-client.ts';

@@ -1,5 +1,6 @@
 import { defineFeature, moduleBeside } from '../../runtime/feature/api.ts';
 import { AppApi } from './app-api/app-api.ts';
+import { KafkaRestore } from './restore.ts';
 import { kafkaSections } from './sections.ts';
 
 /**
@@ -25,5 +26,11 @@ export const kafkaFeature = defineFeature({
       lazy: (c) => Object.values(c.kafka.connections).every((conn) => (conn.driver ?? c.kafka.driver) === 'memory'),
     },
   ],
-  setup: (ctx) => new AppApi(ctx).register(),
+  setup(ctx) {
+    new AppApi(ctx).register();
+    if (ctx.has('kafka.produce')) {
+      const restore = new KafkaRestore(ctx);
+      ctx.status('kafka', () => restore.counts);
+    }
+  },
 });

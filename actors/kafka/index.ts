@@ -25,7 +25,7 @@ export default defineActor<(typeof KAFKA_METHODS)[number], KafkaConfig>({
   // Long-polling receives and sync produces wait on the broker, not on the CPU.
   concurrency: 65_536,
   create: async (ctx) => {
-    const registry = new ConnectionRegistry(ctx.options, ctx.log);
+    const registry = new ConnectionRegistry(ctx.options, ctx.log, (topic: string, e: object) => ctx.publish(topic, { ...e, worker: ctx.workerIndex }));
     for (const [name, c] of Object.entries(ctx.options.connections)) {
       // Every worker knows every configured connection; requests reach only the one that owns it.
       await registry.set(name, c, 'config');

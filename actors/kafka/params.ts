@@ -96,5 +96,8 @@ export const parseClose = (params: unknown): z.output<typeof closeSchema> => par
 const setSchema = z.strictObject({ name: connectionNameSchema, config: z.unknown() });
 export const parseSet = (params: unknown): z.output<typeof setSchema> => parseWith(setSchema, params);
 
+const lostSchema = z.strictObject({ connection: connectionNameSchema, topics: z.array(z.string().min(1)).max(10_000) });
+export const parseLost = (params: unknown): z.output<typeof lostSchema> => parseWith(lostSchema, params);
+
 const statsSchema = z.strictObject({ connection: connectionNameSchema });
 export const parseStats = (params: unknown): z.output<typeof statsSchema> => parseWith(statsSchema, params);

@@ -14,14 +14,14 @@ type StaticDevice = ModbusConfig['devices'][number];
  */
 export async function startStaticDevices(ctx: FeatureContext<ModbusSections>): Promise<void> {
   const configure = async (devices: readonly StaticDevice[]): Promise<void> => {
-    for (const device of devices) await ctx.call('modbus.configure', { device, static: true });
+    for (const device of devices) await ctx.call('modbus.declare', { device });
   };
   await configure(ctx.config.modbus.devices);
   ctx.onReload(async (next, prev) => {
     const before = new Map(prev.modbus.devices.map((d) => [d.name, d]));
     const after = new Map(next.modbus.devices.map((d) => [d.name, d]));
     for (const name of before.keys()) {
-      if (!after.has(name)) await ctx.call('modbus.remove', { device: name, static: true });
+      if (!after.has(name)) await ctx.call('modbus.undeclare', { device: name });
     }
     await configure([...after.values()].filter((d) => !isDeepStrictEqual(before.get(d.name), d)));
   });

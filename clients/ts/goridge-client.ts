@@ -19,6 +19,8 @@ export interface GoridgeClientOptions {
   timeoutMs?: number;
   /** Keep every received byte (tests compare whole frames with captured ones). */
   record?: boolean;
+  /** The daemon's shared token (security.token): presented with Session.Auth right after connecting, before other calls. */
+  token?: string;
 }
 
 /**
@@ -45,10 +47,23 @@ export class GoridgeClient {
     this.#received = opts.record ? [] : null;
     this.socket = connect(opts.address);
     this.socket.setNoDelay(true);
-    this.#connected = new Promise((resolve, reject) => {
-      this.socket.once('connect', resolve);
+    const connected = new Promise<void>((resolve, reject) => {
+      this.socket.once('connect', () => resolve());
       this.socket.once('error', reject);
     });
+    const token = opts.token;
+    this.#connected =
+      token === undefined
+        ? connected
+        : connected.then(async () => {
+            const seq = this.#nextSeq++;
+            const r = await this.send(encodeGoridgeRequest(seq, 'Session.Auth', GORIDGE_FLAG.JSON, Buffer.from(JSON.stringify({ token }))), seq);
+            if (r.isError) {
+              this.socket.destroy();
+              throw Object.assign(new Error(r.body.toString('utf8')), { code: r.error?.code });
+            }
+          });
+    this.#connected.catch(() => {});
     this.socket.on('data', (chunk: Buffer) => {
       this.#received?.push(Buffer.from(chunk));
       const { frames, error } = this.#decoder.push(chunk);

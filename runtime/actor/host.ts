@@ -13,6 +13,7 @@ import { BodyFormat } from '../codec/body/formats.ts';
 import { topLevelString } from '../codec/json-envelope.ts';
 import { OutriggerError, pinKeyError, type SerializedError } from '../errors/error.ts';
 import type { Pending, PendingHolder, Settler } from '../router/pending.ts';
+import { MAIN_PARAMS_MAX_BYTES } from '../router/router.ts';
 
 export interface ActorHostOptions extends SupervisionOptions {
   /** file URL of the actor module */
@@ -128,6 +129,13 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
     if (format === BodyFormat.JSON && this.def.pinField) {
       const key = topLevelString(body, this.def.pinField(method));
       if (key) return key;
+    }
+    // Decoding params here costs the thread every listener shares: only small bodies.
+    if (body.length > MAIN_PARAMS_MAX_BYTES) {
+      throw new OutriggerError(
+        'INVALID_PARAMS',
+        `params of ${body.length} bytes are too large to pick actor '${this.name}''s worker on the main thread (limit ${MAIN_PARAMS_MAX_BYTES}); send JSON with the key as a top-level member, or run the actor with one worker`,
+      );
     }
     return this.def.pinKey!(method, decodeBody(format, body));
   }

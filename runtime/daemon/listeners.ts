@@ -104,7 +104,10 @@ export function ipcListener(host: ListenerHost, c: OutriggerConfig): Listener | 
 export function goridgeListener(host: ListenerHost, c: OutriggerConfig): Listener | null {
   const g = c.listeners.goridge;
   if (!g.enabled || (!g.tcp && !g.unix)) return null;
-  const methods = new GoridgeMethodTable(() => host.router.methods());
+  const methods = new GoridgeMethodTable(
+    () => host.router.methods(),
+    (names) => host.log.warn({ names }, 'goridge: two methods produce these Goridge names; each reaches the method registered first'),
+  );
   return buildListener(host, listenerSpec('goridge', g), sessionLimits(g, c), (conn, env) => new GoridgeSession(conn, env, methods));
 }
 

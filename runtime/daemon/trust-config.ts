@@ -1,8 +1,8 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { OutriggerConfig } from '../config/load.ts';
 import { OutriggerError } from '../errors/error.ts';
 import { grantsOf } from '../router/policy.ts';
+import { readRegularFile } from '../security/safe-file.ts';
 import { createTrust, type Trust } from '../session/trust.ts';
 
 const MAX_TOKEN_FILE_BYTES = 4096;
@@ -13,26 +13,10 @@ const MAX_TOKEN_FILE_BYTES = 4096;
  * read is accepted, since the token is a credential.
  */
 export function readTokenFile(path: string): string {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-  } catch (err) {
-    throw new OutriggerError('CONFIG_INVALID', `config field 'security.tokenFile': cannot open ${path}: ${(err as Error).message}`);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new OutriggerError('CONFIG_INVALID', `config field 'security.tokenFile': ${path} is not a regular file`);
-    if ((st.mode & 0o077) !== 0) {
-      throw new OutriggerError('CONFIG_INVALID', `config field 'security.tokenFile': ${path} is readable by group or others (chmod 600 it)`);
-    }
-    const buf = Buffer.alloc(MAX_TOKEN_FILE_BYTES);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    const token = buf.subarray(0, n).toString('utf8').split('\n')[0]!.trim();
-    if (token.length < 16) throw new OutriggerError('CONFIG_INVALID', `config field 'security.tokenFile': the token in ${path} is shorter than 16 characters`);
-    return token;
-  } finally {
-    closeSync(fd);
-  }
+  const what = "config field 'security.tokenFile'";
+  const token = readRegularFile(path, { maxBytes: MAX_TOKEN_FILE_BYTES, private: true, what }).toString('utf8').split('\n')[0]!.trim();
+  if (token.length < 16) throw new OutriggerError('CONFIG_INVALID', `${what}: the token in ${path} is shorter than 16 characters`);
+  return token;
 }
 
 /** The trust model a config asks for (docs/security.md). */

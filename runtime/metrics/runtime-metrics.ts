@@ -8,6 +8,7 @@ import type { ActorRuntime } from '../actor/runtime.ts';
 import type { DaemonView } from './daemon-view.ts';
 import { ActorStatsTracker } from './actor-stats.ts';
 import { histogramValues, type MetricValue } from '../stats/buckets.ts';
+import { suppressedLines } from '../log.ts';
 import { readiness } from './probes.ts';
 import { type CollectedMetricSpec, Registry, collected } from './registry.ts';
 import { RemoteMetrics } from './remote.ts';
@@ -110,6 +111,12 @@ export class DaemonMetrics {
         }),
     });
     this.#perListener('outrigger_malformed_requests_total', 'Malformed frames, lines or requests received.', 'counter', (l) => d.sessionStats(l)?.malformed ?? 0);
+    this.#add({
+      name: 'outrigger_log_lines_suppressed_total',
+      help: 'Repetitive log lines left out by their per-kind rate limit, by kind.',
+      type: 'counter',
+      collect: () => [...suppressedLines].map(([key, value]) => ({ labels: { key }, value })),
+    });
     this.#add({ name: 'outrigger_buffered_bytes', help: 'Bytes held for frames still arriving, all connections (limits.maxBufferedBytes caps it).', type: 'gauge', collect: () => [{ labels: {}, value: d.budget.used }] });
     this.#add({ name: 'outrigger_requests_forbidden_total', help: 'Requests refused FORBIDDEN by their method policy.', type: 'counter', collect: () => [{ labels: {}, value: r.stats.forbidden }] });
     this.#perListener('outrigger_listener_max_connections', 'Configured connection limit.', 'gauge', (l) => l.spec.maxConnections);

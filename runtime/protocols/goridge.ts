@@ -67,7 +67,8 @@ export class GoridgeSession extends Session {
   onData(chunk: Buffer): void {
     if (this.#broken) return;
     const { frames, error } = this.#decoder.push(chunk);
-    for (let i = 0; i < frames.length; i++) this.#onFrame(frames[i]!);
+    // A stream broken part-way through the chunk (error budget spent) leaves the rest unanswered.
+    for (let i = 0; i < frames.length && !this.#broken; i++) this.#onFrame(frames[i]!);
     if (error) this.#onBrokenStream(error);
     this.afterRead();
   }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import {
   IPC_V1_0,
   IpcDecoder,
@@ -30,6 +31,26 @@ class IpcToken {
 }
 
 const EMPTY = new Uint8Array(0);
+
+const HEX = /^[0-9a-fA-F]{4}$/;
+
+/**
+ * Whether the raw id token [start, end) can be echoed as it is. The envelope
+ * scanner has checked numbers, literals and control bytes; a string may still
+ * hold a bad escape or bytes that are not UTF-8, which JSON does not allow.
+ */
+function isJsonIdToken(b: Buffer, start: number, end: number): boolean {
+  if (b[start] !== 0x22) return true;
+  for (let i = start + 1; i < end - 1; i++) {
+    if (b[i] !== 0x5c) continue;
+    const e = b[++i];
+    if (e === 0x75) {
+      if (!HEX.test(b.latin1Slice(i + 1, i + 5))) return false;
+      i += 4;
+    } else if (e === undefined || !'"\\/bfnrt'.includes(String.fromCharCode(e))) return false;
+  }
+  return isUtf8(b.subarray(start, end));
+}
 
 /**
  * Binary IPC over one connection: sync requests are answered in order,
@@ -76,6 +97,8 @@ export class IpcSession extends Session {
   }
 
   readonly #onFrame = (version: number, type: IpcTypeValue, payload: Buffer): void => {
+    // Closing (error budget spent): the rest of the chunk is dropped unanswered.
+    if (!this.conn.open) return;
     switch (type) {
       case IpcType.HEARTBEAT:
         this.conn.write(encodeIpcFrame(version, IpcType.HEARTBEAT, EMPTY));
@@ -94,11 +117,18 @@ export class IpcSession extends Session {
 
   #onRequest(version: number, type: IpcTypeValue, payload: Buffer): void {
     const env = tryScanEnvelope(payload);
-    const id = env.idStart >= 0 ? payload.latin1Slice(env.idStart, env.idEnd) : null;
+    const idToken = env.idStart >= 0 ? payload.latin1Slice(env.idStart, env.idEnd) : null;
+    // Echoed verbatim into the reply: a token that is not valid JSON would make the reply invalid too.
+    const idValid = idToken === null || isJsonIdToken(payload, env.idStart, env.idEnd);
     if (env.malformed !== null) {
-      this.#malformed(new IpcToken(version, type, id), { code: 'MALFORMED_JSON', message: env.malformed });
+      this.#malformed(new IpcToken(version, type, idValid ? idToken : null), { code: 'MALFORMED_JSON', message: env.malformed });
       return;
     }
+    if (!idValid) {
+      this.#malformed(new IpcToken(version, type, null), { code: 'MALFORMED_JSON', message: '"id" is not a valid JSON string (bad escape or not UTF-8)' });
+      return;
+    }
+    const id = idToken;
     const token = new IpcToken(version, type, id);
     if (env.method === null || env.method === '') {
       this.#malformed(token, { code: 'MISSING_METHOD', message: 'request has no "method"' });

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { Connection, type ProtocolSession, connectionOf } from './connection.ts';
+import { repeatLimit } from '../log.ts';
 import { type CidrList, parseCidrs, isAllowed } from './cidr.ts';
 import { ListenerRateLimit, type RateLimitSpec } from '../resilience/rate-limit.ts';
 
@@ -35,7 +36,6 @@ export class Listener {
   accepted = 0;
   readonly refused: Record<RefusalReason, number> = { limit: 0, 'total-limit': 0, 'allow-list': 0 };
   bound: string[] = [];
-  #refusalLogged = 0;
   /** This listener created the socket file (only then may it remove it). */
   #ownsSocketFile = false;
 
@@ -132,12 +132,8 @@ export class Listener {
 
   #refuse(socket: net.Socket, reason: RefusalReason): void {
     this.refused[reason]++;
-    // One line a second at most: a connection flood must not become a log flood (the count is in metrics).
-    const now = Date.now();
-    if (now - this.#refusalLogged >= 1000) {
-      this.#refusalLogged = now;
-      this.log.warn({ listener: this.name, reason, refused: this.refused }, 'connection refused');
-    }
+    // A connection flood must not become a log flood (the counts are in metrics).
+    repeatLimit.log('connection refused', (suppressed) => this.log.warn({ listener: this.name, reason, refused: this.refused, suppressed }, 'connection refused'));
     socket.destroy();
   }
 

@@ -10,11 +10,15 @@ export interface IspTestDaemon extends TestDaemon {
   ipc: IpcClient;
 }
 
-/** A test daemon with the ISP listener on an ephemeral port. */
+/** Modbus peers in tests listen on loopback at ephemeral ports, not on 502. */
+export const LOOPBACK_ANY_PORT = [{ hosts: ['127.0.0.0/8', '::1', 'localhost'], ports: ['1-65535'] }];
+
+/** A test daemon with the ISP listener on an ephemeral port; devices may point at any loopback port unless `modbus.allow` says otherwise. */
 export async function startIspDaemon(overrides: ConfigInput = {}, limits: Partial<IspDataLimits> = {}): Promise<IspTestDaemon> {
-  const { listeners, ...rest } = overrides;
+  const { listeners, modbus, ...rest } = overrides as ConfigInput & { modbus?: Record<string, unknown> };
   const td = await startTestDaemon({
     ...rest,
+    modbus: { allow: LOOPBACK_ANY_PORT, ...modbus },
     listeners: { ...listeners, isp: { tcp: { host: '127.0.0.1', port: 0 }, ...limits, ...listeners?.isp } },
   });
   const ispPort = tcpPortOf(td, 'isp');

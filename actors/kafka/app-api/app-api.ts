@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FeatureContext } from '../../../runtime/feature/api.ts';
 import { OutriggerError } from '../../../runtime/errors/error.ts';
+import { repeatLimit } from '../../../runtime/log.ts';
 import { policyBit } from '../../../runtime/router/policy.ts';
 import type { MainCallContext } from '../../../runtime/router/router.ts';
 import type { KafkaSections } from '../sections.ts';
@@ -66,7 +67,7 @@ export class AppApi {
         return true as const;
       },
       (err: unknown) => {
-        this.ctx.log.warn({ err: (err as Error).message, ...describeConfigs(configs) }, 'App.Init failed');
+        repeatLimit.log('App.Init failed', (suppressed) => this.ctx.log.warn({ err: (err as Error).message, ...describeConfigs(configs), suppressed }, 'App.Init failed'));
         throw err;
       },
     );

@@ -20,5 +20,9 @@ export const ispListenerSchema = z
     socketHighWaterBytes: z.number().int().positive().default(ISP_SOCKET_HIGH_WATER_BYTES),
     /** DATA bytes a slow gateway may have waiting before the oldest is dropped. */
     maxQueuedDataBytes: z.number().int().positive().default(ISP_MAX_QUEUED_DATA_BYTES),
+    /** Devices one gateway may own (configure with CONFIG) at once. */
+    maxDevicesPerGateway: z.number().int().positive().default(64),
+    /** Devices all gateways together may own at once. */
+    maxDevices: z.number().int().positive().default(1024),
   })
   .prefault({ tcp: { port: 50052 } });

@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
-import { DATA_TOPIC, DEVICE_TOPIC, type DataEvent, type DeviceEvent } from '../events.ts';
+import type { DeviceBook } from '../device-book.ts';
+import { DATA_TOPIC, type DataEvent } from '../events.ts';
 import { type IspError, type IspMessage, type ResponseBody, encodeErrorResponse, encodeHeartbeat, encodeResponse } from './codec.ts';
 import { OutriggerError, type SerializedError, serializeError } from '../../../runtime/errors/error.ts';
 import type { DaemonEventMap, FeatureContext } from '../../../runtime/feature/api.ts';
 import type { TypedEvents } from '../../../runtime/feature/events.ts';
+import { repeatLimit } from '../../../runtime/log.ts';
 import type { IspSession, IspSessionHost } from './session.ts';
 
 /** How the hub reaches the Modbus actor: the feature context's call (every grant: the daemon calling itself). */
@@ -31,6 +33,10 @@ function isSerialized(e: unknown): e is SerializedError {
 export interface IspHubOptions {
   heartbeatMs: number;
   missedHeartbeats: number;
+  /** Devices one gateway may own at once. */
+  maxDevicesPerGateway: number;
+  /** Devices all gateways together may own at once. */
+  maxDevices: number;
 }
 
 const MODBUS_ACTOR = 'modbus';
@@ -41,9 +47,9 @@ const MODBUS_ACTOR = 'modbus';
  */
 export class IspHub implements IspSessionHost {
   readonly sessions = new Set<IspSession>();
-  readonly devices = new Set<string>();
-  /** The CONFIG payloads gateways applied, by device: replayed if the modbus actor restarts. */
-  readonly #configs = new Map<string, Record<string, unknown>>();
+  /** Devices gateways configured, by name: each belongs to the gateway that configured it. */
+  readonly #owner = new Map<string, IspSession>();
+  readonly #owned = new Map<IspSession, Set<string>>();
   readonly counters: IspCounters = {
     messages_in: 0,
     messages_out: 0,
@@ -61,53 +67,72 @@ export class IspHub implements IspSessionHost {
     readonly call: Call,
     public opts: IspHubOptions,
     readonly log: Logger,
-  ) {}
+    /** Every device the modbus actor holds (it also configures them again after a restart). */
+    readonly book: DeviceBook,
+  ) {
+    book.onRemoved((device) => this.#release(device));
+  }
 
-  /** Subscribes to the Modbus actor's events and starts the heartbeat timer. */
+  /** Names of every device, whoever configured it. */
+  get devices(): string[] {
+    return this.book.names();
+  }
+
+  /** Subscribes to the Modbus actor's DATA and starts the heartbeat timer. */
   attach(events: TypedEvents<DaemonEventMap>): void {
     events.on('publish', (actor, topic, data) => {
-      if (actor !== MODBUS_ACTOR) return;
-      if (topic === DATA_TOPIC) this.broadcast(data as DataEvent);
-      else if (topic === DEVICE_TOPIC) {
-        const ev = data as DeviceEvent;
-        if (ev.event === 'configured') this.devices.add(ev.device);
-        else {
-          this.devices.delete(ev.device);
-          this.#configs.delete(ev.device);
-        }
-      }
-    });
-    // A new modbus actor (reload) or a replaced worker (crash, hang) starts without the gateways' devices.
-    events.on('actor-started', (host) => {
-      if (host.name === MODBUS_ACTOR) this.#replay();
-    });
-    events.on('worker-ready', (actor, _slot, restarted) => {
-      if (actor === MODBUS_ACTOR && restarted) this.#replay();
+      if (actor === MODBUS_ACTOR && topic === DATA_TOPIC) this.broadcast(data as DataEvent);
     });
     this.setHeartbeat(this.opts);
   }
 
-  /** (Re)starts the heartbeat timer, e.g. after a config reload changed it. */
+  /** Takes new options (a config reload); restarts the heartbeat timer when it changed. */
   setHeartbeat(opts: IspHubOptions): void {
+    const timerChanged = !this.#heartbeat || opts.heartbeatMs !== this.opts.heartbeatMs;
     this.opts = opts;
+    if (!timerChanged) return;
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = setInterval(() => this.#beat(), opts.heartbeatMs);
     this.#heartbeat.unref();
   }
 
+  /** Devices a gateway owns now. */
+  ownedBy(session: IspSession): number {
+    return this.#owned.get(session)?.size ?? 0;
+  }
+
   /**
-   * The modbus actor (or one of its workers) restarted and its devices went
-   * with it: the gateways' CONFIGs are applied again. Configuring an existing
-   * device with the same CONFIG replaces it, so devices that survived on
-   * other workers are unaffected. (Static devices are re-applied by the
-   * feature; devices configured over IPC must be configured again.)
+   * Reserves `device` for the gateway before configuring it: refused when
+   * another gateway owns it, when it was configured otherwise (over IPC, or
+   * in the config file: the actor answers MODBUS_DEVICE_STATIC for those),
+   * or when the gateway or all gateways reached their device cap. Returns
+   * whether the reservation is new (to be released if configuring fails).
    */
-  #replay(): void {
-    for (const [name, device] of this.#configs) {
-      this.call('modbus.configure', { device }).catch((err: unknown) =>
-        this.log.warn({ device: name, err: (err as Error).message }, 'could not re-apply a gateway CONFIG on the restarted modbus actor'),
-      );
+  #reserve(session: IspSession, device: string): boolean {
+    const owner = this.#owner.get(device);
+    if (owner === session) return false;
+    if (owner) throw new OutriggerError('MODBUS_DEVICE_OWNED', `device '${device}' belongs to another gateway`, { field: 'name', device });
+    const e = this.book.get(device);
+    if (e && !e.static) throw new OutriggerError('MODBUS_DEVICE_OWNED', `device '${device}' was configured over IPC; a gateway cannot replace it`, { field: 'name', device });
+    if (e) return false;
+    if (this.ownedBy(session) >= this.opts.maxDevicesPerGateway) {
+      throw new OutriggerError('ISP_TOO_MANY_DEVICES', `this gateway owns ${this.opts.maxDevicesPerGateway} devices (listeners.isp.maxDevicesPerGateway)`, { field: 'name' });
     }
+    if (this.#owner.size >= this.opts.maxDevices) {
+      throw new OutriggerError('ISP_TOO_MANY_DEVICES', `gateways own ${this.opts.maxDevices} devices in all (listeners.isp.maxDevices)`, { field: 'name' });
+    }
+    this.#owner.set(device, session);
+    let set = this.#owned.get(session);
+    if (!set) this.#owned.set(session, (set = new Set()));
+    set.add(device);
+    return true;
+  }
+
+  #release(device: string): void {
+    const owner = this.#owner.get(device);
+    if (!owner) return;
+    this.#owner.delete(device);
+    this.#owned.get(owner)?.delete(device);
   }
 
   detach(): void {
@@ -137,13 +162,17 @@ export class IspHub implements IspSessionHost {
     if (!this.sessions.delete(session)) return;
     this.counters.connections = this.sessions.size;
     this.#keepDropped(session);
-    // A nameless CONFIG belongs to its gateway: nobody else can address it once the gateway is gone.
-    if (this.devices.has(session.name)) {
-      this.call('modbus.remove', { device: session.name }).catch((err: unknown) => {
+    // A gateway's devices go with it (and so do their metric series): nobody else can manage them once it is gone.
+    for (const device of this.#owned.get(session) ?? []) {
+      this.#owner.delete(device);
+      this.call('modbus.remove', { device }).catch((err: unknown) => {
         if ((err as OutriggerError).code === 'SHUTTING_DOWN') return;
-        this.log.warn({ gateway: session.name, err: (err as Error).message }, 'could not remove the gateway device');
+        repeatLimit.log('ISP device removal failed', (suppressed) =>
+          this.log.warn({ gateway: session.name, device, err: (err as Error).message, suppressed }, 'could not remove a gateway device'),
+        );
       });
     }
+    this.#owned.delete(session);
     this.log.debug({ gateway: session.name, remote: session.conn.remote }, 'ISP gateway disconnected');
   }
 
@@ -170,11 +199,16 @@ export class IspHub implements IspSessionHost {
   async #config(session: IspSession, msg: IspMessage): Promise<void> {
     const payload = msg.payload!;
     const device = payload.name === undefined ? { ...payload, name: session.name } : payload;
+    const name = device.name;
+    let reserved = false;
     try {
+      if (typeof name === 'string') reserved = this.#reserve(session, name);
       const r = await this.call<{ device: string; registers: number; reads: number; replaced: boolean }>('modbus.configure', { device });
-      this.#configs.set(r.device, device);
+      // The gateway left while the actor configured it: the device goes too.
+      if (!this.sessions.has(session) && reserved) void this.call('modbus.remove', { device: r.device }).catch(() => {});
       session.send(encodeResponse(msg.id, { success: true, ...r }));
     } catch (err) {
+      if (reserved) this.#release(name as string);
       this.#fail(session, msg.id, err);
     }
   }
@@ -183,8 +217,8 @@ export class IspHub implements IspSessionHost {
     const p = msg.payload ?? {};
     const values = p.values !== false;
     try {
-      const names = p.device === undefined ? [...this.devices] : [p.device as string];
-      if (p.device !== undefined && !this.devices.has(p.device as string)) {
+      const names = p.device === undefined ? this.devices : [p.device as string];
+      if (p.device !== undefined && !this.book.has(p.device as string)) {
         throw new OutriggerError('MODBUS_UNKNOWN_DEVICE', `no Modbus device named '${String(p.device)}'`);
       }
       const parts = await Promise.all(
@@ -244,7 +278,9 @@ export class IspHub implements IspSessionHost {
     for (const s of this.sessions) {
       if (now - s.lastSeen > silentFor) {
         this.counters.gateways_dropped++;
-        this.log.warn({ gateway: s.name, remote: s.conn.remote, silentMs: now - s.lastSeen }, 'ISP gateway silent for too long: dropped');
+        repeatLimit.log('ISP gateway dropped', (suppressed) =>
+          this.log.warn({ gateway: s.name, remote: s.conn.remote, silentMs: now - s.lastSeen, suppressed }, 'ISP gateway silent for too long: dropped'),
+        );
         s.conn.destroy();
         continue;
       }

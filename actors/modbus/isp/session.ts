@@ -87,6 +87,8 @@ export class IspSession extends Session {
   }
 
   readonly #onLine = (line: Buffer): void => {
+    // Closing (error budget spent): the rest of the chunk is dropped unread.
+    if (!this.conn.open) return;
     this.host.lineIn();
     const r = parseIspLine(line, 'gateway');
     if (r.ok) {
@@ -96,6 +98,7 @@ export class IspSession extends Session {
   };
 
   readonly #onLineError = (error: IspError): void => {
+    if (!this.conn.open) return;
     this.host.lineIn();
     this.#refuse(undefined, error);
   };

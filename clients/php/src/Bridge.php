@@ -28,6 +28,8 @@ use Outrigger\Sidecar\Socket\Address;
  *   connect_timeout   seconds, default min(1.0, timeout)
  *   persistent        keep the connection across requests in this worker process; default true under PHP-FPM
  *                     and the CLI server, false elsewhere (see clients/php/README.md)
+ *   token             the sidecar's shared token (security.token), presented once on every new connection;
+ *                     needed over TCP when the sidecar sets one
  *
  * Failures throw Exception\ServiceException (the sidecar refused the call;
  * getErrorCode() says why), TimeoutException, ConnectionException or
@@ -51,7 +53,8 @@ final class Bridge implements BridgeInterface, BatchProducerInterface
             default => throw new \InvalidArgumentException("codec must be 'json' or 'msgpack', got '{$config['codec']}'"),
         };
         $persistent = isset($config['persistent']) ? (bool) $config['persistent'] : null;
-        $pool = new ConnectionPool($address, (int) ($config['pool_size'] ?? 4), (float) ($config['connect_timeout'] ?? min(1.0, $timeout)), $persistent);
+        $token = isset($config['token']) ? (string) $config['token'] : null;
+        $pool = new ConnectionPool($address, (int) ($config['pool_size'] ?? 4), (float) ($config['connect_timeout'] ?? min(1.0, $timeout)), $persistent, $token);
         $this->rpc = new RpcClient($pool, $codec, $timeout, (int) ($config['retries'] ?? 3), (float) ($config['retry_delay'] ?? 0.05));
     }
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IspClient } from '../../../clients/ts/isp-client.ts';
 import type { ConfigInput as OutriggerConfigInput } from '../../../index.ts';
-import { type IspTestDaemon, pointsOf, startIspDaemon } from '../../helpers/isp-daemon.ts';
+import { type IspTestDaemon, LOOPBACK_ANY_PORT, pointsOf, startIspDaemon } from '../../helpers/isp-daemon.ts';
 import { freePort, startPeer, stopPeer } from '../../helpers/modbus-peers.ts';
 import { loadedTestConfig } from '../../helpers/config.ts';
 
@@ -25,6 +25,8 @@ function config(over: OutriggerConfigInput): OutriggerConfigInput {
     metrics: { http: { port: 0 } }, // as the test daemon started
     listeners: { ipc: { unix: { path: 'ipc.sock' } }, goridge: { enabled: false }, isp: { tcp: { host: '127.0.0.1', port: 0 } } },
     ...over,
+    // As the test daemon started: a different allow-list would be a new modbus actor.
+    modbus: { allow: LOOPBACK_ANY_PORT, ...over.modbus },
   };
 }
 

@@ -6,6 +6,7 @@ namespace Outrigger\Sidecar\Goridge;
 
 use Outrigger\Sidecar\Exception\ConnectionException;
 use Outrigger\Sidecar\Exception\ProtocolException;
+use Outrigger\Sidecar\Exception\ServiceException;
 use Outrigger\Sidecar\Exception\TimeoutException;
 use Outrigger\Sidecar\Socket\Address;
 use Outrigger\Sidecar\Socket\SocketStream;
@@ -30,7 +31,7 @@ final class Connection
      * socket becomes a connection: a kept socket is checked here before anything is read from it, and a new one is
      * set up here (setUp) before its first call.
      */
-    public static function open(Address $address, float $timeout, bool $persistent = false): self
+    public static function open(Address $address, float $timeout, bool $persistent = false, ?string $token = null): self
     {
         $deadline = microtime(true) + $timeout;
         $stream = SocketStream::connect($address, $timeout, $persistent);
@@ -42,18 +43,27 @@ final class Connection
         }
         $connection = new self($stream);
         if ($stream->isNew()) {
-            $connection->setUp($deadline);
+            $connection->setUp($deadline, $token);
         }
         return $connection;
     }
 
     /**
-     * Runs once per socket, before its first call, whether the socket is then kept across requests or not: the place
-     * for a handshake call (such as presenting a shared token) when the sidecar asks for one. The sidecar asks for
-     * none today. A request that dies during it leaves the socket marked mid-call, so it is never reused half set up.
+     * Runs once per socket, before its first call, whether the socket is then kept across requests or not: presents
+     * the sidecar's shared token (Session.Auth) when one is configured, so every later call on the socket, in this
+     * request or a later one, carries the token's grants. A request that dies during it leaves the socket marked
+     * mid-call, so it is never reused half set up; a refused token closes the socket.
      */
-    private function setUp(float $deadline): void
+    private function setUp(float $deadline, ?string $token): void
     {
+        if ($token === null) {
+            return;
+        }
+        $frame = $this->call('Session.Auth', Frame::CODEC_JSON, json_encode(['token' => $token], JSON_THROW_ON_ERROR), $deadline);
+        if ($frame->isError()) {
+            $this->stream->close();
+            throw ServiceException::fromGoridgeText($frame->body, 'Session.Auth');
+        }
     }
 
     /** A failed call that surely did not reach the sidecar: the request could not be sent. */

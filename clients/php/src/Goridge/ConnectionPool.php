@@ -43,6 +43,8 @@ final class ConnectionPool
         public readonly int $maxConnections = 4,
         public readonly float $connectTimeout = 1.0,
         ?bool $persistent = null,
+        /** The sidecar's shared token (security.token), presented once on every new connection. */
+        public readonly ?string $token = null,
     ) {
         if ($maxConnections < 1) {
             throw new \InvalidArgumentException('pool size must be at least 1');
@@ -71,7 +73,7 @@ final class ConnectionPool
                 $c->close();
                 $c = null;
             }
-            $c ??= Connection::open($this->address, $this->connectTimeout($deadline), true);
+            $c ??= Connection::open($this->address, $this->connectTimeout($deadline), true, $this->token);
             self::$kept[$key] = false;
             $this->open++;
             return [$c, !$c->stream->isNew()];
@@ -85,7 +87,7 @@ final class ConnectionPool
         if ($this->open >= $this->maxConnections) {
             throw new PoolExhaustedException("all {$this->maxConnections} connections to {$this->address} are in use");
         }
-        $c = Connection::open($this->address, $this->connectTimeout($deadline));
+        $c = Connection::open($this->address, $this->connectTimeout($deadline), false, $this->token);
         $this->open++;
         return [$c, false];
     }

@@ -39,10 +39,13 @@ final class RpcClient
         }
     }
 
-    /** $persistent: keep the connection across requests (null: where PHP keeps the worker, see ConnectionPool). */
-    public static function create(string $address = 'tcp://127.0.0.1:6001', ?Codec $codec = null, float $timeout = 5.0, int $retries = 3, int $poolSize = 4, ?bool $persistent = null): self
+    /**
+     * $persistent: keep the connection across requests (null: where PHP keeps the worker, see ConnectionPool).
+     * $token: the sidecar's shared token, presented on every new connection (docs/security.md).
+     */
+    public static function create(string $address = 'tcp://127.0.0.1:6001', ?Codec $codec = null, float $timeout = 5.0, int $retries = 3, int $poolSize = 4, ?bool $persistent = null, ?string $token = null): self
     {
-        return new self(new ConnectionPool(Address::parse($address), $poolSize, min(1.0, $timeout), $persistent), $codec, $timeout, $retries);
+        return new self(new ConnectionPool(Address::parse($address), $poolSize, min(1.0, $timeout), $persistent, $token), $codec, $timeout, $retries);
     }
 
     /** A client sharing this one's connections, calling with another codec. */

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pack, unpack } from 'msgpackr';
 import { pino } from 'pino';
@@ -37,13 +38,15 @@ const CONFIGS = {
 async function startWith(
   actors: Record<string, { module?: string; enabled?: boolean }>,
   app = {},
+  kafka = {},
 ): Promise<{ d: TestDaemon; c: GoridgeClient; tcp: () => Promise<GoridgeClient> }> {
   const d = await startTestDaemon({
     listeners: { goridge: { tcp: { host: '127.0.0.1', port: 0 }, unix: { path: 'goridge.sock' } } },
     actors,
     app,
+    kafka,
   });
-  const c = new GoridgeClient({ address: `unix://${d.runDir}/goridge.sock` });
+  const c = new GoridgeClient({ address: `unix://${join(d.runDir, 'goridge.sock')}` });
   await c.connected();
   const tcp = async (): Promise<GoridgeClient> => {
     const t = new GoridgeClient({ address: `tcp://127.0.0.1:${tcpPortOf(d, 'goridge')}` });
@@ -229,15 +232,19 @@ describe('App API without a Kafka actor, and App.Shutdown', () => {
 });
 
 describe('App.Init TLS files, checked by the real Kafka actor', () => {
-  it('refuses a missing CA file for the kafkajs driver, naming the field; the memory driver reads no files', async () => {
-    const { d, c } = await startWith({});
-    const tls = { enabled: true, root_ca: '/nonexistent/ca.pem' };
-    const real = await c.call('App.Init', php({ kafka: { k: { brokers: ['127.0.0.1:1'], driver: 'kafkajs', tls } } }));
-    expect(real.isError).toBe(true);
-    expect(real.body.toString()).toContain('configs.kafka.k');
-    expect(real.body.toString()).toContain('root_ca');
-    const dev = await c.call('App.Init', php({ kafka: { m: { brokers: ['127.0.0.1:1'], driver: 'memory', tls } } }));
-    expect(dev.body.toString()).toBe('true');
+  it('opens only paths kafka.tlsFiles lists, refuses a missing one naming the field, and takes PEM text inline', async () => {
+    const { d, c } = await startWith({}, {}, { tlsFiles: ['/nonexistent/listed-ca.pem'] });
+    const init = async (name: string, driver: string, root_ca: string): Promise<string> =>
+      (await c.call('App.Init', php({ kafka: { [name]: { brokers: ['127.0.0.1:1'], driver, tls: { enabled: true, root_ca } } } }))).body.toString();
+    // Not listed: refused before any file is looked at, whatever the driver.
+    for (const driver of ['kafkajs', 'memory']) {
+      expect(await init(`u-${driver}`, driver, '/etc/shadow')).toMatch(/^INVALID_PARAMS: configs\.kafka\.u-\w+: params\.config\.tls\.root_ca: send the PEM text, or a path the config lists in kafka\.tlsFiles/);
+    }
+    const listed = await init('k', 'kafkajs', '/nonexistent/listed-ca.pem');
+    expect(listed).toContain('configs.kafka.k');
+    expect(listed).toContain('tls.root_ca: cannot open /nonexistent/listed-ca.pem');
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    expect(await init('inline', 'memory', pem)).toBe('true');
     c.close();
     await d.stop();
   });
