@@ -86,9 +86,14 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
     return this.opts.maxQueue;
   }
 
-  /** Some worker can take work now, or a lazy actor's workers are not started yet (they start on the first request). */
+  /**
+   * Some worker can take work now; or a lazy actor has not started yet, or is
+   * in its first start (its first request waits for it): readiness does not
+   * flap when an idle actor is first called. Once a start failed it is not
+   * ready until a worker is.
+   */
   get ready(): boolean {
-    return this.slots.some((s) => s.ready || s.state === 'idle');
+    return this.slots.some((s) => s.ready || s.state === 'idle' || (this.opts.lazy === true && s.state === 'starting' && s.restartCount === 0));
   }
 
   /** Calls `fn` once when the queue falls to half its bound. */
