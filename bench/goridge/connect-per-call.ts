@@ -8,23 +8,29 @@
 //   node bin/run-ts.mjs bench/goridge/connect-per-call.ts [--rounds 3] [--duration 4] [--inline]
 //
 // --inline adds the daemon with sys.echo on the main thread (no worker hop).
+// --before DIR adds the daemon of another checkout (e.g. an older commit
+// exported with `git archive`, node_modules linked) as "Outrigger, before".
 import { processCpuMs } from '../lib/proc-cpu.ts';
 import { median, numberOption } from '../lib/stats.ts';
 import { LOADGEN, type LoadgenResult, buildGo, loadAverage, startBare, startGo, startOutrigger } from './servers.ts';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpus } from 'node:os';
+import { resolve } from 'node:path';
 
 const ROUNDS = numberOption('rounds', 3);
 const DURATION = numberOption('duration', 4);
 const WARMUP = 1;
 const INLINE = process.argv.includes('--inline');
+const beforeArg = process.argv.indexOf('--before');
+const BEFORE = beforeArg >= 0 ? resolve(process.argv[beforeArg + 1]!) + '/' : null;
 const PROCESSES = [1, 4];
 
-type Server = 'outrigger' | 'go' | 'bare' | 'inline';
-const PORT: Record<Server, number> = { outrigger: 16011, go: 17011, bare: 16013, inline: 16012 };
-const METHOD: Record<Server, string> = { outrigger: 'Sys.Echo', go: 'App.Echo', bare: 'Sys.Echo', inline: 'Sys.Echo' };
+type Server = 'outrigger' | 'go' | 'bare' | 'inline' | 'before';
+const PORT: Record<Server, number> = { outrigger: 16011, go: 17011, bare: 16013, inline: 16012, before: 16014 };
+const METHOD: Record<Server, string> = { outrigger: 'Sys.Echo', go: 'App.Echo', bare: 'Sys.Echo', inline: 'Sys.Echo', before: 'Sys.Echo' };
 const LABEL: Record<Server, string> = {
   outrigger: 'Outrigger (Sys.Echo, worker hop)',
+  before: 'Outrigger, before (--before checkout)',
   go: 'Go net/rpc + goridge codec',
   bare: 'bare Node net.Server',
   inline: 'Outrigger, sys inline (diagnostic)',
@@ -74,12 +80,16 @@ async function measure(server: Server, pid: number, processes: number): Promise<
 
 async function main(): Promise<void> {
   buildGo();
-  const servers: Server[] = ['outrigger', 'go', 'bare', ...(INLINE ? (['inline'] as const) : [])];
+  const servers: Server[] = ['outrigger', 'go', 'bare', ...(INLINE ? (['inline'] as const) : []), ...(BEFORE ? (['before'] as const) : [])];
   const procs = new Map<Server, ChildProcess>();
   try {
     const started = await Promise.all(
       servers.map((s) =>
-        s === 'go' ? startGo(PORT.go) : s === 'bare' ? startBare(PORT.bare) : startOutrigger(PORT[s], s === 'inline' ? 'inline' : 'worker'),
+        s === 'go'
+          ? startGo(PORT.go)
+          : s === 'bare'
+            ? startBare(PORT.bare)
+            : startOutrigger(PORT[s], s === 'inline' ? 'inline' : 'worker', s === 'before' ? BEFORE! : undefined),
       ),
     );
     servers.forEach((s, i) => procs.set(s, started[i]!));

@@ -30,10 +30,14 @@ function waitFor(proc: ChildProcess, marker: string, what: string): Promise<Chil
   });
 }
 
-/** The daemon with bench/goridge/bench.config.ts: sys.echo on a worker (the hop a Kafka call takes) or inline. */
-export function startOutrigger(port: number, sysMode: 'worker' | 'inline'): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [`${ROOT}bin/outrigger.mjs`, 'start', '--foreground', '--config', `${ROOT}bench/goridge/bench.config.ts`], {
-    env: { ...process.env, BENCH_GORIDGE_PORT: String(port), BENCH_GORIDGE_SYS_MODE: sysMode },
+/**
+ * The daemon with bench/goridge/bench.config.ts: sys.echo on a worker (the hop a Kafka call takes) or inline.
+ * `root` runs another checkout (its own bin and bench config; a before/after comparison) in its own run dir.
+ */
+export function startOutrigger(port: number, sysMode: 'worker' | 'inline', root = ROOT): Promise<ChildProcess> {
+  const other = root === ROOT ? {} : { OUTRIGGER_RUN_DIR: `/tmp/outrigger-bench-goridge-other-${port}` };
+  const proc = spawn(process.execPath, [`${root}bin/outrigger.mjs`, 'start', '--foreground', '--config', `${root}bench/goridge/bench.config.ts`], {
+    env: { ...process.env, BENCH_GORIDGE_PORT: String(port), BENCH_GORIDGE_SYS_MODE: sysMode, ...other },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return waitFor(proc, 'OUTRIGGER READY', `outrigger (${sysMode})`);
