@@ -3,11 +3,12 @@
 // (lazy ones wait for their first request) and with every actor forced to
 // start with the daemon (eager.config.ts: the footprint before lazy start).
 // Each variant: a fresh daemon, listeners on ephemeral ports, RSS and thread
-// count read from /proc after it has been idle for --settle seconds;
+// count read from /proc after it has been idle for --settle and then --window
+// seconds, and the CPU it used over the window;
 // --runs runs per variant, interleaved; medians. The difference divided by
 // the extra threads is what one idle worker costs.
 //
-//   node bin/run-ts.mjs bench/startup/idle.ts [--runs 3] [--settle 5] [--root DIR]
+//   node bin/run-ts.mjs bench/startup/idle.ts [--runs 3] [--settle 5] [--window 10] [--root DIR]
 //
 // --root runs another checkout's bin/outrigger.mjs and sidecar.config.ts
 // (e.g. an older commit, exported with `git archive`) in the same way.
@@ -18,10 +19,12 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IpcClient } from '../../clients/ts/ipc-client.ts';
 import { loadAverage } from '../goridge/servers.ts';
+import { processCpuMs } from '../lib/proc-cpu.ts';
 import { fmt, median, numberOption } from '../lib/stats.ts';
 
 const RUNS = numberOption('runs', 3);
 const SETTLE_S = numberOption('settle', 5);
+const WINDOW_S = numberOption('window', 10);
 const rootArg = process.argv.indexOf('--root');
 const ROOT = rootArg >= 0 ? resolve(process.argv[rootArg + 1]!) : fileURLToPath(new URL('../../', import.meta.url));
 const EAGER_CONFIG = fileURLToPath(new URL('./eager.config.ts', import.meta.url));
@@ -31,6 +34,8 @@ type Variant = 'as configured' | 'all eager';
 interface Sample {
   rssMiB: number;
   threads: number;
+  /** CPU the daemon (all threads) used while idle, per second: heartbeats, sweepers, timers. */
+  idleCpuMsPerS: number;
   /** Time from spawn to the daemon's "outrigger started" line. */
   startMs: number;
   /** The first sys.ping after the idle period (a lazy sys actor starts its worker for it), then the second. */
@@ -77,7 +82,9 @@ async function sample(variant: Variant): Promise<Sample> {
     await started(proc);
     const startMs = performance.now() - t0;
     await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
-    const idle = procStatus(proc.pid!);
+    const cpu0 = processCpuMs(proc.pid!);
+    await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
+    const idle = { ...procStatus(proc.pid!), idleCpuMsPerS: (processCpuMs(proc.pid!) - cpu0) / WINDOW_S };
     const c = new IpcClient({ path: join(runDir, 'ipc.sock'), heartbeatMs: 0 });
     try {
       const firstCallMs = await timedPing(c);
@@ -98,9 +105,9 @@ const variants: Variant[] = rootArg >= 0 ? ['as configured'] : ['as configured',
 const results = new Map<Variant, Sample[]>(variants.map((v) => [v, []]));
 for (let r = 0; r < RUNS; r++) for (const v of variants) results.get(v)!.push(await sample(v));
 
-console.log(`bench/startup idle footprint (${ROOT}), ${RUNS} runs, ${SETTLE_S} s idle, medians; ${loadAverage()}`);
-console.log('variant          RSS MiB  threads  start ms  1st sys.ping ms  2nd ms');
+console.log(`bench/startup idle footprint (${ROOT}), ${RUNS} runs, ${SETTLE_S} + ${WINDOW_S} s idle, medians; ${loadAverage()}`);
+console.log('variant          RSS MiB  threads  idle CPU ms/s  start ms  1st sys.ping ms  2nd ms');
 const med = (v: Variant, k: keyof Sample): number => median(results.get(v)!.map((s) => s[k]));
-for (const v of variants) console.log(`${v.padEnd(15)}  ${fmt(med(v, 'rssMiB')).padStart(7)}  ${fmt(med(v, 'threads')).padStart(7)}  ${fmt(med(v, 'startMs')).padStart(8)}  ${fmt(med(v, 'firstCallMs'), 1).padStart(15)}  ${fmt(med(v, 'secondCallMs'), 2).padStart(6)}`);
+for (const v of variants) console.log(`${v.padEnd(15)}  ${fmt(med(v, 'rssMiB')).padStart(7)}  ${fmt(med(v, 'threads')).padStart(7)}  ${fmt(med(v, 'idleCpuMsPerS'), 1).padStart(13)}  ${fmt(med(v, 'startMs')).padStart(8)}  ${fmt(med(v, 'firstCallMs'), 1).padStart(15)}  ${fmt(med(v, 'secondCallMs'), 2).padStart(6)}`);
 const extra = variants.length < 2 ? 0 : med('all eager', 'threads') - med('as configured', 'threads');
 if (extra > 0) console.log(`per idle worker thread: ${fmt((med('all eager', 'rssMiB') - med('as configured', 'rssMiB')) / extra, 1)} MiB`);
