@@ -5,7 +5,9 @@ import type { ActorHost } from '../../../runtime/actor/host.ts';
 import { formatStatus } from '../../../runtime/cli/format-status.ts';
 import { reloadFromSource } from '../../../runtime/daemon/config-reload.ts';
 import type { ConfigInput } from '../../../index.ts';
+import { actorsFromConfig } from '../../../runtime/daemon/load-actors.ts';
 import { readiness } from '../../../runtime/metrics/probes.ts';
+import { loadedTestConfig } from '../../helpers/config.ts';
 import { type FileDaemon, startFileDaemon } from '../../helpers/config-file.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 
@@ -13,6 +15,18 @@ type WithHosts = Pick<TestDaemon['daemon'], 'hosts'>;
 const host = (d: WithHosts, actor: string): ActorHost => d.hosts.get(actor) as ActorHost;
 const states = (d: WithHosts, actor: string): string[] => host(d, actor).slots.map((s) => s.state);
 const threads = (d: WithHosts, actor: string): number => host(d, actor).slots.filter((s) => s.worker).length;
+
+describe('which actors are lazy', () => {
+  const lazy = (raw: object): Record<string, boolean> => Object.fromEntries(actorsFromConfig(loadedTestConfig(raw)).map((a) => [a.name, a.lazy]));
+
+  it('the built-in sys and modbus, kafka when every connection uses the memory driver; your actors when configured so', () => {
+    expect(lazy({ actors: { example: { module: './actors/example/counter.ts' } } })).toMatchObject({ sys: true, modbus: true, kafka: true, example: false });
+    expect(lazy({ actors: { example: { module: './actors/example/counter.ts', start: 'lazy' }, sys: { start: 'eager' } } })).toMatchObject({ sys: false, example: true });
+    const kafkajs = { kafka: { driver: 'memory', connections: { a: { brokers: ['127.0.0.1:9092'] }, b: { brokers: ['127.0.0.1:9092'], driver: 'kafkajs' } } } };
+    expect(lazy(kafkajs)).toMatchObject({ kafka: false });
+    expect(lazy({ ...kafkajs, actors: { kafka: { start: 'lazy' } } })).toMatchObject({ kafka: true });
+  });
+});
 
 describe('lazily started actors', () => {
   let d: TestDaemon;
@@ -33,7 +47,6 @@ describe('lazily started actors', () => {
     expect(threads(d.daemon, 'faulty')).toBe(0);
     // the feature's own default (sys is lazy) is overridden by actors.sys.start
     expect(states(d.daemon, 'sys')).toEqual(['ready']);
-    expect(states(d.daemon, 'modbus').every((s) => s === 'idle')).toBe(true);
     expect(readiness(d.daemon).reasons).toEqual([]);
     expect(formatStatus(d.daemon.status())).toMatch(/faulty\s+pooled\s+0\/2 \(2 idle\)/);
   });
