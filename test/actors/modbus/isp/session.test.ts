@@ -1,4 +1,4 @@
-// The ISP listener driven the way seed 001's telnet session drives it: a
+// The ISP listener driven the way the protocol's example telnet session drives it: a
 // plain TCP socket, hand-written lines, replies read line by line.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,14 +83,14 @@ class Telnet {
 type Payload = { success: boolean; error?: string; code?: string; field?: string; [k: string]: unknown };
 const payload = (m: Record<string, unknown>): Payload => m.payload as Payload;
 
-describe('ISP listener: the seed telnet session', () => {
+describe('ISP listener: the protocol\'s example telnet session', () => {
   let d: IspTestDaemon;
   beforeAll(async () => {
     d = await startIspDaemon({ listeners: { isp: { maxLineBytes: 4096, heartbeatMs: 60_000 } } });
   });
   afterAll(async () => d?.stop());
 
-  it('answers the seed CONFIG and STATUS lines', async () => {
+  it('answers the example CONFIG and STATUS lines', async () => {
     const t = await Telnet.open(d.ispPort);
     t.send('{"type":"CONFIG","id":"test-001","timestamp":1751200000000000000,"payload":{"mode":"tcp","address":"127.0.0.1:502","timeout_ms":3000,"interval_ms":2000,"registers":[]}}');
     const config = await t.reply('test-001');
@@ -102,6 +102,18 @@ describe('ISP listener: the seed telnet session', () => {
     const dev = (status.devices as Record<string, unknown>[]).find((x) => x.address === '127.0.0.1:502');
     expect(dev).toMatchObject({ mode: 'tcp', state: 'idle', interval_ms: 2000, registers: 0 });
     expect(status.counters).toMatchObject({ messages_in: 2, messages_out: 1, errors: 0, connections: 1 });
+    t.close();
+  });
+
+  it("accepts the protocol's own example CONFIG (a float32 with quantity 1) and warns in the RESPONSE", async () => {
+    const t = await Telnet.open(d.ispPort);
+    const registers = [{ key: 'temperature', address: 0, quantity: 1, type: 'float32', function: 3, scale: 0.1, device_id: 1, tags: { unit: '°C' } }];
+    t.send(JSON.stringify({ type: 'CONFIG', id: 'c-q1', payload: { name: 'q1', mode: 'tcp', address: '127.0.0.1:1', timeout_ms: 3000, interval_ms: 2000, registers } }));
+    expect(payload(await t.reply('c-q1'))).toMatchObject({
+      success: true,
+      registers: 1,
+      warnings: [{ field: 'registers[0].quantity', message: 'registers[0].quantity: float32 spans 2 registers; quantity 1 is read as 2' }],
+    });
     t.close();
   });
 
@@ -118,7 +130,7 @@ describe('ISP listener: the seed telnet session', () => {
     const reg = (r: object) => JSON.stringify({ type: 'CONFIG', id: 'c-x', payload: { address: '127.0.0.1:502', registers: [{ key: 'k', address: 0, type: 'int16', ...r }] } });
     const cases: [object, string][] = [
       [{ type: 'float' }, 'registers[0].type'],
-      [{ type: 'float32', quantity: 1 }, 'registers[0].quantity'],
+      [{ type: 'float32', quantity: 3 }, 'registers[0].quantity'],
       [{ address: 65535, type: 'int32' }, 'registers[0].address'],
       [{ address: -1 }, 'registers[0].address'],
       [{ function: 7 }, 'registers[0].function'],
