@@ -11,12 +11,10 @@
 // with sys.echo on the main thread (no worker hop), to show what the hop costs.
 import { processCpuMs } from '../lib/proc-cpu.ts';
 import { type LoadResult, median, numberOption } from '../lib/stats.ts';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { LOADGEN, buildGo, startGo, startOutrigger } from './servers.ts';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const argv = process.argv.slice(2);
 const cpuSecondsOf = (pid: number): number => processCpuMs(pid) / 1000;
 const ROUNDS = numberOption('rounds', 3);
@@ -40,44 +38,11 @@ interface Result extends LoadResult {
   client_us_per_call: number;
 }
 
-const LOADGEN = `${ROOT}bench/goridge/loadgen/loadgen`;
-const GO_SERVER = `${ROOT}bench/peers/bin/goridge-echo`;
-
-function build(): void {
-  for (const [dir, args] of [
-    ['bench/goridge/loadgen', ['build', '-o', 'loadgen', '.']],
-    ['bench/peers', ['build', '-o', 'bin/', './...']],
-  ] as const) {
-    const r = spawnSync('go', args, { cwd: `${ROOT}${dir}`, encoding: 'utf8' });
-    if (r.error || r.status !== 0) throw new Error(`go ${args.join(' ')} in ${dir} failed: ${r.error?.message ?? r.stderr}`);
-  }
-  if (!existsSync(LOADGEN) || !existsSync(GO_SERVER)) throw new Error('Go binaries missing after build');
-}
-
-function waitFor(proc: ChildProcess, marker: string, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (b: Buffer) => {
-      if (b.toString().includes(marker)) resolve();
-    });
-    proc.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
-  });
-}
-
-function startOutrigger(port: number, sysMode: 'worker' | 'inline'): ChildProcess {
-  return spawn(process.execPath, [`${ROOT}bin/outrigger.mjs`, 'start', '--foreground', '--config', `${ROOT}bench/goridge/bench.config.ts`], {
-    env: { ...process.env, BENCH_GORIDGE_PORT: String(port), BENCH_GORIDGE_SYS_MODE: sysMode },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-}
-
 async function startServers(): Promise<Partial<Record<Server, ChildProcess>>> {
-  const outrigger = startOutrigger(OUTRIGGER_PORT, 'worker');
-  const go = spawn(GO_SERVER, ['-tcp', `127.0.0.1:${GO_PORT}`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const inline = INLINE ? startOutrigger(INLINE_PORT, 'inline') : undefined;
-  await Promise.all([
-    waitFor(outrigger, 'OUTRIGGER READY', 'outrigger'),
-    waitFor(go, 'goridge-echo listening', 'goridge-echo'),
-    ...(inline ? [waitFor(inline, 'OUTRIGGER READY', 'outrigger inline')] : []),
+  const [outrigger, go, inline] = await Promise.all([
+    startOutrigger(OUTRIGGER_PORT, 'worker'),
+    startGo(GO_PORT),
+    INLINE ? startOutrigger(INLINE_PORT, 'inline') : undefined,
   ]);
   return { outrigger, go, inline };
 }
@@ -108,7 +73,7 @@ function runLoad(server: Server, pid: number, conns: number, inflight: number): 
 const k = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0));
 
 async function main(): Promise<void> {
-  build();
+  buildGo();
   const servers = await startServers();
   const pids: Partial<Record<Server, number>> = { outrigger: servers.outrigger?.pid, go: servers.go?.pid, inline: servers.inline?.pid };
   console.log(`bench/goridge — ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, node ${process.version}, load generator and servers on one box`);

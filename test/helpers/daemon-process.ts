@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IpcClient, type IpcClientOptions } from '../../clients/ts/ipc-client.ts';
 import type { ConfigInput as OutriggerConfigInput } from '../../index.ts';
+import { eagerFeatureActors } from './daemon.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/outrigger.mjs', import.meta.url));
 
@@ -40,6 +41,7 @@ export async function startDaemonProcess(config: OutriggerConfigInput, timeoutMs
   const full: OutriggerConfigInput = {
     logLevel: 'warn',
     ...config,
+    actors: eagerFeatureActors(config.actors),
     runDir,
     listeners: {
       ipc: { unix: { path: 'ipc.sock' } },
