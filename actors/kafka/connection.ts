@@ -177,7 +177,7 @@ export class Connection {
     return {
       ...describeConnection(this.name, this.config, this.driver.name),
       circuit: this.breaker.snapshot(),
-      producer: this.producer.snapshot(),
+      producer: { ...this.producer.snapshot(), resent: this.#client?.resent?.() ?? 0 },
       consumers: [...new Set(this.#consumers.values())].map((s) => s.snapshot()),
     };
   }

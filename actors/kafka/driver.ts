@@ -94,6 +94,8 @@ export interface DriverClient {
   partitions(topic: string): Promise<number>;
   consumer(opts: GroupMemberOptions, events: ConsumerEvents): DriverConsumer;
   close(): Promise<void>;
+  /** Records the client sent to a broker more than once within produce() (each may be in the topic twice); absent: never. */
+  resent?(): number;
 }
 
 export interface KafkaDriver {

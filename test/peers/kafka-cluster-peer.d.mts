@@ -25,7 +25,6 @@ export interface PartitionState {
 
 export declare function clusterState(opts?: { ids?: number[]; timeoutMs?: number }): Promise<{
   brokers: number[];
-  controller: number | null;
   partitions: PartitionState[];
 }>;
 

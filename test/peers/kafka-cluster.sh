@@ -94,6 +94,12 @@ write_node_config() { # node
     echo "num.io.threads=2"
     echo "background.threads=2"
     echo "num.recovery.threads.per.data.dir=1"
+    # Replicated as production clusters are. The controller needs these too: in KRaft it creates the
+    # topics a CreateTopics request leaves to the defaults, with its own num.partitions and
+    # default.replication.factor (without them here, kafkajs' createTopics made topics of one replica).
+    echo "num.partitions=3"
+    echo "default.replication.factor=3"
+    echo "min.insync.replicas=2"
     if [[ "$n" == "$CONTROLLER_ID" ]]; then
       cat <<EOF
 process.roles=controller
@@ -111,10 +117,6 @@ advertised.listeners=PLAINTEXT://$HOST:$port
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 broker.heartbeat.interval.ms=$HEARTBEAT_MS
-# Replicated as production clusters are.
-num.partitions=3
-default.replication.factor=3
-min.insync.replicas=2
 unclean.leader.election.enable=false
 offsets.topic.replication.factor=3
 offsets.topic.num.partitions=3

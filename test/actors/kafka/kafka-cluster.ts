@@ -15,7 +15,7 @@ export const CLUSTER_BROKERS: string[] = clusterPeer.brokers.map((b) => b.addres
 const PEERS_DIR = process.env.OUTRIGGER_PEERS_DIR ?? `${REPO}.peers`;
 
 export async function requireCluster(): Promise<void> {
-  const state = await anyBrokerState().catch((err: unknown) => ({ brokers: [] as number[], error: (err as Error).message }));
+  const state = await clusterState().catch((err: unknown) => ({ brokers: [] as number[], error: (err as Error).message }));
   if (state.brokers.length !== 3) {
     const why = 'error' in state ? state.error : `brokers registered: ${state.brokers.join(',') || 'none'}`;
     throw new Error(`the Kafka cluster test peer is not running (${why}) — start it with \`test/peers/kafka-cluster.sh start\``);
@@ -37,21 +37,8 @@ export async function clusterSh(command: 'start' | 'stop' | 'kill9' | 'restart',
   return stdout + stderr;
 }
 
-/** The metadata as the first broker that answers has it (a killed broker cannot). */
-export async function anyBrokerState(): ReturnType<typeof clusterState> {
-  let last: unknown;
-  for (const { id } of clusterPeer.brokers) {
-    try {
-      return await clusterState({ ids: [id], timeoutMs: 2000 });
-    } catch (err) {
-      last = err;
-    }
-  }
-  throw new Error(`no broker of the cluster answers: ${(last as Error)?.message}`);
-}
-
 export async function partitionState(topic: string, partition: number): Promise<PartitionState> {
-  const p = (await anyBrokerState()).partitions.find((x) => x.topic === topic && x.partition === partition);
+  const p = (await clusterState()).partitions.find((x) => x.topic === topic && x.partition === partition);
   if (!p) throw new Error(`no metadata for ${topic}/${partition}`);
   return p;
 }
