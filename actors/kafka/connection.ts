@@ -8,6 +8,7 @@ import { describeConnection } from './config.ts';
 import { ConsumerSession, consumerNotFound } from './consumer-session.ts';
 import type { DriverClient, KafkaDriver, OutgoingRecord, ProducedRecord, TopicPartition } from './driver.ts';
 import { isBackendFailure, kafkaError } from './errors.ts';
+import { type KafkaMetrics, NO_KAFKA_METRICS } from './metrics.ts';
 import type { InitParams } from './params.ts';
 import { ProducePipeline } from './produce-pipeline.ts';
 
@@ -41,6 +42,23 @@ class FailureLog {
   }
 }
 
+function countByTopic(records: readonly OutgoingRecord[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  let topic = records[0]!.topic;
+  let n = 0;
+  // Requests mostly carry one topic: count runs, one map write per run.
+  for (const r of records) {
+    if (r.topic !== topic) {
+      counts.set(topic, (counts.get(topic) ?? 0) + n);
+      topic = r.topic;
+      n = 0;
+    }
+    n++;
+  }
+  counts.set(topic, (counts.get(topic) ?? 0) + n);
+  return counts;
+}
+
 export class Connection {
   readonly breaker: CircuitBreaker;
   readonly producer: ProducePipeline;
@@ -55,6 +73,7 @@ export class Connection {
     readonly driver: KafkaDriver,
     readonly settings: { producer: ProducerSettings; consumer: ConsumerSettings },
     readonly log: Logger,
+    readonly metrics: KafkaMetrics = NO_KAFKA_METRICS,
   ) {
     this.breaker = new CircuitBreaker(`kafka connection '${name}'`, {
       failureThreshold: config.circuit.failure_threshold,
@@ -66,7 +85,11 @@ export class Connection {
     this.producer = new ProducePipeline(
       (records) => this.#send(records),
       settings.producer,
-      (record, err) => this.#failures.add(err.code, record.topic, err.message),
+      (record, err, sync) => {
+        this.metrics.failed(name, record.topic, err.code);
+        // A sync caller got the error itself; async failures would go unseen without the log.
+        if (!sync) this.#failures.add(err.code, record.topic, err.message);
+      },
     );
   }
 
@@ -101,7 +124,10 @@ export class Connection {
   async #send(records: OutgoingRecord[]): Promise<ProducedRecord[]> {
     this.failFastIfOpen();
     const client = await this.client();
-    return this.breaker.call(() => client.produce(records, { timeoutMs: this.config.request_timeout }));
+    const t0 = performance.now();
+    const produced = await this.breaker.call(() => client.produce(records, { timeoutMs: this.config.request_timeout }));
+    this.metrics.delivered(this.name, countByTopic(records), (performance.now() - t0) / 1000);
+    return produced;
   }
 
   /** Starts a consumer, or hands the existing one back (redelivering what its previous user never acked). */
@@ -143,6 +169,10 @@ export class Connection {
         concurrency: o.concurrency ?? 0,
       },
       this.log.child({ groupId: g.group_id }),
+      {
+        received: (topic, n) => this.metrics.consumed(this.name, g.group_id, topic, n),
+        lag: (topic, partition, lag) => this.metrics.lag(this.name, g.group_id, topic, partition, lag),
+      },
     );
     for (const t of topics) this.#consumers.set(t, session);
     try {

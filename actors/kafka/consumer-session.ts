@@ -8,6 +8,15 @@ import { kafkaError } from './errors.ts';
 import { RecordBuffer } from './record-buffer.ts';
 import type { AckOutcome } from './offset-tracker.ts';
 
+/** What a session reports for the metrics (consumed records, lag per partition). */
+export interface SessionObserver {
+  received(topic: string, n: number): void;
+  /** null: the partition is no longer held here. */
+  lag(topic: string, partition: number, lag: number | null): void;
+}
+
+const NO_OBSERVER: SessionObserver = { received: () => {}, lag: () => {} };
+
 export interface SessionOptions extends GroupMemberOptions {
   /** Records buffered + unacked per topic before its partitions pause. */
   fetchSize: number;
@@ -31,6 +40,8 @@ export class ConsumerSession {
   readonly #consumer: DriverConsumer;
   readonly #waiters = new Map<string, Set<Waiter>>();
   readonly #paused = new Set<string>();
+  /** Last high watermark the driver reported, by topic and partition. */
+  readonly #highWatermarks = new Map<string, Map<number, number>>();
   #rebalancing = true;
   #closed = false;
   readonly started: Promise<TopicPartition[]>;
@@ -40,9 +51,10 @@ export class ConsumerSession {
     client: DriverClient,
     readonly opts: SessionOptions,
     readonly log: Logger,
+    readonly observer: SessionObserver = NO_OBSERVER,
   ) {
     this.#consumer = client.consumer(opts, {
-      records: (topic, partition, records) => this.#onRecords(topic, partition, records),
+      records: (topic, partition, records, highWatermark) => this.#onRecords(topic, partition, records, highWatermark),
       revoking: () => {
         this.#rebalancing = true;
       },
@@ -105,6 +117,7 @@ export class ConsumerSession {
     }
     this.stats.commits++;
     this.buffer.markCommitted(pending);
+    for (const { topic, partition } of pending) this.#reportLag(topic, partition);
     return pending;
   }
 
@@ -127,6 +140,8 @@ export class ConsumerSession {
       this.log.warn({ err, groupId: this.opts.groupId }, 'final commit failed; unacknowledged and uncommitted records will be redelivered');
     }
     this.#closed = true;
+    for (const [topic, partitions] of this.#highWatermarks) for (const partition of partitions.keys()) this.observer.lag(topic, partition, null);
+    this.#highWatermarks.clear();
     for (const t of this.#waiters.keys()) this.#wake(t);
     await this.#consumer.close().catch((err: unknown) => this.log.warn({ err }, 'leaving the group failed'));
     return committed;
@@ -148,11 +163,18 @@ export class ConsumerSession {
     const room = this.opts.concurrency > 0 ? Math.max(0, this.opts.concurrency - this.buffer.unacked(topic)) : size;
     const got = this.buffer.take(topic, Math.min(size, room));
     this.stats.received += got.length;
+    if (got.length > 0) this.observer.received(topic, got.length);
     return got;
   }
 
-  #onRecords(topic: string, partition: number, records: IncomingRecord[]): void {
+  #onRecords(topic: string, partition: number, records: IncomingRecord[], highWatermark: number | undefined): void {
     if (this.#closed) return;
+    if (highWatermark !== undefined && this.buffer.has(topic, partition)) {
+      let byPartition = this.#highWatermarks.get(topic);
+      if (!byPartition) this.#highWatermarks.set(topic, (byPartition = new Map()));
+      byPartition.set(partition, highWatermark);
+      this.#reportLag(topic, partition);
+    }
     let accepted = 0;
     for (const r of records) if (this.buffer.accept(topic, partition, r.offset, r)) accepted++;
     this.stats.fetched += accepted;
@@ -169,6 +191,9 @@ export class ConsumerSession {
   #onAssigned(tps: TopicPartition[]): void {
     const change = this.buffer.assign(tps);
     this.stats.rebalances++;
+    for (const { topic, partition } of change.revoked) {
+      if (this.#highWatermarks.get(topic)?.delete(partition)) this.observer.lag(topic, partition, null);
+    }
     if (change.droppedUnacked > 0) {
       this.log.info({ groupId: this.opts.groupId, revoked: change.revoked, droppedUnacked: change.droppedUnacked }, 'partitions moved away; their unacknowledged records go to the new owner');
     }
@@ -184,6 +209,12 @@ export class ConsumerSession {
       this.#resumeIfDrained(t);
       this.#wake(t);
     }
+  }
+
+  #reportLag(topic: string, partition: number): void {
+    const hwm = this.#highWatermarks.get(topic)?.get(partition);
+    const at = this.buffer.resumePosition(topic, partition);
+    if (hwm !== undefined && at !== null) this.observer.lag(topic, partition, Math.max(0, hwm - at));
   }
 
   #resumeIfDrained(topic: string): void {

@@ -149,6 +149,12 @@ export class RecordBuffer<R> {
     for (const { topic, partition, offset } of list) this.#topics.get(topic)?.partitions.get(partition)?.markCommitted(offset);
   }
 
+  /** Where a restart of the partition would resume: the last committed position, else the commit position. */
+  resumePosition(topic: string, partition: number): number | null {
+    const p = this.#topics.get(topic)?.partitions.get(partition);
+    return p ? (p.committed ?? p.commitPosition()) : null;
+  }
+
   buffered(topic: string): number {
     return this.#sum(topic, (p) => p.buffered);
   }

@@ -8,6 +8,7 @@ import { connectionSchema, describeConnection, type DriverName, type KafkaConfig
 import { Connection } from './connection.ts';
 import type { KafkaDriver } from './driver.ts';
 import { kafkaError } from './errors.ts';
+import { type KafkaMetrics, NO_KAFKA_METRICS } from './metrics.ts';
 import { formatIssues } from '../../runtime/config/load.ts';
 
 async function loadDriver(name: DriverName): Promise<KafkaDriver> {
@@ -25,6 +26,7 @@ export class ConnectionRegistry {
   constructor(
     readonly settings: KafkaConfig,
     readonly log: Logger,
+    readonly metrics: KafkaMetrics = NO_KAFKA_METRICS,
   ) {}
 
   get(name: string): Connection {
@@ -74,7 +76,7 @@ export class ConnectionRegistry {
         throw err;
       }
     }
-    const conn = new Connection(name, config, driver, this.settings, this.log.child({ connection: name }));
+    const conn = new Connection(name, config, driver, this.settings, this.log.child({ connection: name }), this.metrics);
     this.#connections.set(name, conn);
     this.log.info(describeConnection(name, config, driverName), old ? 'kafka connection replaced' : 'kafka connection registered');
     if (old) await old.close(Date.now() + this.settings.producer.deliveryTimeoutMs);

@@ -99,7 +99,7 @@ export class KafkajsConsumer implements DriverConsumer {
             headers: headersOf(m),
             timestamp: Number(m.timestamp),
           }));
-          this.events.records(batch.topic, batch.partition, records);
+          this.events.records(batch.topic, batch.partition, records, Number(batch.highWatermark));
         },
       });
       let timer: NodeJS.Timeout | undefined;
