@@ -133,7 +133,12 @@ export class Connection {
   /** Starts a consumer, or hands the existing one back (redelivering what its previous user never acked). */
   async initConsumer(p: InitParams): Promise<{ session: ConsumerSession; reinitialized: boolean; redelivered: number; assignment: TopicPartition[] }> {
     const topics = [...new Set(p.consume_options.topics)];
-    const existing = topics.map((t) => this.#consumers.get(t)).find((s) => s !== undefined);
+    let existing = topics.map((t) => this.#consumers.get(t)).find((s) => s !== undefined);
+    if (existing?.failure) {
+      // Failed on an ack timeout and already closed: init starts a fresh member.
+      for (const t of existing.opts.topics) if (this.#consumers.get(t) === existing) this.#consumers.delete(t);
+      existing = undefined;
+    }
     if (existing) {
       if (!existing.sameAs(p.group_options.group_id, topics)) {
         throw kafkaError(
@@ -167,6 +172,8 @@ export class Connection {
         maxBytesPerPartition: o.max_bytes_per_partition ?? c.maxBytesPerPartition,
         fetchSize: o.fetch_size ?? c.fetchSize,
         concurrency: o.concurrency ?? 0,
+        ackTimeoutMs: o.ack_timeout ?? c.ackTimeoutMs,
+        onAckTimeout: o.on_ack_timeout ?? c.onAckTimeout,
       },
       this.log.child({ groupId: g.group_id }),
       {
@@ -187,6 +194,7 @@ export class Connection {
 
   consumer(topic: string): ConsumerSession {
     const s = this.#consumers.get(topic);
+    if (s?.failure) throw s.failure;
     if (!s || s.closed) throw consumerNotFound(this.name, topic);
     return s;
   }

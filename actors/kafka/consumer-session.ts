@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { DriverClient, DriverConsumer, GroupMemberOptions, IncomingRecord, TopicPartition, TopicPartitionOffset } from './driver.ts';
 import { kafkaError } from './errors.ts';
+import type { OutriggerError } from '../../runtime/errors/error.ts';
 import { RecordBuffer } from './record-buffer.ts';
 import type { AckOutcome } from './offset-tracker.ts';
 
@@ -22,6 +23,9 @@ export interface SessionOptions extends GroupMemberOptions {
   fetchSize: number;
   /** Max records received and not yet acked per topic (0 = no limit). */
   concurrency: number;
+  /** Received and not acked for this long: the record timed out (0 = never). */
+  ackTimeoutMs: number;
+  onAckTimeout: 'redeliver' | 'fail';
 }
 
 export interface AckResult {
@@ -44,8 +48,23 @@ export class ConsumerSession {
   readonly #highWatermarks = new Map<string, Map<number, number>>();
   #rebalancing = true;
   #closed = false;
+  #ackTimer: NodeJS.Timeout | null = null;
+  /** Set when the ack timeout failed the session (on_ack_timeout: fail); every later call answers it. */
+  #failure: OutriggerError | null = null;
   readonly started: Promise<TopicPartition[]>;
-  readonly stats = { fetched: 0, duplicatesDropped: 0, received: 0, acked: 0, commits: 0, commitFailures: 0, rebalances: 0, redelivered: 0, pauses: 0, errors: 0 };
+  readonly stats = {
+    fetched: 0,
+    duplicatesDropped: 0,
+    received: 0,
+    acked: 0,
+    commits: 0,
+    commitFailures: 0,
+    rebalances: 0,
+    redelivered: 0,
+    ackTimeouts: 0,
+    pauses: 0,
+    errors: 0,
+  };
 
   constructor(
     client: DriverClient,
@@ -65,6 +84,14 @@ export class ConsumerSession {
       },
     });
     this.started = this.#consumer.start();
+    if (opts.ackTimeoutMs > 0) {
+      this.#ackTimer = setInterval(() => this.#checkAcks(), Math.min(5000, Math.max(50, opts.ackTimeoutMs / 4)));
+      this.#ackTimer.unref();
+    }
+  }
+
+  get failure(): OutriggerError | null {
+    return this.#failure;
   }
 
   get closed(): boolean {
@@ -77,9 +104,11 @@ export class ConsumerSession {
 
   /** Up to `size` records of `topic`, waiting at most `waitMs` (or until `signal` aborts) when none can be handed out. */
   async receive(topic: string, size: number, waitMs: number, signal?: AbortSignal): Promise<IncomingRecord[]> {
+    if (this.#failure) throw this.#failure;
     const deadline = Date.now() + waitMs;
     for (;;) {
       const got = this.#take(topic, size);
+      if (this.#failure) throw this.#failure;
       if (got.length > 0 || this.#closed) return got;
       const left = deadline - Date.now();
       if (left <= 0 || signal?.aborted) return got;
@@ -89,6 +118,7 @@ export class ConsumerSession {
 
   /** Acks the given records (or every received one) and commits what became contiguous. */
   async ack(topic: string, records?: readonly { partition: number; offset: number }[]): Promise<AckResult> {
+    if (this.#failure) throw this.#failure;
     const result: AckResult = { acked: 0, unknown: 0, notReceived: 0, committed: [] };
     if (records) {
       for (const r of records) {
@@ -131,6 +161,8 @@ export class ConsumerSession {
 
   /** Commits what was acknowledged, then leaves the group. */
   async close(): Promise<TopicPartitionOffset[]> {
+    if (this.#ackTimer) clearInterval(this.#ackTimer);
+    this.#ackTimer = null;
     if (this.#closed) return [];
     let committed: TopicPartitionOffset[] = [];
     try {
@@ -161,7 +193,7 @@ export class ConsumerSession {
   #take(topic: string, size: number): IncomingRecord[] {
     if (this.#rebalancing || this.#closed) return [];
     const room = this.opts.concurrency > 0 ? Math.max(0, this.opts.concurrency - this.buffer.unacked(topic)) : size;
-    const got = this.buffer.take(topic, Math.min(size, room));
+    const got = this.buffer.take(topic, Math.min(size, room), Date.now());
     this.stats.received += got.length;
     if (got.length > 0) this.observer.received(topic, got.length);
     return got;
@@ -209,6 +241,31 @@ export class ConsumerSession {
       this.#resumeIfDrained(t);
       this.#wake(t);
     }
+  }
+
+  /** Applies the ack timeout policy to records received longer ago than ackTimeoutMs and still unacknowledged. */
+  #checkAcks(): void {
+    if (this.#closed) return;
+    const before = Date.now() - this.opts.ackTimeoutMs;
+    const oldest = this.buffer.oldestUnacked();
+    if (oldest === null || oldest >= before) return;
+    if (this.opts.onAckTimeout === 'redeliver') {
+      const n = this.buffer.redeliver(before);
+      this.stats.ackTimeouts += n;
+      this.stats.redelivered += n;
+      this.log.warn({ groupId: this.opts.groupId, records: n, ackTimeoutMs: this.opts.ackTimeoutMs }, 'records received but not acknowledged in time are handed out again');
+      for (const t of this.opts.topics) this.#wake(t);
+      return;
+    }
+    this.stats.ackTimeouts++;
+    this.#failure = kafkaError(
+      'KAFKA_ACK_TIMEOUT',
+      `group '${this.opts.groupId}': a record received ${Date.now() - oldest} ms ago was never acknowledged (ack timeout ${this.opts.ackTimeoutMs} ms); ` +
+        'the consumer committed what was acknowledged and left the group: call kafka.consume.init again',
+      { groupId: this.opts.groupId, topics: this.opts.topics, ackTimeoutMs: this.opts.ackTimeoutMs },
+    );
+    this.log.warn({ groupId: this.opts.groupId, ackTimeoutMs: this.opts.ackTimeoutMs }, 'ack timeout: the consumer leaves its group');
+    void this.close();
   }
 
   #reportLag(topic: string, partition: number): void {

@@ -54,6 +54,7 @@ export const ERROR_CODES = {
   KAFKA_CONSUMER_NOT_FOUND: 'No consumer was initialised for this connection and topic.',
   KAFKA_CONSUMER_CONFLICT: 'Another group already consumes this topic on this connection.',
   KAFKA_COMMIT_FAILED: 'The broker refused the offset commit; the acks are kept and committed later.',
+  KAFKA_ACK_TIMEOUT: 'A received record was not acknowledged within the ack timeout and the consumer was set to fail; call kafka.consume.init again.',
   KAFKA_ERROR: 'Another Kafka broker or client error; data.type names it.',
   // kafka multi-record produce (kafka.produce with `messages`)
   KAFKA_BATCH_TOO_LARGE: 'A multi-record produce carries more records or bytes than the per-call cap; nothing was accepted.',
