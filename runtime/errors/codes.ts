@@ -50,6 +50,7 @@ export const ERROR_CODES = {
   KAFKA_AUTH_FAILED: 'SASL authentication or the TLS handshake with the broker failed.',
   KAFKA_UNREACHABLE: 'No broker of the connection could be reached.',
   KAFKA_TIMEOUT: 'The broker did not answer within the request timeout.',
+  KAFKA_NOT_ENOUGH_REPLICAS: "Fewer in-sync replicas than the topic's min.insync.replicas: the partition refuses writes that need acks from all replicas.",
   KAFKA_QUEUE_FULL: 'The async produce queue of the connection is full.',
   KAFKA_CONSUMER_NOT_FOUND: 'No consumer was initialised for this connection and topic.',
   KAFKA_CONSUMER_CONFLICT: 'Another group already consumes this topic on this connection.',
