@@ -5,6 +5,7 @@ import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { KafkaConnection } from '../config.ts';
 import type { ConsumerEvents, DriverConsumer, GroupMemberOptions, IncomingRecord, KafkaHeader, TopicPartition, TopicPartitionOffset } from '../driver.ts';
 import { kafkaError } from '../errors.ts';
+import { installCommitGuard } from './commit-guard.ts';
 import { fromKafkaJS } from './errors.ts';
 
 function headersOf(m: KafkaMessage): KafkaHeader[] {
@@ -31,6 +32,8 @@ export class KafkajsConsumer implements DriverConsumer {
   readonly #consumer: Consumer;
   /** True between a group join and the next rebalance/crash/stop: only then can a commit succeed. */
   #member = false;
+  /** Counts joins, rebalances, crashes and stops: a commit that saw it change may not have been stored. */
+  #membershipChanges = 0;
   #closed = false;
   #assignment: TopicPartition[] = [];
   readonly #removeListeners: (() => void)[] = [];
@@ -42,6 +45,7 @@ export class KafkajsConsumer implements DriverConsumer {
     readonly events: ConsumerEvents,
     readonly onClosed: () => void,
   ) {
+    installCommitGuard();
     const c = kafka.consumer({
       groupId: opts.groupId,
       sessionTimeout: opts.sessionTimeoutMs,
@@ -55,20 +59,24 @@ export class KafkajsConsumer implements DriverConsumer {
     const on = c.on.bind(c) as (event: string, listener: (e: { payload: Record<string, unknown> }) => void) => () => void;
     this.#removeListeners.push(
       on(c.events.GROUP_JOIN, (e) => {
+        this.#membershipChanges++;
         const assignment = e.payload.memberAssignment as Record<string, number[]>;
         this.#assignment = Object.entries(assignment).flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })));
         this.#member = true;
         this.events.assigned(this.#assignment);
       }),
       on(c.events.REBALANCING, () => {
+        this.#membershipChanges++;
         this.#member = false;
         this.events.revoking();
       }),
       on(c.events.CRASH, (e) => {
+        this.#membershipChanges++;
         this.#member = false;
         this.events.error(fromKafkaJS(e.payload.error, `consumer group '${opts.groupId}'`));
       }),
       on(c.events.STOP, () => {
+        this.#membershipChanges++;
         this.#member = false;
       }),
     );
@@ -114,17 +122,28 @@ export class KafkajsConsumer implements DriverConsumer {
     return this.#assignment;
   }
 
+  // kafkajs throws from pause, resume and seek while it restarts its group member (after a crash, e.g.
+  // a coordinator that died); the new member starts unpaused from the committed offsets, and the session
+  // pauses and seeks again when it is assigned partitions, so nothing is lost by skipping them here.
   pause(tps: TopicPartition[]): void {
-    if (tps.length > 0 && !this.#closed) this.#consumer.pause(byTopic(tps));
+    if (tps.length > 0 && !this.#closed) this.#whileMember(() => this.#consumer.pause(byTopic(tps)));
   }
 
   resume(tps: TopicPartition[]): void {
-    if (tps.length > 0 && !this.#closed) this.#consumer.resume(byTopic(tps));
+    if (tps.length > 0 && !this.#closed) this.#whileMember(() => this.#consumer.resume(byTopic(tps)));
   }
 
   seek({ topic, partition, offset }: TopicPartitionOffset): void {
     if (this.#closed || !this.#assignment.some((tp) => tp.topic === topic && tp.partition === partition)) return;
-    this.#consumer.seek({ topic, partition, offset: String(offset) });
+    this.#whileMember(() => this.#consumer.seek({ topic, partition, offset: String(offset) }));
+  }
+
+  #whileMember(f: () => void): void {
+    try {
+      f();
+    } catch (err) {
+      if (this.#member) throw fromKafkaJS(err, `group '${this.opts.groupId}'`);
+    }
   }
 
   async commit(offsets: TopicPartitionOffset[]): Promise<void> {
@@ -134,12 +153,20 @@ export class KafkajsConsumer implements DriverConsumer {
         type: this.#closed ? 'CLOSED' : 'REBALANCE_IN_PROGRESS',
       });
     }
+    const membership = this.#membershipChanges;
     try {
       await this.#consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
     } catch (err) {
       const e = fromKafkaJS(err, `commit for group '${this.opts.groupId}'`);
       if (e.code === 'KAFKA_UNREACHABLE' || e.code === 'KAFKA_TIMEOUT' || e.code === 'KAFKA_COMMIT_FAILED') throw e;
       throw kafkaError('KAFKA_COMMIT_FAILED', e.message, { type: (e.data as { type?: string } | undefined)?.type ?? e.code });
+    }
+    // kafkajs resolves a commit without storing it when its runner stopped meanwhile (a crash or
+    // restart while the coordinator moves): taken for stored, those offsets would never be sent again.
+    if (membership !== this.#membershipChanges || !this.#member) {
+      throw kafkaError('KAFKA_COMMIT_FAILED', `group '${this.opts.groupId}': the membership changed during the commit, which may not have been stored`, {
+        type: 'REBALANCE_IN_PROGRESS',
+      });
     }
   }
 
