@@ -16,6 +16,8 @@ export interface SessionObserver {
   lag(topic: string, partition: number, lag: number | null): void;
 }
 
+const COMMIT_RETRY_MS = 1000;
+
 const NO_OBSERVER: SessionObserver = { received: () => {}, lag: () => {} };
 
 export interface SessionOptions extends GroupMemberOptions {
@@ -49,6 +51,7 @@ export class ConsumerSession {
   #rebalancing = true;
   #closed = false;
   #ackTimer: NodeJS.Timeout | null = null;
+  #commitRetry: NodeJS.Timeout | null = null;
   /** Set when the ack timeout failed the session (on_ack_timeout: fail); every later call answers it. */
   #failure: OutriggerError | null = null;
   readonly started: Promise<TopicPartition[]>;
@@ -143,6 +146,7 @@ export class ConsumerSession {
       await this.#consumer.commit(pending);
     } catch (err) {
       this.stats.commitFailures++;
+      this.#retryCommitSoon();
       throw err;
     }
     this.stats.commits++;
@@ -162,7 +166,9 @@ export class ConsumerSession {
   /** Commits what was acknowledged, then leaves the group. */
   async close(): Promise<TopicPartitionOffset[]> {
     if (this.#ackTimer) clearInterval(this.#ackTimer);
+    if (this.#commitRetry) clearTimeout(this.#commitRetry);
     this.#ackTimer = null;
+    this.#commitRetry = null;
     if (this.#closed) return [];
     let committed: TopicPartitionOffset[] = [];
     try {
@@ -241,6 +247,21 @@ export class ConsumerSession {
       this.#resumeIfDrained(t);
       this.#wake(t);
     }
+  }
+
+  /**
+   * A refused commit is tried again a second later, not only with the next ack: a consumer whose last
+   * acks were refused (a rebalance, a coordinator moving) would otherwise leave them uncommitted while
+   * it idles, and a crash then would redeliver them.
+   */
+  #retryCommitSoon(): void {
+    if (this.#commitRetry || this.#closed) return;
+    this.#commitRetry = setTimeout(() => {
+      this.#commitRetry = null;
+      if (this.#closed || this.#rebalancing) return this.#retryCommitSoon();
+      this.commit().catch((err: unknown) => this.log.debug({ err }, 'commit retry failed; trying again'));
+    }, COMMIT_RETRY_MS);
+    this.#commitRetry.unref();
   }
 
   /** Applies the ack timeout policy to records received longer ago than ackTimeoutMs and still unacknowledged. */

@@ -37,7 +37,7 @@ beforeAll(async () => {
   const topics = Object.fromEntries(['sync', 'async', 'rolling', 'isr'].map((w) => [topic(w), { partitions: 3 }]));
   d = await startDaemonProcess({
     kafka: { driver: 'kafkajs', connections: { main: { brokers: CLUSTER_BROKERS, topics } } },
-  });
+  }, 90_000);
   c = d.client({ pool: 4 });
 });
 
@@ -90,7 +90,7 @@ describe('three brokers, RF 3, min.insync.replicas 2', () => {
     // A second daemon whose records may wait only 1.5 s: the ~3 s failover is longer than that.
     const short = await startDaemonProcess({
       kafka: { driver: 'kafkajs', producer: { deliveryTimeoutMs: 1500 }, connections: { main: { brokers: CLUSTER_BROKERS } } },
-    });
+    }, 90_000);
     const sc = short.client({ pool: 2 });
     const before = await producerStats(c);
     const load = new Load(c, t, 'async').async(300);
