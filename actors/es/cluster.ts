@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import type { ClusterConfig, TlsFiles } from '../../runtime/config/pipelines.ts';
+import type { ClusterConfig, TlsFiles } from './config.ts';
 import type { BulkResponseBody } from './bulk-result.ts';
 
 /** Keeps the bulk response small: per item only what classifyBulk reads. */

@@ -17,7 +17,7 @@
 import type { Logger } from 'pino';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { Backoff } from '../../runtime/resilience/backoff.ts';
-import type { PipelineLimits } from '../../runtime/config/pipelines.ts';
+import type { PipelineLimits } from './config.ts';
 
 export interface DeadLetter {
   key: string;

@@ -2,7 +2,7 @@
 // logs routed into the pipeline's pino logger.
 import type { Logger } from 'pino';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
-import type { PipelineConfig } from '../../runtime/config/pipelines.ts';
+import type { PipelineConfig } from './config.ts';
 import { tlsOptions } from './cluster.ts';
 
 // kafkajs logs this while the broker creates __consumer_offsets on a first join, then retries; not worth an error line.

@@ -4,7 +4,7 @@
 // earlier record fully written), and commitDone() sends exactly that.
 import type { Logger } from 'pino';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
-import type { PipelineConfig } from '../../runtime/config/pipelines.ts';
+import type { PipelineConfig } from './config.ts';
 import { OffsetTracker } from './offsets.ts';
 
 export interface SourceRecord {

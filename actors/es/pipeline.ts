@@ -3,7 +3,7 @@
 // offset only when every record before it is finished (written, refused as
 // stale, skipped, or dead-lettered).
 import type { Logger } from 'pino';
-import type { PipelineConfig } from '../../runtime/config/pipelines.ts';
+import type { PipelineConfig } from './config.ts';
 import { serializeError } from '../../runtime/errors/error.ts';
 import { Backoff } from '../../runtime/resilience/backoff.ts';
 import { sleep } from '../../runtime/resilience/retry.ts';

@@ -2,7 +2,6 @@
 // names that a running daemon actually exposes on /metrics (feature metrics
 // are declared at start, before their actors report anything).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { opsPlugin } from '../../runtime/daemon/ops-plugin.ts';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.ts';
 import { parseProm } from '../helpers/prom.ts';
 import { alertExprs, dashboardExprs, metricNames, SYNTHETIC } from '../helpers/promql.ts';
@@ -11,7 +10,7 @@ describe('dashboard and alert rules use real metric names', () => {
   let d: TestDaemon;
   let exposed: Set<string>;
   beforeAll(async () => {
-    d = await startTestDaemon({}, [opsPlugin]);
+    d = await startTestDaemon({});
     const url = (d.daemon.status().sections.ops as { metricsUrl: string }).metricsUrl;
     const { types } = parseProm(await (await fetch(`${url}/metrics`)).text());
     exposed = new Set<string>();

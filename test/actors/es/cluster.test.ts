@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBulkClient, type BulkClient } from '../../../actors/es/cluster.ts';
-import { clusterSchema } from '../../../runtime/config/pipelines.ts';
+import { clusterSchema } from '../../../actors/es/config.ts';
 
 interface Seen {
   method: string;

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { esPipelinesPlugin } from '../../../actors/es/plugin.ts';
 import type { PipelineStatus } from '../../../actors/es/status.ts';
-import type { PipelineConfigInput } from '../../../runtime/config/pipelines.ts';
+import type { PipelineConfigInput } from '../../../actors/es/config.ts';
 import { startTestDaemon } from '../../helpers/daemon.ts';
 import { canal, closeProducer, createTopic, documents, kafka, KAFKA_BROKER, OPENSEARCH_URL, openSearchPeer, produce, recreateIndex, type Outgoing, lockPeers, requirePeers, waitFor } from './peers.ts';
 
@@ -126,7 +125,7 @@ describe('ES pipeline under failure (real Kafka, real OpenSearch)', () => {
     const index = `load_os_${sfx}`;
     await createTopic(topic, 3);
     await recreateIndex(index);
-    const d = await startTestDaemon({ logLevel: LOG_LEVEL, pipelines: { load: pipeline(topic, index, `g-os-${sfx}`) } }, [esPipelinesPlugin]);
+    const d = await startTestDaemon({ logLevel: LOG_LEVEL, pipelines: { load: pipeline(topic, index, `g-os-${sfx}`) } });
     const status = async (): Promise<PipelineStatus> => ((await d.client().call('es.status', { pipeline: 'load' })) as { pipelines: PipelineStatus[] }).pipelines[0]!;
     try {
       let retriesSeen = false;
@@ -223,8 +222,8 @@ describe('ES pipeline under failure (real Kafka, real OpenSearch)', () => {
     const group = `g-group-${sfx}`;
     await createTopic(topic, 4);
     await recreateIndex(index);
-    const a = await startTestDaemon({ logLevel: LOG_LEVEL, pipelines: { load: pipeline(topic, index, group) } }, [esPipelinesPlugin]);
-    const b = await startTestDaemon({ logLevel: LOG_LEVEL, pipelines: { load: pipeline(topic, index, group) } }, [esPipelinesPlugin]);
+    const a = await startTestDaemon({ logLevel: LOG_LEVEL, pipelines: { load: pipeline(topic, index, group) } });
+    const b = await startTestDaemon({ logLevel: LOG_LEVEL, pipelines: { load: pipeline(topic, index, group) } });
     const statusOf = async (d: typeof a): Promise<PipelineStatus> => ((await d.client().call('es.status', {})) as { pipelines: PipelineStatus[] }).pipelines[0]!;
     const messagesOf = async (d: typeof a): Promise<number> => (await statusOf(d)).counters.messages;
     try {
@@ -254,7 +253,7 @@ describe('ES pipeline under failure (real Kafka, real OpenSearch)', () => {
     await createTopic(topic, 1);
     await recreateIndex(index);
     await produce(topic, workload());
-    const d = await startTestDaemon({ pipelines: { load: { ...pipeline(topic, index, group), stopTimeoutMs: 10_000 } } }, [esPipelinesPlugin]);
+    const d = await startTestDaemon({ pipelines: { load: { ...pipeline(topic, index, group), stopTimeoutMs: 10_000 } } });
     await waitFor('consuming', async () => (await documents(index)).size > 0, 30_000);
     const began = Date.now();
     await d.stop();
@@ -262,7 +261,7 @@ describe('ES pipeline under failure (real Kafka, real OpenSearch)', () => {
     const total = (await groupLag(`never-${sfx}`, topic)) as number;
     expect(await groupLag(group, topic)).toBeLessThan(total); // what finished before the stop was committed
     // Whatever was committed is in the index; the rest is redelivered by the next run.
-    const d2 = await startTestDaemon({ pipelines: { load: pipeline(topic, index, group) } }, [esPipelinesPlugin]);
+    const d2 = await startTestDaemon({ pipelines: { load: pipeline(topic, index, group) } });
     try {
       await expectExactlyOnceInEffect(index);
       await waitFor('offsets committed', async () => (await groupLag(group, topic)) === 0, 20_000);

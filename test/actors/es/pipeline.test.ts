@@ -3,8 +3,8 @@
 // test/peers/opensearch.sh running (fails with the start command otherwise).
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { esPipelinesPlugin } from '../../../actors/es/plugin.ts';
 import type { PipelineStatus } from '../../../actors/es/status.ts';
+import { builtinFeatures } from '../../../actors/builtins.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 import { fixtureLines } from './fixtures.ts';
 import { canal, closeProducer, createTopic, documents, KAFKA_BROKER, OPENSEARCH_URL, produce, readTopic, recreateIndex, lockPeers, requirePeers, waitFor } from './peers.ts';
@@ -73,7 +73,7 @@ describe('ES pipeline: Canal → Kafka → OpenSearch through the daemon', () =>
           },
         },
       },
-      [esPipelinesPlugin],
+      builtinFeatures,
       EXAMPLE_DIR,
     );
   }, 1_800_000);
