@@ -28,6 +28,9 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 PROBE="$HERE/kafka-cluster-peer.mjs"
 PEERS_DIR="${OUTRIGGER_PEERS_DIR:-$ROOT/.peers}"
+# Symlinks resolved: the JVM's command line names this path, and finding our running broker matches on it
+# (a worktree whose .peers links to another checkout's must recognise the broker that checkout started).
+PEERS_DIR="$(realpath -m "$PEERS_DIR")"
 PEER="$PEERS_DIR/kafka-cluster"
 RUN="$PEER/run"
 LOG4J="$RUN/log4j.properties"

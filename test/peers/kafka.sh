@@ -25,6 +25,9 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 PROBE="$HERE/kafka-peer.mjs"
 PEERS_DIR="${OUTRIGGER_PEERS_DIR:-$ROOT/.peers}"
+# Symlinks resolved: the JVM's command line names this path, and finding our running broker matches on it
+# (a worktree whose .peers links to another checkout's must recognise the broker that checkout started).
+PEERS_DIR="$(realpath -m "$PEERS_DIR")"
 PEER="$PEERS_DIR/kafka"
 RUN="$PEER/run"
 TLS="$RUN/tls"
