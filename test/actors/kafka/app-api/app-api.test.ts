@@ -126,9 +126,7 @@ describe('App API over Goridge (Kafka actor stand-in records the forwarded calls
       produce_messages: { connection: 'kafka-common', topic: 'orders', messages: [{ value: 'a', key: 'k' }, { value: 'b', headers: { h: '1' } }], sync_mode: true },
     };
     expect(await text('App.Kafka', php(many))).toBe('true');
-    // Without sync_mode (left out, not undefined: msgpackr packs undefined as an extension, which the codec refuses).
-    const { sync_mode: _, ...asyncMessages } = many.produce_messages;
-    expect(unpack(await c.call('App.Kafka', pack({ ...many, produce_messages: asyncMessages }), MSGPACK).then((r) => r.body))).toBe(true);
+    expect(unpack(await c.call('App.Kafka', pack({ ...many, produce_messages: { ...many.produce_messages, sync_mode: undefined } }), MSGPACK).then((r) => r.body))).toBe(true);
     const calls = await recorded();
     expect(calls).toEqual([
       { method: 'produce', params: many.produce_messages },
