@@ -86,7 +86,8 @@ describe('broker kill -9 during sync produce', () => {
       for (const code of codes) expect(['KAFKA_UNREACHABLE', 'KAFKA_TIMEOUT', 'CIRCUIT_OPEN', 'KAFKA_ERROR']).toContain(code);
       expect(errors.get('CIRCUIT_OPEN') ?? 0).toBeGreaterThan(0); // failing fast, not each call waiting out a timeout
       const stats = (await c.call('kafka.stats', { connection: 'main' })) as { circuit: { state: string; opens: number } };
-      expect(stats.circuit.opens).toBeGreaterThan(0);
+      // Seen once at load 15 with CIRCUIT_OPEN answers counted above: the stats say which circuit answered.
+      expect(stats.circuit.opens, `kafka.stats ${JSON.stringify(stats)}; errors ${JSON.stringify([...errors])}`).toBeGreaterThan(0);
       expect(stats.circuit.state).toBe('closed');
 
       // Read again if something is missing: right after a restart, kcat can reach the end of a partition whose
@@ -174,6 +175,8 @@ describe('daemon kill -9 during async produce', () => {
     });
     const c = d.client({ pool: 4 });
     const accepted: string[] = [];
+    /** Calls the kill cut off: the daemon may have taken them (and lost them) without the answer reaching us. */
+    const unanswered: string[] = [];
     const refused = new Map<string, number>();
     let next = 0;
     let stop = false;
@@ -189,6 +192,7 @@ describe('daemon kill -9 during async produce', () => {
             } catch (err) {
               const code = (err as OutriggerError).code;
               refused.set(code, (refused.get(code) ?? 0) + 1);
+              unanswered.push(value);
             }
           }),
         );
@@ -209,9 +213,10 @@ describe('daemon kill -9 during async produce', () => {
       expect(accepted.length).toBe(acceptedBeforeKill);
       const inTopic = new Set(kcatValues(topic));
       const lost = accepted.filter((v) => !inTopic.has(v)).length;
+      const unansweredInTopic = unanswered.filter((v) => inTopic.has(v)).length;
       console.log(
         `daemon kill -9 at ${Math.round(rate)} async records/s: ${accepted.length} accepted, ${accepted.length - lost} in the topic, ${lost} lost ` +
-          `(${((lost / rate) * 1000).toFixed(0)} ms of traffic); refused ${JSON.stringify([...refused])}`,
+          `(${((lost / rate) * 1000).toFixed(0)} ms of traffic); cut off unanswered ${JSON.stringify([...refused])}, of which ${unansweredInTopic} in the topic`,
       );
       expect(lost).toBeLessThanOrEqual(maxQueuedMessages);
       // Everything in the topic is a record a caller sent (no garbage from the crash).
