@@ -7,6 +7,8 @@
 //
 //   test/peers/kafka.sh start            # or test/peers/kafka-cluster.sh start and --cluster
 //   node bin/run-ts.mjs bench/kafka/idempotence.ts [--cluster] [--rounds 3] [--clients 16] [--sync-seconds 6] [--messages 50000]
+// Before kafkajs: both producers get the worker's linear message grouping, as in raw-kafkajs.ts.
+import '../../actors/kafka/kafkajs/linear-grouping.ts';
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import kafkajs, { type Producer } from 'kafkajs';
