@@ -45,6 +45,8 @@ export class Load {
   /** Async records answered {accepted: true}. */
   readonly accepted: string[] = [];
   readonly errors = new Map<string, number>();
+  /** The first error message seen for each code, for failure messages (KAFKA_ERROR says its Kafka type there). */
+  readonly samples = new Map<string, string>();
   /** Longest call, in ms. */
   longestCallMs = 0;
   readonly t0 = Date.now();
@@ -110,6 +112,7 @@ export class Load {
   #failed(err: unknown): void {
     const code = (err as { code?: string }).code ?? `uncoded: ${(err as Error).message}`;
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+    if (!this.samples.has(code)) this.samples.set(code, `${(err as Error).message} ${JSON.stringify((err as { data?: unknown }).data ?? null)}`);
   }
 
   async #syncLoop(): Promise<void> {

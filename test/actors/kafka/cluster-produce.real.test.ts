@@ -145,7 +145,7 @@ describe('three brokers, RF 3, min.insync.replicas 2', () => {
     } finally {
       await load.stop();
     }
-    expect(Object.fromEntries(load.errors)).toEqual({});
+    expect(Object.fromEntries(load.errors), JSON.stringify([...load.samples])).toEqual({});
     const s = await settled(c);
     expect(s.failed - before.failed).toBe(0);
     const inTopic = expectInTopic(t, load.acked, load.accepted);
@@ -153,8 +153,10 @@ describe('three brokers, RF 3, min.insync.replicas 2', () => {
     await expectMetricsMatch(d, s);
   }, TEST_MS);
 
-  it('two in-sync replicas lost: sync produce answers KAFKA_NOT_ENOUGH_REPLICAS promptly; async records wait and are delivered once the brokers are back', async () => {
+  it('two in-sync replicas lost: sync produce answers KAFKA_NOT_ENOUGH_REPLICAS within its deadline; async records wait and are delivered once the brokers are back', async () => {
     const t = topic('isr');
+    const before = await producerStats(c);
+    let tookMs = 0;
     expect(await c.call('kafka.produce', { connection: 'main', topic: t, partition: 0, value: 'before', sync_mode: true })).toMatchObject({ partition: 0 });
     const p = await partitionState(t, 0);
     const followers = p.replicas.filter((r) => r !== p.leader);
@@ -168,10 +170,14 @@ describe('three brokers, RF 3, min.insync.replicas 2', () => {
           () => null,
           (e: unknown) => e as { code: string; data?: { type?: string } },
         );
-      const tookMs = Date.now() - started;
+      tookMs = Date.now() - started;
       console.log(`ISR < min.insync: sync produce answered ${err?.code} (${err?.data?.type}) after ${tookMs} ms`);
       expect(err).toMatchObject({ code: 'KAFKA_NOT_ENOUGH_REPLICAS', data: { type: 'NOT_ENOUGH_REPLICAS' } });
-      expect(tookMs).toBeLessThan(5000); // the client's short retries, not a request timeout
+      // At once (the client's short retries) when the leader already applied the smaller ISR. Metadata can show it
+      // before the leader's partition state does: a write arriving then is appended and waits for the dead followers
+      // until request_timeout (the broker answers REQUEST_TIMED_OUT), and kafkajs' resend gets NOT_ENOUGH_REPLICAS.
+      // Seen twice, each time right after the rolling restart: 10.5 s.
+      expect(tookMs).toBeLessThan(CALL_DEADLINE_MS);
       // Async records are accepted and wait for the replicas, within their delivery timeout.
       for (let i = 0; i < 20; i++) expect(await c.call('kafka.produce', { connection: 'main', topic: t, partition: 0, value: `held-${i}` })).toEqual({ accepted: true });
       await sleep(1000);
@@ -180,8 +186,10 @@ describe('three brokers, RF 3, min.insync.replicas 2', () => {
     }
     const s = await settled(c);
     expect(s.queued + s.inFlight).toBe(0);
+    expect(s.failed - before.failed, `async records failed: ${JSON.stringify(s.failedByCode)}`).toBe(0);
     const inTopic = expectInTopic(t, [], Array.from({ length: 20 }, (_, i) => `held-${i}`));
-    expect(inTopic.has('refused')).toBe(false);
+    // The refused record reaches the topic only through the appended first copy above, whose resend is counted.
+    if (inTopic.has('refused')) expect(s.resent - before.resent, `refused record in the topic after ${tookMs} ms`).toBeGreaterThan(0);
     await expectMetricsMatch(d, s);
   }, TEST_MS);
 });
