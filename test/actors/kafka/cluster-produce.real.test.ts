@@ -153,7 +153,7 @@ describe('three brokers, RF 3, min.insync.replicas 2', () => {
     await expectMetricsMatch(d, s);
   }, TEST_MS);
 
-  it('two in-sync replicas lost: sync produce answers KAFKA_NOT_ENOUGH_REPLICAS within its deadline; async records wait and are delivered once the brokers are back', async () => {
+  it('two in-sync replicas lost: sync produce answers KAFKA_NOT_ENOUGH_REPLICAS within its deadline; async records wait and are delivered once the brokers are back, or counted failed past their delivery timeout', async () => {
     const t = topic('isr');
     const before = await producerStats(c);
     let tookMs = 0;
@@ -161,6 +161,8 @@ describe('three brokers, RF 3, min.insync.replicas 2', () => {
     const p = await partitionState(t, 0);
     const followers = p.replicas.filter((r) => r !== p.leader);
     for (const b of followers) await clusterSh('kill9', b);
+    const killedAt = Date.now();
+    let backAfterMs = 0;
     try {
       await waitForPartition(t, 0, (x) => x.isr.length === 1);
       const started = Date.now();
@@ -182,12 +184,19 @@ describe('three brokers, RF 3, min.insync.replicas 2', () => {
       for (let i = 0; i < 20; i++) expect(await c.call('kafka.produce', { connection: 'main', topic: t, partition: 0, value: `held-${i}` })).toEqual({ accepted: true });
       await sleep(1000);
     } finally {
-      for (const b of followers) await clusterSh('start', b);
+      await clusterSh('start'); // both followers at once: returns when every ISR is full again
+      backAfterMs = Date.now() - killedAt;
     }
     const s = await settled(c);
     expect(s.queued + s.inFlight).toBe(0);
-    expect(s.failed - before.failed, `async records failed: ${JSON.stringify(s.failedByCode)}`).toBe(0);
-    const inTopic = expectInTopic(t, [], Array.from({ length: 20 }, (_, i) => `held-${i}`));
+    const failed = s.failed - before.failed;
+    console.log(`ISR < min.insync: followers back after ${backAfterMs} ms; async records failed ${failed} ${JSON.stringify(s.failedByCode)}`);
+    // Held records wait for the replicas up to deliveryTimeoutMs (30 s); on a box slow enough that the brokers take
+    // longer to come back, they are counted failed instead, never lost silently.
+    if (backAfterMs < 25_000) expect(failed, `async records failed: ${JSON.stringify(s.failedByCode)}`).toBe(0);
+    const held = Array.from({ length: 20 }, (_, i) => `held-${i}`);
+    const inTopic = expectInTopic(t, [], failed === 0 ? held : []);
+    expect(held.filter((v) => !inTopic.has(v)).length).toBeLessThanOrEqual(failed);
     // The refused record reaches the topic only through the appended first copy above, whose resend is counted.
     if (inTopic.has('refused')) expect(s.resent - before.resent, `refused record in the topic after ${tookMs} ms`).toBeGreaterThan(0);
     await expectMetricsMatch(d, s);
