@@ -48,7 +48,6 @@ describe('the npm tarball', () => {
         // sources: only compiled JavaScript and declarations ship
         (/\.ts$/.test(f) && !f.endsWith('.d.ts')) ||
         /^(tsconfig.*|vitest\.config\.ts|eslint\.config\.js|sidecar\.config\.ts|Dockerfile|BENCHMARKS\.md|package-lock\.json)$/.test(f) ||
-        f.startsWith('docs/notes/') ||
         f.startsWith('dist/actors/example/') ||
         f === 'bin/run-ts.mjs',
     );
@@ -81,7 +80,7 @@ describe('a user project', () => {
 
   it('type-checks its actor, config and client strictly against the shipped declarations', () => {
     run('npx', ['tsc', '-p', '.'], project);
-  }, 120_000);
+  }, 300_000); // tsc over every declaration the package pulls in (the Elasticsearch client's are large): minutes on a loaded box
 
   it('starts the daemon with npx outrigger start, calls the actor over IPC and Goridge, and stops it', () => {
     // The metrics port on an ephemeral port: other test files run daemons at the same time.

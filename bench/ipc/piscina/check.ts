@@ -9,9 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { IpcClient } from '../../../clients/ts/ipc-client.ts';
 import { startTestDaemon } from '../../../test/helpers/daemon.ts';
-import { requirePiscina } from './installed.ts';
 
-requirePiscina();
 const { moveToPiscina } = await import('./swap.ts');
 
 type Host = 'current' | 'piscina-batch' | 'piscina-task';
@@ -125,7 +123,6 @@ async function checkHost(host: Host): Promise<string[]> {
         example: { module: fileURLToPath(new URL('../../../actors/example/counter.ts', import.meta.url)), workers: 2 },
       },
     },
-    [],
   );
   try {
     if (host !== 'current') {

@@ -3,16 +3,16 @@
 // onto a piscina pool. BENCH_MODE=piscina-batch (one task per event-loop
 // turn's batch) or piscina-task (one task per request).
 // Run: node bin/run-ts.mjs bench/ipc/piscina/daemon.ts --config bench/ipc/bench.config.ts
-import { loadConfig } from '../../../runtime/config/load.ts';
+import { builtinFeatures } from '../../../actors/builtins.ts';
 import { Daemon } from '../../../runtime/daemon/daemon.ts';
-import { featurePlugins } from '../../../runtime/daemon/plugins.ts';
+import { loadConfig } from '../../../runtime/feature/load.ts';
 import { moveToPiscina } from './swap.ts';
 
 const argv = process.argv.slice(2);
 const config = argv[argv.indexOf('--config') + 1];
 const mode = process.env.BENCH_MODE === 'piscina-task' ? 'task' : 'batch';
 
-const daemon = await Daemon.start(await loadConfig(config), featurePlugins);
+const daemon = await Daemon.start(await loadConfig(config, builtinFeatures));
 await moveToPiscina(daemon, 'sys', mode);
 process.on('SIGTERM', () => void daemon.stop('signal SIGTERM'));
 process.on('SIGINT', () => void daemon.stop('signal SIGINT'));

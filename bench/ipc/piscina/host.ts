@@ -4,11 +4,11 @@ import type { Logger } from 'pino';
 import { Piscina, queueOptionsSymbol } from 'piscina';
 import type { ActorDefinition } from '../../../runtime/actor/api.ts';
 import { BatchWriter, readReplies } from '../../../runtime/actor/batch.ts';
-import { decodeBody } from '../../../runtime/actor/body-codec.ts';
+import { decodeBody } from '../../../runtime/codec/body/body-codec.ts';
 import { DrainSignal } from '../../../runtime/actor/drain-signal.ts';
-import { BodyFormat } from '../../../runtime/actor/formats.ts';
-import type { ActorHostOptions, ActorSnapshot } from '../../../runtime/actor/host.ts';
-import type { ActorRuntime } from '../../../runtime/actor/runtime.ts';
+import { BodyFormat } from '../../../runtime/codec/body/formats.ts';
+import type { ActorHostOptions } from '../../../runtime/actor/host.ts';
+import type { ActorRuntime, ActorSnapshot } from '../../../runtime/actor/runtime.ts';
 import { topLevelString } from '../../../runtime/codec/json-envelope.ts';
 import { OutriggerError, serializeError, type SerializedError } from '../../../runtime/errors/error.ts';
 import type { Pending, PendingHolder } from '../../../runtime/router/pending.ts';
@@ -129,6 +129,10 @@ export class PiscinaHost extends EventEmitter implements ActorRuntime, PendingHo
 
   get saturated(): boolean {
     return this.#outstanding >= this.opts.maxQueue;
+  }
+
+  get queueLimit(): number {
+    return this.opts.maxQueue;
   }
 
   get ready(): boolean {

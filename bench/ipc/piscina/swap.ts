@@ -12,10 +12,7 @@ export async function moveToPiscina(daemon: Daemon, actor: string, mode: Piscina
   if (!(old instanceof ActorHost)) throw new Error(`actor '${actor}' is not hosted on worker threads`);
   const host = new PiscinaHost(old.def, { ...old.opts, mode }, daemon.router, old.log);
   await host.start();
-  daemon.router.unregisterActor(old);
-  daemon.router.registerActor(host);
-  daemon.hosts.set(actor, host);
-  daemon.forwardEvents(host);
+  daemon.addHost(host, old);
   await old.stop(Date.now() + 1000);
   return host;
 }
