@@ -21,6 +21,7 @@ import { rowChanges } from './row-changes.ts';
 import { countersSnapshot, PipelineCounters, RateMeter, type PipelineState, type PipelineStatus } from './status.ts';
 import { binlogVersion } from './version.ts';
 import { breakerForCluster } from './cluster-breaker.ts';
+import { type EsMetrics, NO_ES_METRICS } from './metrics.ts';
 
 /** A Kafka record on its way through the pipeline. */
 interface InFlightRecord {
@@ -88,12 +89,13 @@ export class Pipeline {
     readonly cfg: PipelineConfig,
     readonly baseDir: string,
     readonly log: Logger,
+    readonly metrics: EsMetrics = NO_ES_METRICS,
   ) {}
 
   /** Loads handlers and clients (config errors throw here), then connects to Kafka in the background. */
   async start(): Promise<void> {
     this.#registry = await HandlerRegistry.load(this.name, this.cfg.handlers, this.baseDir, this.log);
-    this.#client = await openBulkClient(this.cfg.cluster, this.baseDir);
+    this.#client = this.metrics.measure(await openBulkClient(this.cfg.cluster, this.baseDir), this.#clusterLabel());
     const kafka = kafkaFor(this.name, this.cfg, this.baseDir, this.log);
     this.#letters = new DeadLetterWriter(kafka, this.cfg.deadLetterTopic, this.name, this.cfg.limits, this.log);
     this.#writer = new BulkWriter(
@@ -255,13 +257,17 @@ export class Pipeline {
     return this.#committing;
   }
 
+  #clusterLabel(): string {
+    return `${this.cfg.cluster.type} ${this.cfg.cluster.nodes.join(',')}`;
+  }
+
   status(): PipelineStatus {
     const lag = this.#source?.lag ?? [];
     const state = this.#state === 'running' && this.#writer?.retrying > 0 ? 'retrying' : this.#state;
     return {
       name: this.name,
       state,
-      cluster: `${this.cfg.cluster.type} ${this.cfg.cluster.nodes.join(',')}`,
+      cluster: this.#clusterLabel(),
       topics: [...this.cfg.topics],
       group: this.cfg.group,
       assignment: { ...(this.#source?.assignment ?? {}) },
