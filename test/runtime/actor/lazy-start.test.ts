@@ -54,12 +54,12 @@ describe('lazily started actors', () => {
   it('start every worker on the first request, which waits for one and is answered; the daemon stays ready meanwhile', async () => {
     const c = d.client();
     const first = c.call('faulty.sleep', { ms: 1 });
-    await expect.poll(() => states(d.daemon, 'faulty').includes('idle'), { interval: 5 }).toBe(false);
+    await expect.poll(() => states(d.daemon, 'faulty').includes('idle'), { interval: 5, timeout: 10_000 }).toBe(false);
     // In its first start (or already ready): not a reason for /readyz to fail.
     expect(readiness(d.daemon).reasons).toEqual([]);
     expect(await first).toBe('slept');
     expect(threads(d.daemon, 'faulty')).toBe(2);
-    await expect.poll(() => states(d.daemon, 'faulty')).toEqual(['ready', 'ready']);
+    await expect.poll(() => states(d.daemon, 'faulty'), { timeout: 30_000 }).toEqual(['ready', 'ready']);
     const many = await Promise.all(Array.from({ length: 20 }, () => c.call('faulty.sleep', { ms: 1 })));
     expect(many).toEqual(Array(20).fill('slept'));
   });
