@@ -5,7 +5,10 @@
 // call takes); the Go server answers App.Echo in a goroutine. Rounds are
 // interleaved and their medians compared.
 //
-//   node bin/run-ts.mjs bench/goridge/run.ts [--rounds 3] [--duration 4] [--buffered] [--inline]
+//   node bin/run-ts.mjs bench/goridge/run.ts [--rounds 3] [--duration 4] [--buffered] [--inline] [--baseline DIR]
+//
+// --baseline DIR adds the worker-hop daemon of another checkout (DIR, with its
+// own node_modules) to the same rounds: the ratio now/baseline per load.
 //
 // --inline adds a third server, not part of the comparison: the same daemon
 // with sys.echo on the main thread (no worker hop), to show what the hop costs.
@@ -14,6 +17,7 @@ import { type LoadResult, median, numberOption } from '../lib/stats.ts';
 import { LOADGEN, buildGo, startGo, startOutrigger } from './servers.ts';
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
+import { resolve } from 'node:path';
 
 const argv = process.argv.slice(2);
 const cpuSecondsOf = (pid: number): number => processCpuMs(pid) / 1000;
@@ -22,8 +26,11 @@ const ROUNDS = numberOption('rounds', 3);
 const BUFFERED = argv.includes('--buffered');
 const DURATION = numberOption('duration', 4);
 const INLINE = argv.includes('--inline');
+const baselineAt = argv.indexOf('--baseline');
+const BASELINE = baselineAt >= 0 ? resolve(argv[baselineAt + 1]!) + '/' : null;
 const OUTRIGGER_PORT = 16001;
 const INLINE_PORT = 16002;
+const BASELINE_PORT = 16003;
 const GO_PORT = 17001;
 
 const LOADS = [
@@ -32,25 +39,27 @@ const LOADS = [
   { name: '1 x 1 (idle latency)', conns: 1, inflight: 1, goal: 0 },
 ];
 
-type Server = 'outrigger' | 'go' | 'inline';
+type Server = 'outrigger' | 'go' | 'inline' | 'baseline';
 interface Result extends LoadResult {
   /** Load generator CPU per call, µs. */
   client_us_per_call: number;
 }
 
 async function startServers(): Promise<Partial<Record<Server, ChildProcess>>> {
-  const [outrigger, go, inline] = await Promise.all([
+  const [outrigger, go, inline, baseline] = await Promise.all([
     startOutrigger(OUTRIGGER_PORT, 'worker'),
     startGo(GO_PORT),
     INLINE ? startOutrigger(INLINE_PORT, 'inline') : undefined,
+    BASELINE ? startOutrigger(BASELINE_PORT, 'worker', BASELINE) : undefined,
   ]);
-  return { outrigger, go, inline };
+  return { outrigger, go, inline, baseline };
 }
 
 const ADDR: Record<Server, string> = {
   outrigger: `tcp://127.0.0.1:${OUTRIGGER_PORT}`,
   go: `tcp://127.0.0.1:${GO_PORT}`,
   inline: `tcp://127.0.0.1:${INLINE_PORT}`,
+  baseline: `tcp://127.0.0.1:${BASELINE_PORT}`,
 };
 
 function runLoad(server: Server, pid: number, conns: number, inflight: number): Result {
@@ -75,7 +84,7 @@ const k = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.to
 async function main(): Promise<void> {
   buildGo();
   const servers = await startServers();
-  const pids: Partial<Record<Server, number>> = { outrigger: servers.outrigger?.pid, go: servers.go?.pid, inline: servers.inline?.pid };
+  const pids: Partial<Record<Server, number>> = { outrigger: servers.outrigger?.pid, go: servers.go?.pid, inline: servers.inline?.pid, baseline: servers.baseline?.pid };
   console.log(`bench/goridge — ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, node ${process.version}, load generator and servers on one box`);
   console.log(
     `client: goridge v3.8.3 ClientCodec (gob) under net/rpc${BUFFERED ? ', replies read through bufio' : ''}; ` +
@@ -87,10 +96,11 @@ async function main(): Promise<void> {
   ];
   try {
     for (const load of LOADS) {
-      const res: Record<Server, Result[]> = { outrigger: [], go: [], inline: [] };
+      const res: Record<Server, Result[]> = { outrigger: [], go: [], inline: [], baseline: [] };
       for (let round = 0; round < ROUNDS; round++) {
         const order: Server[] = round % 2 === 0 ? ['outrigger', 'go'] : ['go', 'outrigger'];
         if (INLINE) order.push('inline');
+        if (BASELINE) order.splice(round % 2 === 0 ? 1 : 0, 0, 'baseline');
         for (const s of order) res[s].push(runLoad(s, pids[s]!, load.conns, load.inflight));
       }
       const m = (s: Server, key: keyof Result): number => median(res[s].map((r) => r[key]));
@@ -103,6 +113,11 @@ async function main(): Promise<void> {
       console.log(`  outrigger: ${cell('outrigger')}`);
       console.log(`  go       : ${cell('go')}`);
       if (INLINE) console.log(`  (diagnostic) outrigger, sys.echo inline, no worker hop: ${cell('inline')} = ${(m('inline', 'rps') / m('go', 'rps')).toFixed(2)}x go`);
+      if (BASELINE) {
+        const cpuPerCall = (s: Server): number => (m(s, 'cpu') / m(s, 'rps')) * 1e6;
+        console.log(`  baseline : ${cell('baseline')}`);
+        console.log(`  now / baseline: throughput ${(m('outrigger', 'rps') / m('baseline', 'rps')).toFixed(2)}, server CPU per call ${(cpuPerCall('outrigger') / cpuPerCall('baseline')).toFixed(2)}`);
+      }
       console.log(`  ratio outrigger/go = ${ratio.toFixed(2)}x, p99 go/outrigger = ${p99Ratio.toFixed(2)}x${errors ? `  (${errors} errors!)` : ''}`);
       if (load.goal > 0) {
         const met = ratio >= load.goal && p99Ratio > 1;
