@@ -24,9 +24,11 @@ COPY clients/ts ./clients/ts
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
+# MALLOC_ARENA_MAX: fewer glibc malloc arenas, lower and steadier RSS with worker threads (docs/operations.md, Footprint).
 ENV NODE_ENV=production \
     OUTRIGGER_RUN_DIR=/run/outrigger \
-    METRICS_PORT=9464
+    METRICS_PORT=9464 \
+    MALLOC_ARENA_MAX=2
 WORKDIR /opt/outrigger
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
