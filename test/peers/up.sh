@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs (if missing) and starts every real peer the test suite needs:
 # Debian packages (PHP, phpunit, pymodbus, libmodbus, mbpoll, kcat), Kafka 3.9.1,
-# OpenSearch 2.19.1, the libmodbus server binary and the Go reference peers.
+# OpenSearch 2.19.1, Elasticsearch 7.10.2, the libmodbus server binary and the Go reference peers.
 # Idempotent: peers already running are left as they are.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,6 +16,9 @@ bash test/peers/kafka.sh start
 
 step "OpenSearch 2.19.1"
 bash test/peers/opensearch.sh start
+
+step "Elasticsearch 7.10.2"
+bash test/peers/elasticsearch.sh start
 
 step "libmodbus server build"
 bash test/peers/modbus.sh build
