@@ -93,7 +93,7 @@ export class Pipeline {
   /** Loads handlers and clients (config errors throw here), then connects to Kafka in the background. */
   async start(): Promise<void> {
     this.#registry = await HandlerRegistry.load(this.name, this.cfg.handlers, this.baseDir, this.log);
-    this.#client = await openBulkClient(this.cfg.cluster, this.baseDir);
+    this.#client = await openBulkClient(this.cfg.cluster, this.baseDir, this.log);
     const kafka = kafkaFor(this.name, this.cfg, this.baseDir, this.log);
     this.#letters = new DeadLetterWriter(kafka, this.cfg.deadLetterTopic, this.name, this.cfg.limits, this.log);
     this.#writer = new BulkWriter(

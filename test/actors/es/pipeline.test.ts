@@ -1,23 +1,17 @@
 // End to end through the daemon: Canal messages on a real Kafka broker →
-// the es actor → a real OpenSearch node. Needs test/peers/kafka.sh and
-// test/peers/opensearch.sh running (fails with the start command otherwise).
+// the es actor → a real search cluster, once per cluster of search-peers.ts
+// (OpenSearch 2.19.1, Elasticsearch 7.10.2). Needs test/peers/kafka.sh,
+// opensearch.sh and elasticsearch.sh running (fails with the start command otherwise).
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { esPipelinesPlugin } from '../../../actors/es/plugin.ts';
 import type { PipelineStatus } from '../../../actors/es/status.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 import { fixtureLines } from './fixtures.ts';
-import { canal, closeProducer, createTopic, documents, KAFKA_BROKER, OPENSEARCH_URL, produce, readTopic, recreateIndex, lockPeers, requirePeers, waitFor } from './peers.ts';
+import { canal, closeProducer, createTopic, KAFKA_BROKER, produce, readTopic, lockPeers, requirePeers, waitFor } from './peers.ts';
+import { CLUSTERS } from './search-peers.ts';
 
 const EXAMPLE_DIR = fileURLToPath(new URL('../../../examples/es-pipeline/', import.meta.url));
-const sfx = Date.now().toString(36);
-const T = {
-  inventory: `canal.inventory.${sfx}`,
-  shop: `canal.shop.${sfx}`,
-  dlq: `canal.dlq.${sfx}`,
-};
-const IDX = { products: `products_${sfx}`, users: `users_${sfx}`, people: `people_${sfx}`, orders: `shop_orders_${sfx}` };
-
 const ES = 1700000000000; // synthetic binlog time for the shop messages
 const orderTypes = { id: 4, user_id: 4, status: -6, amount: 3, created_at: 93, paid_at: 93 };
 const order = (type: 'INSERT' | 'UPDATE' | 'DELETE', id: number, status: number, es: number, old?: Record<string, string | null>): string =>
@@ -32,19 +26,27 @@ const order = (type: 'INSERT' | 'UPDATE' | 'DELETE', id: number, status: number,
     ...(old ? { old: [old] } : {}),
   });
 
-describe('ES pipeline: Canal → Kafka → OpenSearch through the daemon', () => {
+describe.each(CLUSTERS)('ES pipeline: Canal → Kafka → $name through the daemon', (cluster) => {
+  const sfx = `${cluster.type}${Date.now().toString(36)}`;
+  const T = {
+    inventory: `canal.inventory.${sfx}`,
+    shop: `canal.shop.${sfx}`,
+    dlq: `canal.dlq.${sfx}`,
+  };
+  const IDX = { products: `products_${sfx}`, users: `users_${sfx}`, people: `people_${sfx}`, orders: `shop_orders_${sfx}` };
+  const documents = (index: string): Promise<Map<string, Record<string, unknown>>> => cluster.documents(index);
   let d: TestDaemon;
   const status = async (): Promise<PipelineStatus[]> => ((await d.client().call('es.status', {})) as { pipelines: PipelineStatus[] }).pipelines;
 
   let unlock = (): void => {};
   beforeAll(async () => {
     unlock = await lockPeers();
-    await requirePeers();
+    await requirePeers([cluster]);
     await Promise.all([createTopic(T.inventory), createTopic(T.shop), createTopic(T.dlq)]);
-    await Promise.all([recreateIndex(IDX.products), recreateIndex(IDX.users), recreateIndex(IDX.orders), recreateIndex(IDX.people, { properties: { age: { type: 'integer' } } })]);
+    await Promise.all([cluster.recreateIndex(IDX.products), cluster.recreateIndex(IDX.users), cluster.recreateIndex(IDX.orders), cluster.recreateIndex(IDX.people, { properties: { age: { type: 'integer' } } })]);
     const common = {
       kafka: { brokers: [KAFKA_BROKER] },
-      cluster: { type: 'opensearch' as const, nodes: [OPENSEARCH_URL] },
+      cluster: { type: cluster.type, nodes: [cluster.url] },
       deadLetterTopic: T.dlq,
       limits: { bulkActions: 50, flushIntervalMs: 50, maxWorkerCount: 3 },
       commitIntervalMs: 200,
