@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { PipelineConfig } from '../../runtime/config/pipelines.ts';
 import { OffsetTracker } from './offsets.ts';
+import { BinlogClock, clockFromMetadata, clockMetadata } from './version.ts';
 
 export interface SourceRecord {
   readonly topic: string;
@@ -14,6 +15,8 @@ export interface SourceRecord {
   readonly value: Buffer | null;
   /** Consumer generation the record was fetched in (acks from older generations are ignored). */
   readonly generation: number;
+  /** The partition's binlog clock: stamps the record's version (see version.ts). */
+  readonly clock: BinlogClock;
 }
 
 /** Returns nothing when the record was taken, or a promise while the pipeline is full. */
@@ -37,6 +40,10 @@ export class KafkaSource {
   #lag: PartitionLag[] = [];
   #assignment: Record<string, number[]> = {};
   #lagTimer: NodeJS.Timeout | null = null;
+  /** Binlog clock of each partition in this generation, started from the clock its committed offset carries. */
+  readonly #clocks = new Map<string, BinlogClock>();
+  /** Committed offsets' metadata of this generation's partitions, fetched once per group join. */
+  #committed: Promise<Map<string, string | null>> | null = null;
   /** Resolves the wait of a record blocked on backpressure when stop begins. */
   readonly #abort = new AbortController();
 
@@ -58,6 +65,8 @@ export class KafkaSource {
     this.#admin = kafka.admin();
     this.#consumer.on(this.#consumer.events.GROUP_JOIN, (e) => {
       this.tracker.reset();
+      this.#clocks.clear();
+      this.#committed = null;
       this.#assignment = e.payload.memberAssignment;
       this.log.info({ memberAssignment: e.payload.memberAssignment }, 'joined consumer group');
     });
@@ -86,6 +95,8 @@ export class KafkaSource {
       partitionsConsumedConcurrently: 1,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         const generation = this.tracker.generation;
+        const clock = await this.#clock(batch.topic, batch.partition);
+        if (generation !== this.tracker.generation) return;
         const watermark = this.tracker.partition(batch.topic, batch.partition);
         let lastBeat = Date.now();
         for (const m of batch.messages) {
@@ -99,7 +110,7 @@ export class KafkaSource {
             continue; // redelivered while still in flight
           }
           resolveOffset(m.offset);
-          const wait = sink({ topic: batch.topic, partition: batch.partition, offset, value: m.value, generation });
+          const wait = sink({ topic: batch.topic, partition: batch.partition, offset, value: m.value, generation, clock });
           if (wait) {
             // Full pipeline: keep the group membership alive while waiting.
             const beat = setInterval(() => void heartbeat().catch(() => {}), 1000);
@@ -121,11 +132,37 @@ export class KafkaSource {
     void this.#refreshLag();
   }
 
-  /** Commits every partition's watermark that advanced. */
+  /** The partition's clock in this generation: where its committed offset's metadata says the clock stood. */
+  async #clock(topic: string, partition: number): Promise<BinlogClock> {
+    const key = OffsetTracker.key(topic, partition);
+    let clock = this.#clocks.get(key);
+    if (clock) return clock;
+    const committed = (this.#committed ??= this.#fetchCommitted());
+    const metadata = await committed.catch((err: unknown) => {
+      if (this.#committed === committed) this.#committed = null;
+      throw err;
+    });
+    clock = this.#clocks.get(key) ?? new BinlogClock(clockFromMetadata(metadata.get(key)));
+    this.#clocks.set(key, clock);
+    return clock;
+  }
+
+  async #fetchCommitted(): Promise<Map<string, string | null>> {
+    await this.#admin.connect();
+    const out = new Map<string, string | null>();
+    for (const t of await this.#admin.fetchOffsets({ groupId: this.cfg.group, topics: this.cfg.topics })) {
+      for (const p of t.partitions) out.set(OffsetTracker.key(t.topic, p.partition), p.metadata);
+    }
+    return out;
+  }
+
+  /** Commits every partition's watermark that advanced, with the partition's clock at that position as metadata. */
   async commitDone(): Promise<number> {
-    const offsets = this.tracker.committable();
+    const offsets = this.tracker.committable().filter((o) => this.#clocks.has(OffsetTracker.key(o.topic, o.partition)));
     if (offsets.length === 0) return 0;
-    await this.#consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
+    await this.#consumer.commitOffsets(
+      offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset), metadata: clockMetadata(this.#clocks.get(OffsetTracker.key(o.topic, o.partition))!.at(o.offset)) })),
+    );
     for (const o of offsets) this.tracker.markCommitted(o.topic, o.partition, o.offset);
     return offsets.length;
   }

@@ -19,7 +19,6 @@ import { kafkaFor } from './kafka-config.ts';
 import { KafkaSource, type SourceRecord } from './kafka-source.ts';
 import { rowChanges } from './row-changes.ts';
 import { countersSnapshot, PipelineCounters, RateMeter, type PipelineState, type PipelineStatus } from './status.ts';
-import { binlogVersion } from './version.ts';
 import { breakerForCluster } from './cluster-breaker.ts';
 
 /** A Kafka record on its way through the pipeline. */
@@ -152,6 +151,9 @@ export class Pipeline {
       this.#bury(r, { code: 'CANAL_MALFORMED', message: (err as Error).message }, { value: rec.value?.toString('utf8') ?? '' });
       return this.#seal(r);
     }
+    // Every decodable record moves the partition's clock, whatever the handlers: a record's version
+    // must not depend on the config, so a restart with other handlers re-reads with the same versions.
+    const version = rec.clock.stamp(rec.offset, msg.es);
     if (msg.kind === 'ddl') {
       this.#skip('ddl');
       this.log.info({ database: msg.database, table: msg.table, type: msg.type, sql: msg.sql.slice(0, 200) }, 'DDL skipped');
@@ -170,7 +172,7 @@ export class Pipeline {
     const changes = rowChanges(msg);
     this.counters.rows += changes.length;
     const origin: RowOrigin = { database: msg.database, table: msg.table, type: msg.type, es: msg.es };
-    const run = { msg, handler: found.handler, changes, version: binlogVersion(msg.es, rec.offset), versionField: this.cfg.versionField };
+    const run = { msg, handler: found.handler, changes, version, versionField: this.cfg.versionField };
     const sink: RowSink = {
       op: (_change, ready, row) => {
         r.pending++;

@@ -26,8 +26,9 @@ const ROWS_PER_MESSAGE = 10;
 
 /**
  * The workload: every id is inserted (v=0), updated twice (v=1 in the same
- * binlog second, v=2 a second later), and every tenth id is then deleted.
- * Returns the messages in binlog order.
+ * binlog second, v=2 stamped 3 s earlier: its statement began before v=1's
+ * and committed after it), and every tenth id is then deleted (stamped like
+ * v=2). Returns the messages in binlog order.
  */
 function workload(): Outgoing[] {
   const out: Outgoing[] = [];
@@ -53,8 +54,8 @@ function workload(): Outgoing[] {
     const es = ES + from * 1000;
     batch('INSERT', from, 0, es);
     batch('UPDATE', from, 1, es);
-    batch('UPDATE', from, 2, es + 1000);
-    batch('DELETE', from, 2, es + 1000, (id) => id % 10 === 0);
+    batch('UPDATE', from, 2, es - 3000);
+    batch('DELETE', from, 2, es - 3000, (id) => id % 10 === 0);
   }
   return out;
 }
