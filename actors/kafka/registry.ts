@@ -10,7 +10,7 @@ import type { KafkaDriver } from './driver.ts';
 import { kafkaError } from './errors.ts';
 import { formatIssues } from '../../runtime/config/load.ts';
 
-async function loadDriver(name: DriverName): Promise<KafkaDriver> {
+export async function loadDriver(name: DriverName): Promise<KafkaDriver> {
   if (name === 'memory') return (await import('./memory/driver.ts')).memoryDriver;
   return (await import('./kafkajs/driver.ts')).kafkajsDriver;
 }
