@@ -3,6 +3,7 @@
 // offset only when every record before it is finished (written, refused as
 // stale, skipped, or dead-lettered).
 import type { Logger } from 'pino';
+import type { DriverClient } from '../kafka/driver.ts';
 import type { PipelineConfig } from '../../runtime/config/pipelines.ts';
 import { serializeError } from '../../runtime/errors/error.ts';
 import { Backoff } from '../../runtime/resilience/backoff.ts';
@@ -15,7 +16,7 @@ import { DeadLetterWriter, type DeadLetter } from './dead-letter.ts';
 import type { RowChange } from './handler-api.ts';
 import { runHandler, type RowSink } from './handler-runner.ts';
 import { HandlerRegistry } from './handlers.ts';
-import { kafkaFor } from './kafka-config.ts';
+import { openPipelineKafka } from './kafka-client.ts';
 import { KafkaSource, type SourceRecord } from './kafka-source.ts';
 import { rowChanges } from './row-changes.ts';
 import { countersSnapshot, PipelineCounters, RateMeter, type PipelineState, type PipelineStatus } from './status.ts';
@@ -72,6 +73,7 @@ export class Pipeline {
   #state: PipelineState = 'starting';
   #lastError: { at: string; message: string } | null = null;
   #client!: BulkClient;
+  #kafka!: DriverClient;
   #registry!: HandlerRegistry;
   #source!: KafkaSource;
   #letters!: DeadLetterWriter;
@@ -93,8 +95,8 @@ export class Pipeline {
   async start(): Promise<void> {
     this.#registry = await HandlerRegistry.load(this.name, this.cfg.handlers, this.baseDir, this.log);
     this.#client = await openBulkClient(this.cfg.cluster, this.baseDir, this.log);
-    const kafka = kafkaFor(this.name, this.cfg, this.baseDir, this.log);
-    this.#letters = new DeadLetterWriter(kafka, this.cfg.deadLetterTopic, this.name, this.cfg.limits, this.log);
+    const kafka = (this.#kafka = await openPipelineKafka(this.name, this.cfg.kafka, this.baseDir, this.log));
+    this.#letters = new DeadLetterWriter(kafka, this.cfg.deadLetterTopic, this.name, this.cfg.limits, this.cfg.kafka.request_timeout, this.log);
     this.#writer = new BulkWriter(
       this.#client,
       this.cfg.limits,
@@ -109,15 +111,21 @@ export class Pipeline {
       this.log,
       breakerForCluster(this.cfg.cluster),
     );
-    this.#source = new KafkaSource(kafka, this.cfg, this.log);
+    this.#source = new KafkaSource(kafka, this.cfg, this.log, (m) => this.#error(m));
     this.#starting = this.#connect();
     this.#commitTimer = setInterval(() => void this.#commit(), this.cfg.commitIntervalMs);
   }
 
   async #connect(): Promise<void> {
     const backoff = new Backoff({ initialMs: 500, maxMs: 30_000 });
+    let deadLetterTopic = false;
     while (!this.#startAbort.signal.aborted) {
       try {
+        if (!deadLetterTopic) {
+          // Created with one partition when missing, so dead letters never wait for the broker to auto-create it.
+          await this.#kafka.createTopics([{ topic: this.cfg.deadLetterTopic, partitions: 1 }]);
+          deadLetterTopic = true;
+        }
         await this.#source.start((r) => this.#accept(r));
         if (this.#state === 'starting') this.#state = 'running';
         this.log.info({ topics: this.cfg.topics, group: this.cfg.group }, 'pipeline consuming');
@@ -236,7 +244,7 @@ export class Pipeline {
   }
 
   #finish(r: InFlightRecord): void {
-    this.#source.tracker.finish(r.rec.generation, r.rec.topic, r.rec.partition, r.rec.offset);
+    this.#source.finish(r.rec);
   }
 
   // ---- commits, status, stop ---------------------------------------------
@@ -297,7 +305,7 @@ export class Pipeline {
     // A connect still retrying is abandoned (close() disconnects it).
     await Promise.race([this.#starting, sleep(1000)]);
     await this.#source.close();
-    await this.#letters.close();
+    await this.#kafka.close().catch(() => {});
     await this.#client.close().catch(() => {});
     await this.#registry.close(this.log);
     this.#state = 'stopped';

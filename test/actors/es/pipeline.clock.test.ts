@@ -83,6 +83,7 @@ describe.each(CLUSTERS)('document versions follow the binlog order on $name', (c
   afterAll(async () => {
     for (const d of daemons) await d.stop().catch(() => {});
     await closeProducer();
+    await cluster.dropIndices(sfx);
     unlock();
   });
 

@@ -15,70 +15,18 @@ import type { PipelineStatus } from '../../../actors/es/status.ts';
 import type { PipelineConfigInput } from '../../../runtime/config/pipelines.ts';
 import { startTestDaemon } from '../../helpers/daemon.ts';
 import { canal, closeProducer, createTopic, kafka, KAFKA_BROKER, produce, readTopic, type Outgoing, lockPeers, requirePeers, waitFor } from './peers.ts';
+import { ES, expectExactlyOnceInEffect, IDS, workload } from './workload.ts';
 import { CLUSTERS, type SearchPeer } from './search-peers.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const ES = 1_700_000_000_000;
-const IDS = 1000;
 /** ES_TEST_LOG=info shows the daemon's logs while debugging. */
 const LOG_LEVEL = (process.env.ES_TEST_LOG ?? 'silent') as 'silent';
-const ROWS_PER_MESSAGE = 10;
-
-/**
- * The workload: every id is inserted (v=0), updated twice (v=1 in the same
- * binlog second, v=2 stamped 3 s earlier: its statement began before v=1's
- * and committed after it), and every tenth id is then deleted (stamped like
- * v=2). Returns the messages in binlog order.
- */
-function workload(): Outgoing[] {
-  const out: Outgoing[] = [];
-  const types = { id: 4, v: 4, name: 12 };
-  const batch = (type: 'INSERT' | 'UPDATE' | 'DELETE', from: number, v: number, es: number, only?: (id: number) => boolean): void => {
-    const ids = Array.from({ length: ROWS_PER_MESSAGE }, (_, i) => from + i).filter((id) => !only || only(id));
-    if (ids.length === 0) return;
-    out.push({
-      // Same rows, same partition: Canal's partitionHash keys by primary key.
-      key: String(from),
-      value: canal({
-        database: 'load',
-        table: 'items',
-        type,
-        es,
-        sqlType: types,
-        rows: ids.map((id) => ({ id: String(id), v: String(v), name: `item ${id} v${v}` })),
-        ...(type === 'UPDATE' ? { old: ids.map(() => ({ v: String(v - 1) })) } : {}),
-      }),
-    });
-  };
-  for (let from = 1; from <= IDS; from += ROWS_PER_MESSAGE) {
-    const es = ES + from * 1000;
-    batch('INSERT', from, 0, es);
-    batch('UPDATE', from, 1, es);
-    batch('UPDATE', from, 2, es - 3000);
-    batch('DELETE', from, 2, es - 3000, (id) => id % 10 === 0);
-  }
-  return out;
-}
-
-async function expectExactlyOnceInEffect(cluster: SearchPeer, index: string): Promise<void> {
-  const docs = await waitFor(
-    `${index} complete`,
-    async () => {
-      const m = await cluster.documents(index);
-      return m.size === IDS - IDS / 10 && [...m.values()].every((d) => d.v === 2) ? m : undefined;
-    },
-    90_000,
-  );
-  for (let id = 1; id <= IDS; id++) {
-    if (id % 10 === 0) expect(docs.has(String(id))).toBe(false);
-    else expect(docs.get(String(id))).toEqual({ id, v: 2, name: `item ${id} v2` });
-  }
-}
 
 function pipeline(cluster: SearchPeer, topic: string, index: string, group: string): PipelineConfigInput {
   return {
+    kafka: { brokers: [KAFKA_BROKER] },
     // A killed member leaves the group after the session timeout; keep it short (the broker's minimum is 6 s).
-    kafka: { brokers: [KAFKA_BROKER], sessionTimeoutMs: 6000 },
+    consumer: { sessionTimeoutMs: 6000 },
     topics: [topic],
     group,
     cluster: { type: cluster.type, nodes: [cluster.url], requestTimeoutMs: 5000 },
@@ -122,6 +70,7 @@ describe.each(CLUSTERS)('ES pipeline under failure (real Kafka, real $name)', (c
   }, 1_800_000);
   afterAll(async () => {
     await closeProducer();
+    await cluster.dropIndices(sfx);
     unlock();
   });
 

@@ -83,6 +83,7 @@ describe.each(CLUSTERS)('ES pipeline: Canal → Kafka → $name through the daem
   afterAll(async () => {
     await d?.stop();
     await closeProducer();
+    await cluster.dropIndices(sfx);
     unlock();
   });
 

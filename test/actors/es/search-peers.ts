@@ -70,6 +70,11 @@ export class SearchPeer {
     }
   }
 
+  /** Deletes the indices a test file created (names ending in its suffix), so a node killed later recovers fewer. */
+  async dropIndices(suffix: string): Promise<void> {
+    await this.request('DELETE', `/*${suffix}`);
+  }
+
   async count(index: string): Promise<number> {
     await this.request('POST', `/${index}/_refresh`);
     return (await this.request<{ count: number }>('GET', `/${index}/_count`)).body.count;
