@@ -115,7 +115,7 @@ export interface DriverClient {
   consumer(opts: GroupMemberOptions, events: ConsumerEvents): DriverConsumer;
   /** The group's committed positions (with their metadata) for the partitions of `topics`; partitions without one are left out. */
   committedOffsets(groupId: string, topics: string[]): Promise<CommittedOffset[]>;
-  /** Low and high watermark of every partition of an existing topic (KAFKA_UNKNOWN_TOPIC otherwise). */
+  /** Low and high watermark of every partition of an existing topic, by partition (KAFKA_UNKNOWN_TOPIC otherwise). */
   watermarks(topic: string): Promise<PartitionWatermarks[]>;
   close(): Promise<void>;
 }

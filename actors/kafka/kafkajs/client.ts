@@ -207,7 +207,8 @@ export class KafkajsClient implements DriverClient {
   async watermarks(topic: string): Promise<PartitionWatermarks[]> {
     const admin = await this.#adminReady();
     try {
-      return (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }));
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) })).sort((a, b) => a.partition - b.partition);
     } catch (err) {
       throw fromKafkaJS(err, `watermarks of ${topic}`);
     }
