@@ -52,7 +52,7 @@ export async function expectExactlyOnceInEffect(cluster: SearchPeer, index: stri
       const m = await cluster.documents(index);
       return m.size === IDS - IDS / 10 && [...m.values()].every((d) => d.v === 2) ? m : undefined;
     },
-    90_000,
+    180_000,
   );
   for (let id = 1; id <= IDS; id++) {
     if (id % 10 === 0) expect(docs.has(String(id))).toBe(false);
