@@ -2,7 +2,7 @@
 // external service needed. Copy and edit, then `outrigger start --config FILE`.
 // Environment overrides: PORT (Goridge TCP), IPC_SOCKET, IPC_PORT, ISP_PORT,
 // LOG_LEVEL, OUTRIGGER_RUN_DIR.
-import { defineConfig } from './runtime/config/define.ts';
+import { defineConfig } from './index.ts';
 
 export default defineConfig({
   logLevel: 'info',

@@ -7,7 +7,7 @@
 // 429/5xx items (5xx at most maxDocRetries times), and a 400/413 request is
 // split in halves until the offending operation is alone and dead-lettered.
 import type { Logger } from 'pino';
-import type { PipelineLimits } from '../../runtime/config/pipelines.ts';
+import type { PipelineLimits } from './config.ts';
 import { Backoff } from '../../runtime/resilience/backoff.ts';
 import type { CircuitBreaker } from '../../runtime/resilience/circuit-breaker.ts';
 import { sleep } from '../../runtime/resilience/retry.ts';

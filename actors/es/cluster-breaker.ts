@@ -1,4 +1,4 @@
-import type { ClusterConfig } from '../../runtime/config/pipelines.ts';
+import type { ClusterConfig } from './config.ts';
 import { CircuitBreaker } from '../../runtime/resilience/circuit-breaker.ts';
 import { isRetryableRequestError } from './bulk-result.ts';
 import type { ClusterRequestError } from './cluster.ts';

@@ -9,7 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { Client as EsClient } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
-import type { ClusterConfig, TlsFiles } from '../../runtime/config/pipelines.ts';
+import type { ClusterConfig, TlsFiles } from './config.ts';
 import type { BulkResponseBody } from './bulk-result.ts';
 import { detectElasticsearch } from './cluster-version.ts';
 

@@ -16,7 +16,7 @@
 // Headers: x-outrigger-pipeline, x-outrigger-reason (the code), x-source-topic/-partition/-offset.
 import type { Logger } from 'pino';
 import { Backoff } from '../../runtime/resilience/backoff.ts';
-import type { PipelineLimits } from '../../runtime/config/pipelines.ts';
+import type { PipelineLimits } from './config.ts';
 import type { DriverClient, OutgoingRecord } from '../kafka/driver.ts';
 
 export interface DeadLetter {

@@ -6,7 +6,7 @@
 // INSERT → index; UPDATE → index (or, with `partial: true`, an update of the
 // changed columns that creates the document from the full row if missing);
 // DELETE → delete. An UPDATE that changes the key deletes the old document.
-import type { HandlerSpec } from '../../runtime/config/pipelines.ts';
+import type { HandlerSpec } from './config.ts';
 import { OutriggerError } from '../../runtime/errors/error.ts';
 import type { DocOp, Document, RowChange, TableHandler } from './handler-api.ts';
 import { doc } from './handler-api.ts';

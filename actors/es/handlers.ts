@@ -5,7 +5,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
-import type { HandlerSpec } from '../../runtime/config/pipelines.ts';
+import type { HandlerSpec } from './config.ts';
 import { OutriggerError } from '../../runtime/errors/error.ts';
 import { defaultHandler } from './default-handler.ts';
 import { isHandlerDefinition, type TableHandler } from './handler-api.ts';

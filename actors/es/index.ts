@@ -1,5 +1,5 @@
 import { defineActor } from '../../runtime/actor/api.ts';
-import { pipelinesSchema, type PipelineConfig } from '../../runtime/config/pipelines.ts';
+import { pipelinesSchema, type PipelineConfig } from './config.ts';
 import { OutriggerError } from '../../runtime/errors/error.ts';
 import type { Pipeline } from './pipeline.ts';
 import type { PipelineStatus } from './status.ts';
@@ -16,7 +16,7 @@ const PUBLISH_MS = 1000;
 
 /**
  * The ES pipelines actor: runs every enabled pipeline of the `pipelines`
- * config section in its worker thread (started by actors/es/plugin.ts, not
+ * config section in its worker thread (started by the es feature, not
  * by requests). `es.status` answers with each pipeline's state, lag, docs/s,
  * in-flight bulks, dead-letter count and last error; `{ "pipeline": name }`
  * narrows it to one.
@@ -25,6 +25,7 @@ export default defineActor({
   name: 'es',
   kind: 'pooled',
   methods: ['status'],
+  policy: { status: 'admin' },
   parseOptions: (raw): EsActorOptions => {
     const o = (raw ?? {}) as { pipelines?: unknown; baseDir?: unknown };
     if (typeof o.baseDir !== 'string') throw new Error('baseDir must be a string');

@@ -5,7 +5,7 @@
 // acknowledged prefix of a partition is committed, with the partition's
 // binlog clock at that position in the commit's metadata (version.ts).
 import type { Logger } from 'pino';
-import type { PipelineConfig } from '../../runtime/config/pipelines.ts';
+import type { PipelineConfig } from './config.ts';
 import { Backoff } from '../../runtime/resilience/backoff.ts';
 import type { CommitOffset, DriverClient, DriverConsumer, IncomingRecord, TopicPartition } from '../kafka/driver.ts';
 import { RecordBuffer } from '../kafka/record-buffer.ts';

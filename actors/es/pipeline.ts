@@ -4,7 +4,7 @@
 // stale, skipped, or dead-lettered).
 import type { Logger } from 'pino';
 import type { DriverClient } from '../kafka/driver.ts';
-import type { PipelineConfig } from '../../runtime/config/pipelines.ts';
+import type { PipelineConfig } from './config.ts';
 import { serializeError } from '../../runtime/errors/error.ts';
 import { Backoff } from '../../runtime/resilience/backoff.ts';
 import { sleep } from '../../runtime/resilience/retry.ts';

@@ -27,13 +27,27 @@ export const connectionNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]
 
 const broker = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port');
 
+/** Largest PEM (inline or file) a connection may name: a CA bundle fits many times over. */
+export const MAX_PEM_BYTES = 1024 * 1024;
+
+/** PEM text sent inline rather than a file path. */
+export function isInlinePem(v: string): boolean {
+  return v.includes('-----BEGIN ');
+}
+
+const pem = z.string().min(1).max(MAX_PEM_BYTES);
+
 export const tlsSchema = z.strictObject({
   /** A tls block without `enabled` turns TLS on; `enabled: false` keeps the block but connects in plaintext. */
   enabled: z.boolean().default(true),
-  /** PEM file paths, as in seed 000 (client certificate and key for mutual TLS, CA bundle for the server). */
-  cert: z.string().min(1).optional(),
-  key: z.string().min(1).optional(),
-  root_ca: z.string().min(1).optional(),
+  /**
+   * Client certificate and key for mutual TLS, CA bundle for the server: PEM
+   * text, or a file path (in the config file; a client sending a path must
+   * name one listed in kafka.tlsFiles).
+   */
+  cert: pem.optional(),
+  key: pem.optional(),
+  root_ca: pem.optional(),
   server_name: z.string().min(1).optional(),
   insecure_skip_verify: z.boolean().default(false),
 });
@@ -127,6 +141,12 @@ export const kafkaConfigSchema = z.strictObject({
   /** Worker threads; connections are spread over them, each connection lives in one. */
   workers: z.number().int().min(1).max(16).default(1),
   connections: z.record(connectionNameSchema, connectionSchema).default({}),
+  /**
+   * PEM file paths that clients registering connections (kafka.connections.set,
+   * App.Init) may name in tls.root_ca/cert/key, exactly as written. A client
+   * may otherwise only send PEM text: no other path it names is opened.
+   */
+  tlsFiles: z.array(z.string().min(1)).default([]),
   producer: producerSchema.prefault({}),
   consumer: consumerSchema.prefault({}),
 });
@@ -144,7 +164,7 @@ export function describeConnection(name: string, c: KafkaConnection, driver: Dri
     connection: name,
     driver,
     brokers: c.brokers,
-    tls: c.tls?.enabled ? { ca: c.tls.root_ca ?? 'system', clientCert: Boolean(c.tls.cert) } : false,
+    tls: c.tls?.enabled ? { ca: c.tls.root_ca === undefined ? 'system' : isInlinePem(c.tls.root_ca) ? 'inline' : c.tls.root_ca, clientCert: Boolean(c.tls.cert) } : false,
     sasl: c.sasl ? { type: c.sasl.type, username: c.sasl.username } : false,
   };
 }

@@ -2,18 +2,21 @@
 // docs/kafka.md documents them). Bad input fails with INVALID_PARAMS naming
 // the field. kafka.produce, the hot path, is parsed by hand in produce-params.ts.
 import { z } from 'zod';
+import { appConnectionOf } from './app-api/kafka-action.ts';
 import { OutriggerError } from '../../runtime/errors/error.ts';
 import type { BinaryEncoding } from './bytes.ts';
 import { connectionNameSchema, duration } from './config.ts';
 import { nonEmptyString, object } from './param-checks.ts';
 
 /** The params member that names a kafka.* call's connection. */
-export function connectionField(method: string): 'name' | 'connection' {
+export function connectionField(method: string): 'name' | 'connection' | '' {
+  if (method === 'app') return ''; // the connection sits inside the App payload
   return method === 'connections.set' ? 'name' : 'connection';
 }
 
 /** The pin key of every kafka.* call: all work for one connection runs in one worker. */
 export function connectionOf(method: string, params: unknown): string {
+  if (method === 'app') return appConnectionOf(params);
   const field = connectionField(method);
   return nonEmptyString(object(params)[field], field);
 }
@@ -92,6 +95,9 @@ export const parseClose = (params: unknown): z.output<typeof closeSchema> => par
 
 const setSchema = z.strictObject({ name: connectionNameSchema, config: z.unknown() });
 export const parseSet = (params: unknown): z.output<typeof setSchema> => parseWith(setSchema, params);
+
+const lostSchema = z.strictObject({ connection: connectionNameSchema, topics: z.array(z.string().min(1)).max(10_000) });
+export const parseLost = (params: unknown): z.output<typeof lostSchema> => parseWith(lostSchema, params);
 
 const statsSchema = z.strictObject({ connection: connectionNameSchema });
 export const parseStats = (params: unknown): z.output<typeof statsSchema> => parseWith(statsSchema, params);

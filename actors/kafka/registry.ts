@@ -4,11 +4,13 @@
 // never imported by a daemon that only uses the memory driver.
 import type { Logger } from 'pino';
 import { OutriggerError } from '../../runtime/errors/error.ts';
-import { connectionSchema, describeConnection, type DriverName, type KafkaConfig, type KafkaConnection } from './config.ts';
+import { connectionSchema, describeConnection, type DriverName, isInlinePem, type KafkaConfig, type KafkaConnection } from './config.ts';
 import { Connection } from './connection.ts';
+import type { ConsumerSession } from './consumer-session.ts';
+import { CONNECTION_TOPIC, type CONSUMER_TOPIC, type ConnectionEvent, type ConsumerEvent } from './events.ts';
 import type { KafkaDriver } from './driver.ts';
 import { kafkaError } from './errors.ts';
-import { formatIssues } from '../../runtime/config/load.ts';
+import { formatIssues } from '../../runtime/config/issues.ts';
 
 export async function loadDriver(name: DriverName): Promise<KafkaDriver> {
   if (name === 'memory') return (await import('./memory/driver.ts')).memoryDriver;
@@ -17,15 +19,54 @@ export async function loadDriver(name: DriverName): Promise<KafkaDriver> {
 
 export type SetOutcome = 'created' | 'replaced' | 'unchanged';
 
+/** Tells the main thread what this worker holds (events.ts); a no-op in tests of the registry alone. */
+export type Announce = ((topic: typeof CONNECTION_TOPIC, e: Omit<ConnectionEvent, 'worker'>) => void) &
+  ((topic: typeof CONSUMER_TOPIC, e: Omit<ConsumerEvent, 'worker'>) => void);
+
+const TLS_FILES = ['root_ca', 'cert', 'key'] as const;
+
 export class ConnectionRegistry {
   readonly #connections = new Map<string, Connection>();
   /** Serializes set() per name, so concurrent replacements cannot interleave. */
   readonly #setting = new Map<string, Promise<unknown>>();
+  /** Topics whose consumer was lost with a replaced worker, by connection, until consume.init or close. */
+  readonly #lost = new Map<string, Set<string>>();
 
   constructor(
     readonly settings: KafkaConfig,
     readonly log: Logger,
+    readonly announce: Announce = () => {},
   ) {}
+
+  /** The consumer of a topic; KAFKA_SESSION_LOST when it went with a replaced worker. */
+  consumer(connection: string, topic: string): ConsumerSession {
+    if (this.#lost.get(connection)?.has(topic)) {
+      throw kafkaError('KAFKA_SESSION_LOST', `the consumer of topic '${topic}' on connection '${connection}' was lost when its kafka worker was replaced; call kafka.consume.init again (unacknowledged records are redelivered)`, {
+        connection,
+        topic,
+      });
+    }
+    return this.get(connection).consumer(topic);
+  }
+
+  /** The main thread reports consumers a replaced worker held. */
+  markLost(connection: string, topics: readonly string[]): void {
+    let set = this.#lost.get(connection);
+    if (!set) this.#lost.set(connection, (set = new Set()));
+    for (const t of topics) set.add(t);
+  }
+
+  /** A new consume.init or a close ends the report of a lost consumer. */
+  clearLost(connection: string, topics?: readonly string[]): void {
+    const set = this.#lost.get(connection);
+    if (!set) return;
+    if (topics) for (const t of topics) set.delete(t);
+    if (!topics || set.size === 0) this.#lost.delete(connection);
+  }
+
+  has(name: string): boolean {
+    return this.#connections.has(name);
+  }
 
   get(name: string): Connection {
     const c = this.#connections.get(name);
@@ -60,6 +101,7 @@ export class ConnectionRegistry {
       });
     }
     const config: KafkaConnection = parsed.data;
+    if (source === 'params') this.#checkTlsPaths(config);
     const driverName = config.driver ?? this.settings.driver;
     const old = this.#connections.get(name);
     if (old && old.driverName === driverName && JSON.stringify(old.config) === JSON.stringify(config)) return 'unchanged';
@@ -77,8 +119,25 @@ export class ConnectionRegistry {
     const conn = new Connection(name, config, driver, this.settings, this.log.child({ connection: name }));
     this.#connections.set(name, conn);
     this.log.info(describeConnection(name, config, driverName), old ? 'kafka connection replaced' : 'kafka connection registered');
+    // Kept on the main thread to register it again on a replacement worker; a replaced connection closes its consumers.
+    if (source === 'params') this.announce(CONNECTION_TOPIC, { name, config: raw, replaced: old !== undefined });
     if (old) await old.close(Date.now() + this.settings.producer.deliveryTimeoutMs);
     return old ? 'replaced' : 'created';
+  }
+
+  /**
+   * A client names files only by PEM text or by a path the config file
+   * lists in kafka.tlsFiles: any other path is refused before the file system
+   * is touched (no existence oracle, no FIFO to hang the worker on).
+   */
+  #checkTlsPaths(config: KafkaConnection): void {
+    for (const field of TLS_FILES) {
+      const v = config.tls?.[field];
+      if (v === undefined || isInlinePem(v) || this.settings.tlsFiles.includes(v)) continue;
+      throw new OutriggerError('INVALID_PARAMS', `params.config.tls.${field}: send the PEM text, or a path the config lists in kafka.tlsFiles`, {
+        field: `config.tls.${field}`,
+      });
+    }
   }
 
   async closeAll(deadline: number): Promise<void> {

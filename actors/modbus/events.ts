@@ -15,4 +15,10 @@ export interface DataEvent {
 export interface DeviceEvent {
   device: string;
   event: 'configured' | 'removed';
+  /** The worker that holds the device (a restarted worker gets its devices back). */
+  worker: number;
+  /** 'configured': the device params as given, to configure it again on a restarted worker. */
+  config?: Record<string, unknown>;
+  /** 'configured': declared in the config file (the feature configures those itself). */
+  static?: boolean;
 }

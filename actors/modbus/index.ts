@@ -1,7 +1,8 @@
 import { defineActor } from '../../runtime/actor/api.ts';
+import { DEFAULT_DEVICE_ADDRESSES, type DevicePolicyOptions } from './device-policy.ts';
 import { DATA_TOPIC, DEVICE_TOPIC } from './events.ts';
 
-type Method = 'configure' | 'remove' | 'status' | 'read' | 'write';
+type Method = 'configure' | 'remove' | 'status' | 'read' | 'write' | 'declare' | 'undeclare';
 
 /**
  * Requests for one device always reach the worker that owns its connection.
@@ -10,7 +11,7 @@ type Method = 'configure' | 'remove' | 'status' | 'read' | 'write';
  */
 function pinKey(method: Method, params: unknown): string {
   const p = (params ?? {}) as Record<string, unknown>;
-  const name = method === 'configure' ? (p.device as Record<string, unknown> | undefined)?.name : p.device;
+  const name = method === 'configure' || method === 'declare' ? (p.device as Record<string, unknown> | undefined)?.name : p.device;
   return typeof name === 'string' ? name : '';
 }
 
@@ -24,20 +25,26 @@ function pinKey(method: Method, params: unknown): string {
  *   modbus.status    {device?, values?}
  *   modbus.read      {device, keys?: [...]} | {device, register: {address, type, function, ...}}
  *   modbus.write     {device, key, value} | {device, function: 5|6|15|16, address, value|values, type?, device_id?}
+ *   modbus.declare   {device}   a device of the config file (admin: the feature calls it)
+ *   modbus.undeclare {device}
  */
 export default defineActor({
   name: 'modbus',
   kind: 'pinned',
-  methods: ['configure', 'remove', 'status', 'read', 'write'],
+  methods: ['configure', 'remove', 'status', 'read', 'write', 'declare', 'undeclare'],
+  // Devices of the config file: the feature declares them from the main thread; only the unix socket's callers could.
+  policy: { configure: 'configure', remove: 'configure', status: 'admin', declare: 'admin', undeclare: 'admin' },
   pinKey,
   create: async (ctx) => {
     // Loaded in the worker only: the main thread imports this file for the method list.
     const { DeviceRegistry } = await import('./registry.ts');
     const { DataPublisher } = await import('./publisher.ts');
     const { modbusMetrics } = await import('./metrics.ts');
+    const { DevicePolicy } = await import('./device-policy.ts');
     const publisher = new DataPublisher((e) => ctx.publish(DATA_TOPIC, e));
     const metrics = modbusMetrics(ctx);
-    const registry = new DeviceRegistry(publisher, ctx.log, (e) => ctx.publish(DEVICE_TOPIC, e), metrics);
+    const policy = new DevicePolicy((ctx.options as DevicePolicyOptions | undefined) ?? { allow: DEFAULT_DEVICE_ADDRESSES, serialPorts: [] });
+    const registry = new DeviceRegistry(publisher, ctx.log, (e) => ctx.publish(DEVICE_TOPIC, { ...e, worker: ctx.workerIndex }), metrics, policy);
     return {
       handlers: {
         configure: (p) => registry.configure(p),
@@ -45,6 +52,8 @@ export default defineActor({
         status: (p) => registry.status(p),
         read: (p) => registry.read(p),
         write: (p) => registry.write(p),
+        declare: (p) => registry.declare(p),
+        undeclare: (p) => registry.undeclare(p),
       },
       close: async () => {
         await registry.closeAll();

@@ -3,7 +3,8 @@
 // `emit` as ready-made ISP point JSON. Hot path: one template string per
 // point, no per-point objects.
 import type { Logger } from 'pino';
-import { Quality, type QualityValue, encodePoint, nowNs, pointTemplate, type PointTemplate } from '../../runtime/codec/isp.ts';
+import { Quality, type QualityValue, nowNs } from './isp/codec.ts';
+import { encodePoint, pointTemplate, type PointTemplate } from './isp/data-lines.ts';
 import type { OutriggerError } from '../../runtime/errors/error.ts';
 import type { DeviceLink, ModbusClient } from './link.ts';
 import type { CycleOutcome } from './metrics.ts';

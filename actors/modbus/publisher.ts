@@ -1,4 +1,4 @@
-import { encodeDataLines } from '../../runtime/codec/isp.ts';
+import { encodeDataLines } from './isp/data-lines.ts';
 import type { DataEvent } from './events.ts';
 
 /**

@@ -1,6 +1,8 @@
 // The devices one worker owns (pinned by device name) and the actor's methods.
 import type { Logger } from 'pino';
 import { OutriggerError } from '../../runtime/errors/error.ts';
+import type { DevicePolicy } from './device-policy.ts';
+import type { DeviceEvent } from './events.ts';
 import type { PollMetrics } from './metrics.ts';
 import type { DataPublisher } from './publisher.ts';
 import { DeviceLink } from './link.ts';
@@ -40,21 +42,40 @@ function jsonValue(v: RawValue | null): unknown {
   return typeof v === 'bigint' ? v.toString() : typeof v === 'number' && !Number.isFinite(v) ? null : v;
 }
 
+export interface ConfigureResult {
+  device: string;
+  registers: number;
+  reads: number;
+  replaced: boolean;
+}
+
 export class DeviceRegistry {
   readonly #devices = new Map<string, Device>();
 
   constructor(
     readonly publisher: DataPublisher,
     readonly log: Logger,
-    readonly announce: (event: { device: string; event: 'configured' | 'removed' }) => void,
+    readonly announce: (event: Omit<DeviceEvent, 'worker'>) => void,
     readonly metrics: PollMetrics | null = null,
+    /** Where devices configured at run time may point (null: anywhere, for tests of the poller alone). */
+    readonly policy: DevicePolicy | null = null,
   ) {}
 
-  configure(raw: unknown): { device: string; registers: number; reads: number; replaced: boolean } {
+  /** A device configured at run time (ISP CONFIG, modbus.configure): its address must be on the allow-list. */
+  configure(raw: unknown): ConfigureResult {
+    return this.#configure(raw, false);
+  }
+
+  /** A device declared in the config file (modbus.declare, admin-class): not bound by the allow-list, and nobody else may replace it. */
+  declare(raw: unknown): ConfigureResult {
+    return this.#configure(raw, true);
+  }
+
+  #configure(raw: unknown, isStatic: boolean): ConfigureResult {
     const p = asParams(raw);
     const spec = parseDeviceSpec(p.device);
     if (!spec.named) throw new OutriggerError('MODBUS_INVALID_DEVICE', 'name: a configured device needs a name', { field: 'name' });
-    const isStatic = p.static === true;
+    if (!isStatic) this.policy?.check(spec);
     const old = this.#devices.get(spec.name);
     if (old?.isStatic && !isStatic) {
       throw new OutriggerError('MODBUS_DEVICE_STATIC', `device '${spec.name}' is defined in the config file; edit it there`, { device: spec.name });
@@ -69,17 +90,27 @@ export class DeviceRegistry {
     // Nothing to poll means nothing to connect for (seed telnet CONFIG has "registers": []).
     if (spec.registers.length > 0) link.start();
     poller.start();
-    this.announce({ device: spec.name, event: 'configured' });
+    this.announce({ device: spec.name, event: 'configured', config: p.device as Record<string, unknown>, static: isStatic });
     this.log.info({ device: spec.name, address: spec.address, registers: spec.registers.length, reads: poller.blocks.length, replaced: !!old }, 'modbus device configured');
     return { device: spec.name, registers: spec.registers.length, reads: poller.blocks.length, replaced: !!old };
   }
 
+  /** Removes a device configured at run time. */
   remove(raw: unknown): { device: string; removed: boolean } {
+    return this.#remove(raw, false);
+  }
+
+  /** Removes a device the config file no longer declares (modbus.undeclare, admin-class). */
+  undeclare(raw: unknown): { device: string; removed: boolean } {
+    return this.#remove(raw, true);
+  }
+
+  #remove(raw: unknown, isStatic: boolean): { device: string; removed: boolean } {
     const p = asParams(raw);
     const name = deviceName(p);
     const d = this.#devices.get(name);
     if (!d) return { device: name, removed: false };
-    if (d.isStatic && p.static !== true) {
+    if (d.isStatic && !isStatic) {
       throw new OutriggerError('MODBUS_DEVICE_STATIC', `device '${name}' is defined in the config file; edit it there`, { device: name });
     }
     this.#stop(d);

@@ -7,10 +7,12 @@
 // #2250, #2748, #2974). Node's own tty streams are worker-safe, so this port
 // configures the line with stty(1) and reads/writes it through tty streams,
 // handing modbus-serial whole RTU frames like its buffered RTU port does.
-import { execFile } from 'node:child_process';
+// Which paths may be opened at all is the registry's check (modbus.serialPorts).
+import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { closeSync, constants, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import tty from 'node:tty';
+import { openCharDevice } from '../../runtime/security/safe-file.ts';
 
 export interface SerialLine {
   baudRate: number;
@@ -84,18 +86,37 @@ export class TtyRtuPort extends EventEmitter {
     return this.#open;
   }
 
+  /**
+   * Opens the line without blocking and only if it is a character device
+   * (a FIFO or a regular file named as a serial port is refused), then lets
+   * stty configure that very descriptor (its stdin), not whatever the path
+   * names by then.
+   */
   open(callback: (err?: Error | null) => void): void {
-    execFile('stty', sttyArgs(this.path, this.line), { timeout: 5000 }, (err, _out, stderr) => {
-      if (err) return callback(new Error(`stty ${this.path}: ${stderr.trim() || err.message}`));
-      const flags = constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK;
-      let rfd = -1;
+    let rfd = -1;
+    try {
+      rfd = openCharDevice(this.path, 'address');
+    } catch (e) {
+      return callback(e as Error);
+    }
+    const stty = spawn('stty', sttyArgs(this.path, this.line).slice(2), { stdio: [rfd, 'ignore', 'pipe'], timeout: 5000 });
+    let stderr = '';
+    stty.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    stty.once('error', (err) => {
+      closeSync(rfd);
+      callback(new Error(`stty ${this.path}: ${err.message}`));
+    });
+    stty.once('close', (code) => {
+      if (code !== 0) {
+        closeSync(rfd);
+        return callback(new Error(`stty ${this.path}: ${stderr.trim() || `exit ${code}`}`));
+      }
       try {
-        rfd = openSync(this.path, flags);
-        const wfd = openSync(this.path, flags);
+        const wfd = openCharDevice(this.path, 'address');
         this.#in = new tty.ReadStream(rfd);
         this.#out = new tty.WriteStream(wfd);
       } catch (e) {
-        if (rfd >= 0 && !this.#in) closeSync(rfd);
+        if (!this.#in) closeSync(rfd);
         return callback(e as Error);
       }
       this.#in.on('data', (chunk: Buffer) => this.#onData(chunk));

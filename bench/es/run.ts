@@ -17,7 +17,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client } from '@opensearch-project/opensearch';
 import { BULK_FILTER_PATH } from '../../actors/es/cluster.ts';
-import { esPipelinesPlugin } from '../../actors/es/plugin.ts';
 import type { PipelineStatus } from '../../actors/es/status.ts';
 import { startTestDaemon } from '../../test/helpers/daemon.ts';
 import { cpuSpent, pidFromFile, sampleCpu } from './cpu.ts';
@@ -141,7 +140,6 @@ async function pipelineLoad(round: number, index: string): Promise<{ rate: numbe
         },
       },
     },
-    [esPipelinesPlugin],
   );
   const client = d.client();
   const status = async (): Promise<PipelineStatus> => ((await client.call('es.status', {})) as { pipelines: PipelineStatus[] }).pipelines[0]!;

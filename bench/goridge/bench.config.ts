@@ -3,7 +3,7 @@
 // Kafka call takes). Port from BENCH_GORIDGE_PORT (default 16001).
 // BENCH_GORIDGE_SYS_MODE=inline runs sys.echo on the main thread instead:
 // the bench's diagnostic that shows what the worker hop costs.
-import { defineConfig } from '../../runtime/config/define.ts';
+import { defineConfig } from '../../index.ts';
 
 const inline = process.env.BENCH_GORIDGE_SYS_MODE === 'inline';
 

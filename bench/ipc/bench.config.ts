@@ -1,6 +1,6 @@
 // Daemon config for bench/ipc: only the IPC listener, sys actor on a worker
 // (default) or inline on the main thread (BENCH_MODE=inline) for the ceiling.
-import { defineConfig } from '../../runtime/config/define.ts';
+import { defineConfig } from '../../index.ts';
 
 const inline = process.env.BENCH_MODE === 'inline';
 

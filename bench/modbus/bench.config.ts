@@ -1,6 +1,6 @@
 // Daemon config for bench/modbus: only the ISP listener (port from ISP_PORT)
 // and the built-in actors; devices arrive as gateway CONFIG messages.
-import { defineConfig } from '../../runtime/config/define.ts';
+import { defineConfig } from '../../index.ts';
 
 export default defineConfig({
   logLevel: 'warn',

@@ -16,7 +16,8 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { LineDecoder, parseIspLine } from '../../runtime/codec/isp.ts';
+import { LineDecoder } from '../../runtime/codec/lines.ts';
+import { parseIspLine } from '../../actors/modbus/isp/codec.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const argv = process.argv.slice(2);

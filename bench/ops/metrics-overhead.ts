@@ -7,7 +7,7 @@
  *    prom-client with cached children (.labels() once per method), and the
  *    tracer's per-request cost for a sampled request.
  * 2. End to end: sys.echo over binary IPC (one connection, 256 in flight)
- *    through an in-process daemon without and with the ops plugin (metrics
+ *    through an in-process daemon without and with metrics enabled (metrics
  *    on, tracing off), interleaved runs, median req/s and the ratio.
  *
  *   node bin/run-ts.mjs bench/ops/metrics-overhead.ts [--requests 200000] [--rounds 5]
@@ -18,14 +18,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { BodyFormat } from '../../runtime/actor/formats.ts';
-import { parseConfig } from '../../runtime/config/load.ts';
-import { Daemon, type ListenerPlugin } from '../../runtime/daemon/daemon.ts';
-import { opsPlugin } from '../../runtime/daemon/ops-plugin.ts';
+import { BodyFormat } from '../../runtime/codec/body/formats.ts';
+import { builtinFeatures } from '../../actors/builtins.ts';
+import { loadRaw } from '../../runtime/feature/load.ts';
+import { Daemon } from '../../runtime/daemon/daemon.ts';
 import { createLogger } from '../../runtime/log.ts';
-import { LATENCY_BUCKETS_S } from '../../runtime/metrics/buckets.ts';
+import { LATENCY_BUCKETS_S } from '../../runtime/stats/buckets.ts';
 import { RequestMetrics } from '../../runtime/metrics/request-metrics.ts';
 import { Pending, type ReplySink } from '../../runtime/router/pending.ts';
+import { ALL_GRANTS } from '../../runtime/router/policy.ts';
 import { RequestTracer } from '../../runtime/tracing/tracer.ts';
 
 const arg = (name: string, dflt: number): number => {
@@ -37,7 +38,7 @@ const ROUNDS = arg('rounds', 5);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 // ---------- 1. micro
-const sink: ReplySink = { open: true, listener: 'ipc', resolve: () => {}, reject: () => {} };
+const sink: ReplySink = { open: true, listener: 'ipc', grants: ALL_GRANTS, resolve: () => {}, reject: () => {} };
 const METHODS = ['sys.echo', 'kafka.produce', 'modbus.read', 'es.index'];
 const pendings = METHODS.map((m) => new Pending(sink, null, m, BodyFormat.JSON));
 const OUTCOMES = ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'TIMEOUT'];
@@ -107,13 +108,17 @@ globalThis.gc?.();
 console.log(`  ratio prom-client (label objects) / ours: ${(promPlain / ours).toFixed(1)}x;  cached children / ours: ${(promCached / ours).toFixed(1)}x`);
 
 // ---------- 2. end to end
-async function startDaemon(plugins: ListenerPlugin[]): Promise<{ d: Daemon; dir: string }> {
+/** A daemon with the operations layer on (metrics endpoint, request metrics) or off. */
+async function startDaemon(ops: boolean): Promise<{ d: Daemon; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'outrigger-bench-'));
-  const config = parseConfig(
-    { runDir: dir, logLevel: 'silent', metrics: { http: { port: 0 } }, reload: { watch: false }, listeners: { ipc: { unix: { path: 'ipc.sock' } }, goridge: { enabled: false }, isp: { enabled: false } } },
-    {},
-  );
-  return { d: await Daemon.start({ config, file: null, baseDir: process.cwd() }, plugins, createLogger('silent')), dir };
+  const raw = {
+    runDir: dir,
+    logLevel: 'silent',
+    metrics: { enabled: ops, http: { port: 0 } },
+    reload: { watch: false },
+    listeners: { ipc: { unix: { path: 'ipc.sock' } }, goridge: { enabled: false }, isp: { enabled: false } },
+  };
+  return { d: await Daemon.start(await loadRaw(raw, null, process.cwd(), builtinFeatures, {}), createLogger('silent')), dir };
 }
 
 /** Runs the load generator in a child process; returns its req/s and this (daemon) main thread's busy time per request. */
@@ -132,11 +137,11 @@ console.log(`\nend to end: sys.echo, 1 unix connection, 256 in flight, ${REQUEST
 const base: { rps: number; busyNs: number }[] = [];
 const withOps: { rps: number; busyNs: number }[] = [];
 for (let r = 0; r < ROUNDS; r++) {
-  for (const [plugins, out] of [
-    [[], base],
-    [[opsPlugin], withOps],
+  for (const [ops, out] of [
+    [false, base],
+    [true, withOps],
   ] as const) {
-    const { d, dir } = await startDaemon([...plugins]);
+    const { d, dir } = await startDaemon(ops);
     await drive(dir, 20_000, 256); // warm-up (JIT, worker)
     out.push(await drive(dir, REQUESTS, 256));
     await d.stop('bench', 2000);
@@ -149,8 +154,8 @@ const o = median(withOps.map((x) => x.rps));
 const bb = median(base.map((x) => x.busyNs));
 const ob = median(withOps.map((x) => x.busyNs));
 const runs = (xs: { rps: number }[]): string => xs.map((x) => Math.round(x.rps / 1000)).join(', ');
-console.log(`  without ops plugin: ${Math.round(b).toLocaleString().padStart(9)} req/s, daemon main thread busy ${bb.toFixed(0)} ns/request  (runs: ${runs(base)} k)`);
-console.log(`  with ops plugin:    ${Math.round(o).toLocaleString().padStart(9)} req/s, daemon main thread busy ${ob.toFixed(0)} ns/request  (runs: ${runs(withOps)} k)`);
+console.log(`  without metrics:    ${Math.round(b).toLocaleString().padStart(9)} req/s, daemon main thread busy ${bb.toFixed(0)} ns/request  (runs: ${runs(base)} k)`);
+console.log(`  with metrics:       ${Math.round(o).toLocaleString().padStart(9)} req/s, daemon main thread busy ${ob.toFixed(0)} ns/request  (runs: ${runs(withOps)} k)`);
 console.log(`  ratio with/without: throughput ${(o / b).toFixed(3)}, main-thread busy time ${(ob / bb).toFixed(3)}`);
 console.log(`\nsummary: ours ${ours.toFixed(1)} ns, prom-client ${promPlain.toFixed(1)} ns, prom-client cached ${promCached.toFixed(1)} ns, tracer sampled ${tracedNs.toFixed(1)} ns / untraced ${untracedNs.toFixed(1)} ns`);
 process.exit(0);

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { GORIDGE_FLAG, GoridgeDecoder, encodeGoridgeRequest } from '../../runtime/codec/goridge.ts';
+import { GORIDGE_FLAG, GoridgeDecoder, type GoridgeErrorInfo, encodeGoridgeRequest, parseGoridgeErrorText } from '../../runtime/codec/goridge.ts';
 
 /** A Goridge reply as it came off the wire. */
 export interface GoridgeReply {
@@ -9,6 +9,8 @@ export interface GoridgeReply {
   body: Buffer;
   /** True when the ERROR flag (0x40) is set; `body` is then the error text. */
   isError: boolean;
+  /** An error reply's code, message and data (docs/goridge.md, error replies); null for a result. */
+  error: GoridgeErrorInfo | null;
 }
 
 export interface GoridgeClientOptions {
@@ -17,6 +19,8 @@ export interface GoridgeClientOptions {
   timeoutMs?: number;
   /** Keep every received byte (tests compare whole frames with captured ones). */
   record?: boolean;
+  /** The daemon's shared token (security.token): presented with Session.Auth right after connecting, before other calls. */
+  token?: string;
 }
 
 /**
@@ -43,10 +47,23 @@ export class GoridgeClient {
     this.#received = opts.record ? [] : null;
     this.socket = connect(opts.address);
     this.socket.setNoDelay(true);
-    this.#connected = new Promise((resolve, reject) => {
-      this.socket.once('connect', resolve);
+    const connected = new Promise<void>((resolve, reject) => {
+      this.socket.once('connect', () => resolve());
       this.socket.once('error', reject);
     });
+    const token = opts.token;
+    this.#connected =
+      token === undefined
+        ? connected
+        : connected.then(async () => {
+            const seq = this.#nextSeq++;
+            const r = await this.send(encodeGoridgeRequest(seq, 'Session.Auth', GORIDGE_FLAG.JSON, Buffer.from(JSON.stringify({ token }))), seq);
+            if (r.isError) {
+              this.socket.destroy();
+              throw Object.assign(new Error(r.body.toString('utf8')), { code: r.error?.code });
+            }
+          });
+    this.#connected.catch(() => {});
     this.socket.on('data', (chunk: Buffer) => {
       this.#received?.push(Buffer.from(chunk));
       const { frames, error } = this.#decoder.push(chunk);
@@ -56,12 +73,14 @@ export class GoridgeClient {
         if (!w) continue;
         this.#waiting.delete(f.seq);
         clearTimeout(w.timer);
+        const isError = (f.flags & GORIDGE_FLAG.ERROR) !== 0;
         w.resolve({
           seq: f.seq,
           flags: f.flags,
           method: f.method,
           body: Buffer.from(f.body),
-          isError: (f.flags & GORIDGE_FLAG.ERROR) !== 0,
+          isError,
+          error: isError ? parseGoridgeErrorText(f.body.toString('utf8')) : null,
         });
       }
       if (error) this.socket.destroy(new Error(`bad reply frame: ${error.message}`));

@@ -23,6 +23,8 @@ export interface IpcClientOptions {
   /** idle heartbeat interval; a connection that misses two is replaced */
   heartbeatMs?: number;
   maxFrameBytes?: number;
+  /** The daemon's shared token (security.token): presented with session.auth on every new connection before other calls. */
+  token?: string;
 }
 
 export interface CallOptions {
@@ -49,6 +51,8 @@ class Call implements DeadlineEntry {
 
 class ClientConnection {
   socket: net.Socket | null = null;
+  /** Connected, and the token (if any) accepted: calls may go out. */
+  ready = false;
   connecting: Promise<net.Socket> | null = null;
   decoder: IpcDecoder;
   readonly async = new Map<number, Call>();
@@ -69,7 +73,7 @@ class ClientConnection {
   }
 
   ensure(): Promise<net.Socket> {
-    if (this.socket) return Promise.resolve(this.socket);
+    if (this.ready && this.socket) return Promise.resolve(this.socket);
     this.connecting ??= new Promise<net.Socket>((resolve, reject) => {
       const o = this.client.opts;
       const s = o.path ? net.connect(o.path) : net.connect({ host: o.host ?? '127.0.0.1', port: o.port! });
@@ -77,11 +81,29 @@ class ClientConnection {
       s.once('connect', () => {
         this.socket = s;
         this.client.connects++;
-        this.connecting = null;
         this.failures = 0;
         this.lastHeard = Date.now();
         this.decoder = new IpcDecoder(this.client.maxFrameBytes);
-        resolve(s);
+        const token = this.client.opts.token;
+        if (token === undefined) {
+          this.connecting = null;
+          this.ready = true;
+          resolve(s);
+          return;
+        }
+        // The first call on the connection: nothing else goes out until the daemon accepted the token.
+        this.client.sendOn(this, 'session.auth', { token }, {}).then(
+          () => {
+            this.connecting = null;
+            this.ready = true;
+            resolve(s);
+          },
+          (err: Error) => {
+            this.connecting = null;
+            s.destroy();
+            reject(err);
+          },
+        );
       });
       s.once('error', (err) => {
         if (this.socket !== s) {
@@ -151,6 +173,7 @@ class ClientConnection {
   onClose(s: net.Socket): void {
     if (this.socket !== s) return;
     this.socket = null;
+    this.ready = false;
     const lost = [...this.async.values(), ...this.sync];
     this.async.clear();
     this.sync.length = 0;
@@ -202,11 +225,12 @@ export class IpcClient {
     if (this.#closed) return Promise.reject(new OutriggerError('CONNECTION_CLOSED', 'client is closed'));
     const conn = this.#conns[this.#next]!;
     this.#next = (this.#next + 1) % this.#conns.length;
-    if (!conn.socket) return conn.ensure().then(() => this.#send(conn, method, params, opts));
-    return this.#send(conn, method, params, opts);
+    if (!conn.ready) return conn.ensure().then(() => this.sendOn(conn, method, params, opts));
+    return this.sendOn(conn, method, params, opts);
   }
 
-  #send(conn: ClientConnection, method: string, params: unknown, opts: CallOptions): Promise<unknown> {
+  /** Sends one call on a connected socket (call() picks the connection and connects it first). */
+  sendOn(conn: ClientConnection, method: string, params: unknown, opts: CallOptions): Promise<unknown> {
     const id = this.#nextId++;
     // The envelope as text directly: no envelope object per call.
     let text = `{"id":${id},"method":${JSON.stringify(method)}`;

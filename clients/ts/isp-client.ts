@@ -1,5 +1,6 @@
 import net from 'node:net';
-import { type IspMessage, LineDecoder, parseIspLine } from '../../runtime/codec/isp.ts';
+import { type IspMessage, parseIspLine } from '../../actors/modbus/isp/codec.ts';
+import { LineDecoder } from '../../runtime/codec/lines.ts';
 
 /** One data point as the sidecar sends it in DATA. */
 export interface IspPoint {

@@ -1,7 +1,7 @@
 // Example: the shop's MySQL tables (via Canal → Kafka) kept in step with
 // OpenSearch. Run with `outrigger start --config examples/es-pipeline/sidecar.config.ts`
 // against the test peers (test/peers/kafka.sh start; test/peers/opensearch.sh start).
-import { defineConfig } from '../../runtime/config/define.ts';
+import { defineConfig } from '../../index.ts';
 
 export default defineConfig({
   logLevel: 'info',

@@ -3,6 +3,7 @@
 // imports it only to read `name`, `methods`, `kind` and `pinKey`; `create`
 // runs inside each worker thread, so heavy imports belong inside `create`.
 import type { Logger } from 'pino';
+import type { PolicyClass } from '../router/policy.ts';
 
 export type ActorKind = 'pooled' | 'pinned';
 
@@ -46,6 +47,12 @@ export interface ActorDefinition<M extends string = string, Options = unknown> {
   readonly kind: ActorKind;
   readonly methods: readonly M[];
   /**
+   * Who may call each method (docs/security.md): 'data' unless listed.
+   * Methods that change what the daemon talks to are 'configure'; methods
+   * that stop it or reveal its configuration are 'admin'.
+   */
+  readonly policy?: Partial<Record<M, PolicyClass>>;
+  /**
    * Pinned actors only: picks the state key a request belongs to. Runs on the
    * main thread with the decoded params; every request with the same key is
    * served by the same worker.
@@ -72,6 +79,9 @@ export function defineActor<const M extends string, Options = unknown>(
   if (!/^[a-z][a-z0-9_-]*$/i.test(def.name)) throw new TypeError(`actor name '${def.name}' must match /^[a-z][a-z0-9_-]*$/i`);
   if (def.kind === 'pinned' && !def.pinKey) throw new TypeError(`pinned actor '${def.name}' needs a pinKey`);
   if (def.methods.length === 0) throw new TypeError(`actor '${def.name}' declares no methods`);
+  for (const m of Object.keys(def.policy ?? {})) {
+    if (!(def.methods as readonly string[]).includes(m)) throw new TypeError(`actor '${def.name}': policy names '${m}', which is not one of its methods`);
+  }
   return def;
 }
 

@@ -1,36 +1,33 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { ActorDefinition } from './api.ts';
-import { decodeBody } from './body-codec.ts';
-import { BodyFormat } from './formats.ts';
 import { readReplies } from './batch.ts';
 import { DrainSignal } from './drain-signal.ts';
-import type { WorkerStats, WorkerToMain } from './messages.ts';
-import type { ActorRuntime } from './runtime.ts';
-import { WorkerSlot } from './worker-slot.ts';
-import { OutriggerError, serializeError, type SerializedError } from '../errors/error.ts';
+import type { WorkerToMain } from './messages.ts';
+import type { ActorRuntime, ActorSnapshot } from './runtime.ts';
+import { SlotSelector } from './slot-selector.ts';
+import { Supervisor, type SupervisionOptions } from './supervisor.ts';
+import { type ExitReason, WorkerSlot } from './worker-slot.ts';
+import { decodeBody } from '../codec/body/body-codec.ts';
+import { BodyFormat } from '../codec/body/formats.ts';
 import { topLevelString } from '../codec/json-envelope.ts';
-import type { Pending, PendingHolder } from '../router/pending.ts';
-import type { Router } from '../router/router.ts';
+import { OutriggerError, pinKeyError, type SerializedError } from '../errors/error.ts';
+import type { Pending, PendingHolder, Settler } from '../router/pending.ts';
+import { MAIN_PARAMS_MAX_BYTES } from '../router/router.ts';
 
-export interface ActorHostOptions {
+export interface ActorHostOptions extends SupervisionOptions {
   /** file URL of the actor module */
   module: string;
   workers: number;
   maxQueue: number;
   options: unknown;
   logLevel: string;
-  heartbeatMs: number;
-  hangTimeoutMs: number;
-  restartBackoffMs: { initial: number; max: number };
 }
 
-const CRASH_LOOP_FAILURES = 3;
-
 /**
- * Main-thread owner of one actor: spreads requests over its worker slots
- * (pooled: least loaded; pinned: by key), bounds the queue, and restarts
- * crashed or hung workers with backoff.
+ * Main-thread owner of one actor on worker threads: places each request on
+ * a slot (slot-selector.ts), bounds the queue, matches replies to requests,
+ * and keeps the workers alive (supervisor.ts).
  */
 export class ActorHost extends EventEmitter implements ActorRuntime, PendingHolder {
   readonly name: string;
@@ -38,17 +35,18 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
   readonly methods: readonly string[];
   #outstanding = 0;
   #nextHandle = 1;
-  readonly #keyToSlot = new Map<string, WorkerSlot>();
+  readonly #selector: SlotSelector<WorkerSlot>;
+  readonly #supervisor: Supervisor<WorkerSlot>;
   readonly #drained = new DrainSignal();
   readonly #readyWaiters = new Set<() => void>();
-  #watchdog: NodeJS.Timeout | null = null;
+  #lastError = '';
   restartsTotal = 0;
   lateReplies = 0;
 
   constructor(
     readonly def: ActorDefinition,
     readonly opts: ActorHostOptions,
-    readonly router: Router,
+    readonly settler: Settler,
     readonly log: Logger,
   ) {
     super();
@@ -63,9 +61,11 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
     };
     const events = {
       message: (slot: WorkerSlot, msg: WorkerToMain) => this.#onMessage(slot, msg),
-      exit: (slot: WorkerSlot, code: number, reason: 'crashed' | 'hung' | 'closed') => this.#onExit(slot, code, reason),
+      exit: (slot: WorkerSlot, code: number, reason: ExitReason) => this.#onExit(slot, code, reason),
     };
-    for (let i = 0; i < Math.max(1, opts.workers); i++) this.slots.push(new WorkerSlot(i, boot, events));
+    for (let i = 0; i < Math.max(1, opts.workers); i++) this.slots.push(new WorkerSlot(i, boot, events, Supervisor.backoff(opts)));
+    this.#selector = new SlotSelector(this.slots);
+    this.#supervisor = new Supervisor(this.slots, opts);
   }
 
   get outstanding(): number {
@@ -76,8 +76,12 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
     return this.#outstanding >= this.opts.maxQueue;
   }
 
+  get queueLimit(): number {
+    return this.opts.maxQueue;
+  }
+
   get ready(): boolean {
-    return this.slots.some((s) => s.state === 'ready');
+    return this.slots.some((s) => s.ready);
   }
 
   /** Calls `fn` once when the queue falls to half its bound. */
@@ -89,22 +93,19 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
     for (const s of this.slots) s.spawn();
     await new Promise<void>((resolve, reject) => {
       const check = (): void => {
-        const failed = this.slots.find((s) => s.consecutiveFailures > 0 && s.state !== 'ready');
+        const failed = this.slots.find((s) => s.restarts.attempts > 0 && !s.ready);
         if (failed) {
           this.#readyWaiters.delete(check);
           reject(new OutriggerError('ACTOR_UNAVAILABLE', `actor '${this.name}' failed to start: ${this.#lastError}`));
-        } else if (this.slots.every((s) => s.state === 'ready')) {
+        } else if (this.slots.every((s) => s.ready)) {
           this.#readyWaiters.delete(check);
           resolve();
         }
       };
       this.#readyWaiters.add(check);
     });
-    this.#watchdog = setInterval(() => this.#checkHeartbeats(), this.opts.heartbeatMs);
-    this.#watchdog.unref();
+    this.#supervisor.watch();
   }
-
-  #lastError = '';
 
   /** The request's pin key: one member read from a JSON body when the actor names it, else pinKey on the decoded params. */
   #pinKeyOf(methodIndex: number, format: BodyFormat, body: Uint8Array): string {
@@ -112,6 +113,13 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
     if (format === BodyFormat.JSON && this.def.pinField) {
       const key = topLevelString(body, this.def.pinField(method));
       if (key) return key;
+    }
+    // Decoding params here costs the thread every listener shares: only small bodies.
+    if (body.length > MAIN_PARAMS_MAX_BYTES) {
+      throw new OutriggerError(
+        'INVALID_PARAMS',
+        `params of ${body.length} bytes are too large to pick actor '${this.name}''s worker on the main thread (limit ${MAIN_PARAMS_MAX_BYTES}); send JSON with the key as a top-level member, or run the actor with one worker`,
+      );
     }
     return this.def.pinKey!(method, decodeBody(format, body));
   }
@@ -125,14 +133,13 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
       try {
         key = this.#pinKeyOf(methodIndex, p.format, body);
       } catch (err) {
-        const e = serializeError(err);
-        this.router.reject(p, { code: e.code === 'ACTOR_ERROR' ? 'INVALID_PARAMS' : e.code, message: e.message });
+        this.settler.reject(p, pinKeyError(err));
         return;
       }
-      slot = this.#slotForKey(key);
-    } else slot = this.#leastLoaded();
-    if (slot.state === 'backoff' && slot.consecutiveFailures >= CRASH_LOOP_FAILURES) {
-      this.router.reject(p, {
+      slot = this.#selector.forKey(key);
+    } else slot = this.#selector.leastLoaded();
+    if (this.#supervisor.crashLooping(slot)) {
+      this.settler.reject(p, {
         code: 'ACTOR_UNAVAILABLE',
         message: `actor '${this.name}' is restarting after repeated failures: ${this.#lastError}`,
       });
@@ -144,25 +151,6 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
     p.slot = slot.index;
     this.#outstanding++;
     slot.enqueue(p, methodIndex, key, traceparent, body);
-  }
-
-  #leastLoaded(): WorkerSlot {
-    let best = this.slots[0]!;
-    if (this.slots.length === 1) return best;
-    for (const s of this.slots) {
-      if (s.state === 'ready' && (best.state !== 'ready' || s.inflight.size < best.inflight.size)) best = s;
-    }
-    return best;
-  }
-
-  #slotForKey(key: string): WorkerSlot {
-    let slot = this.#keyToSlot.get(key);
-    if (!slot) {
-      slot = this.slots.reduce((a, b) => (b.pinnedKeys < a.pinnedKeys ? b : a));
-      slot.pinnedKeys++;
-      this.#keyToSlot.set(key, slot);
-    }
-    return slot;
   }
 
   /** Router callback: the request settled (answered, timed out, or failed). */
@@ -185,24 +173,24 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
       case 'beat':
         slot.lastBeat = Date.now();
         slot.stats = msg.stats;
-        this.emit('beat', slot, msg.stats);
+        this.emit('beat', slot.index, msg.stats);
         break;
       case 'ready':
-        slot.consecutiveFailures = 0;
         slot.markReady(Date.now());
         this.log.debug({ slot: slot.index }, 'worker ready');
+        this.emit('worker-ready', slot.index, slot.restartCount > 0);
         for (const fn of [...this.#readyWaiters]) fn();
         break;
       case 'init-failed':
         this.#lastError = `${msg.error.code}: ${msg.error.message}`;
         this.log.error({ slot: slot.index, error: msg.error }, 'actor create() failed');
-        slot.kill(null);
+        slot.kill();
         break;
       case 'pub':
         this.emit('publish', msg.topic, msg.data);
         break;
       case 'closed':
-        slot.kill(null);
+        slot.kill();
         break;
     }
   }
@@ -212,69 +200,54 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
       const p = slot.inflight.get(handle);
       if (!p) {
         this.lateReplies++;
-        this.router.stats.lateReplies++;
+        this.settler.late();
         return;
       }
       slot.inflight.delete(handle);
-      if (isError) this.router.reject(p, JSON.parse(bytes.utf8Slice()) as SerializedError);
-      else this.router.resolve(p, bytes);
+      if (isError) this.settler.reject(p, JSON.parse(bytes.utf8Slice()) as SerializedError);
+      else this.settler.resolve(p, bytes);
     });
   }
 
-  #onExit(slot: WorkerSlot, code: number, reason: 'crashed' | 'hung' | 'closed'): void {
+  #onExit(slot: WorkerSlot, code: number, reason: ExitReason): void {
     slot.discardUnsent();
-    if (reason !== 'closed') {
-      const error: SerializedError =
-        reason === 'hung'
-          ? { code: 'WORKER_HUNG', message: `actor '${this.name}' worker ${slot.index} stopped responding and was replaced` }
-          : { code: 'WORKER_CRASHED', message: `actor '${this.name}' worker ${slot.index} exited (code ${code})` };
-      if (reason === 'crashed' && !this.#lastError) this.#lastError = `worker exited with code ${code}`;
-      this.#failInflight(slot, error);
-      slot.consecutiveFailures++;
-      slot.restarts++;
-      this.restartsTotal++;
-      const delay = Math.min(
-        this.opts.restartBackoffMs.max,
-        this.opts.restartBackoffMs.initial * 2 ** Math.max(0, slot.consecutiveFailures - 1),
-      );
-      this.log.error({ slot: slot.index, code, reason, restartInMs: delay }, 'actor worker lost');
-      for (const fn of [...this.#readyWaiters]) fn();
-      setTimeout(() => {
-        if (slot.state === 'backoff') slot.spawn();
-      }, delay).unref();
-    } else {
+    if (reason === 'closed') {
       this.#failInflight(slot, { code: 'SHUTTING_DOWN', message: `actor '${this.name}' stopped` });
+      return;
     }
+    const error: SerializedError =
+      reason === 'hung'
+        ? { code: 'WORKER_HUNG', message: `actor '${this.name}' worker ${slot.index} stopped responding and was replaced` }
+        : { code: 'WORKER_CRASHED', message: `actor '${this.name}' worker ${slot.index} exited (code ${code})` };
+    if (reason === 'crashed' && !this.#lastError) this.#lastError = `worker exited with code ${code}`;
+    this.#failInflight(slot, error);
+    slot.restartCount++;
+    this.restartsTotal++;
+    const delay = this.#supervisor.restartLater(slot);
+    this.log.error({ slot: slot.index, code, reason, restartInMs: delay }, 'actor worker lost');
+    this.emit('worker-lost', slot.index, reason);
+    for (const fn of [...this.#readyWaiters]) fn();
   }
 
   #failInflight(slot: WorkerSlot, error: SerializedError): void {
     const lost = [...slot.inflight.values()];
     slot.inflight.clear();
-    for (const p of lost) this.router.reject(p, error);
-  }
-
-  #checkHeartbeats(): void {
-    const now = Date.now();
-    for (const s of this.slots) {
-      if (s.state === 'ready' && now - s.lastBeat > this.opts.hangTimeoutMs) s.kill('hung');
-    }
+    for (const p of lost) this.settler.reject(p, error);
   }
 
   /** Stops the workers once nothing is outstanding or the deadline passes. */
   async stop(deadline: number): Promise<void> {
-    while (this.#outstanding > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    if (this.#watchdog) clearInterval(this.#watchdog);
-    const exits = this.slots.map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          if (!s.worker) return resolve();
-          s.worker.once('exit', () => resolve());
-          s.close();
-          setTimeout(() => s.kill(null), Math.max(1000, deadline - Date.now())).unref();
-        }),
-    );
-    for (const s of this.slots) if (!s.worker) s.state = 'closed';
-    await Promise.all(exits);
+    if (this.#outstanding > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        this.#drained.whenEmpty(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    this.#supervisor.stop();
+    await Promise.all(this.slots.map((s) => s.closeBy(deadline)));
   }
 
   /** Hot reload: workers switch level now, and restarted workers boot with it. */
@@ -296,30 +269,10 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
         index: s.index,
         state: s.state,
         inflight: s.inflight.size,
-        restarts: s.restarts,
+        restarts: s.restartCount,
         pinnedKeys: s.pinnedKeys,
         stats: s.stats,
       })),
     };
   }
-}
-
-export interface ActorSnapshot {
-  name: string;
-  kind: string;
-  methods: string[];
-  outstanding: number;
-  maxQueue: number;
-  restarts: number;
-  lateReplies: number;
-  workers: {
-    index: number;
-    state: string;
-    inflight: number;
-    restarts: number;
-    pinnedKeys: number;
-    stats: WorkerStats | null;
-  }[];
-  /** Inline actors only: counts of requests run on the main thread. */
-  inline?: { handled: number; failed: number };
 }

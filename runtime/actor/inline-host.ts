@@ -1,36 +1,32 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { ActorDefinition, ActorInstance, CallContext, Handler } from './api.ts';
-import { decodeBody, encodeResult } from './body-codec.ts';
+import type { ActorDefinition } from './api.ts';
 import { DrainSignal } from './drain-signal.ts';
-import type { ActorSnapshot } from './host.ts';
-import type { ActorRuntime } from './runtime.ts';
-import { serializeError } from '../errors/error.ts';
-import type { Pending, PendingHolder } from '../router/pending.ts';
-import type { Router } from '../router/router.ts';
-
-const NEVER_ABORTED = new AbortController().signal;
+import { ActorExecutor } from './executor.ts';
+import type { ActorRuntime, ActorSnapshot } from './runtime.ts';
+import type { SerializedError } from '../errors/error.ts';
+import type { Pending, PendingHolder, Settler } from '../router/pending.ts';
 
 /**
- * Runs an actor's handlers on the main thread: no thread hop, but a slow
- * handler blocks every listener. Meant for methods whose work is smaller
- * than the hop itself, and as the bench's inline ceiling.
+ * Runs an actor's handlers on the main thread through the same executor as
+ * a worker: no thread hop, but a slow handler blocks every listener. Meant
+ * for methods whose work is smaller than the hop itself, and as the bench's
+ * inline ceiling.
  */
 export class InlineHost extends EventEmitter implements ActorRuntime, PendingHolder {
   readonly name: string;
   readonly methods: readonly string[];
   readonly restartsTotal = 0;
-  #instance: ActorInstance<string> | null = null;
-  #handlers: Handler[] = [];
-  #outstanding = 0;
-  #handled = 0;
-  #failed = 0;
+  #executor: ActorExecutor | null = null;
+  #close: (() => Promise<void> | void) | undefined;
+  readonly #pending = new Map<number, Pending>();
+  #nextHandle = 1;
   readonly #drained = new DrainSignal();
 
   constructor(
     readonly def: ActorDefinition,
     readonly opts: { maxQueue: number; options: unknown },
-    readonly router: Router,
+    readonly settler: Settler,
     readonly log: Logger,
   ) {
     super();
@@ -39,15 +35,19 @@ export class InlineHost extends EventEmitter implements ActorRuntime, PendingHol
   }
 
   get outstanding(): number {
-    return this.#outstanding;
+    return this.#pending.size;
   }
 
   get saturated(): boolean {
-    return this.#outstanding >= this.opts.maxQueue;
+    return this.#pending.size >= this.opts.maxQueue;
+  }
+
+  get queueLimit(): number {
+    return this.opts.maxQueue;
   }
 
   get ready(): boolean {
-    return this.#instance !== null;
+    return this.#executor !== null;
   }
 
   onDrain(fn: () => void): void {
@@ -55,63 +55,48 @@ export class InlineHost extends EventEmitter implements ActorRuntime, PendingHol
   }
 
   async start(): Promise<void> {
-    this.#instance = await this.def.create({
+    const instance = await this.def.create({
       actor: this.name,
       workerIndex: 0,
       options: this.def.parseOptions ? this.def.parseOptions(this.opts.options) : this.opts.options,
       log: this.log,
       publish: (topic, data) => this.emit('publish', topic, data),
     });
-    this.#handlers = this.def.methods.map((m) => this.#instance!.handlers[m]!);
+    this.#close = instance.close?.bind(instance);
+    this.#executor = new ActorExecutor(this.def, instance.handlers, (handle, isError, bytes) => {
+      const p = this.#pending.get(handle);
+      if (!p) return;
+      if (isError) this.settler.reject(p, JSON.parse(Buffer.from(bytes).utf8Slice()) as SerializedError);
+      else this.settler.resolve(p, bytes);
+    });
   }
 
   submit(p: Pending, methodIndex: number, body: Uint8Array, traceparent: string | undefined): void {
+    p.handle = this.#nextHandle;
+    this.#nextHandle = this.#nextHandle === 0xffffffff ? 1 : this.#nextHandle + 1;
     p.holder = this;
-    this.#outstanding++;
-    const call: CallContext = {
-      method: this.methods[methodIndex]!,
-      deadline: p.deadline,
-      signal: NEVER_ABORTED,
-      key: undefined,
-      traceparent,
-    };
-    let result: unknown;
-    try {
-      result = this.#handlers[methodIndex]!(decodeBody(p.format, body), call);
-    } catch (err) {
-      this.#fail(p, err);
-      return;
-    }
-    if (result instanceof Promise) result.then((v) => this.#succeed(p, v), (e) => this.#fail(p, e));
-    else this.#succeed(p, result);
-  }
-
-  #succeed(p: Pending, value: unknown): void {
-    let bytes: Uint8Array;
-    try {
-      bytes = encodeResult(p.format, value);
-    } catch (err) {
-      this.#fail(p, err);
-      return;
-    }
-    this.#handled++;
-    this.router.resolve(p, bytes);
-  }
-
-  #fail(p: Pending, err: unknown): void {
-    this.#failed++;
-    this.router.reject(p, serializeError(err));
+    this.#pending.set(p.handle, p);
+    this.#executor!.submit(p.handle, methodIndex, p.format, p.deadline, undefined, traceparent, body, 0);
   }
 
   release(p: Pending): void {
     p.holder = null;
-    this.#outstanding--;
-    this.#drained.check(this.#outstanding, this.opts.maxQueue);
+    // Settled without its handler finishing (timeout): abort the handler.
+    if (this.#pending.delete(p.handle)) this.#executor?.cancel(p.handle);
+    this.#drained.check(this.#pending.size, this.opts.maxQueue);
   }
 
   async stop(deadline: number): Promise<void> {
-    while (this.#outstanding > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    await this.#instance?.close?.();
+    if (this.#pending.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        this.#drained.whenEmpty(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    await this.#close?.();
   }
 
   setLogLevel(level: string): void {
@@ -123,12 +108,12 @@ export class InlineHost extends EventEmitter implements ActorRuntime, PendingHol
       name: this.name,
       kind: `${this.def.kind} (inline)`,
       methods: [...this.methods],
-      outstanding: this.#outstanding,
+      outstanding: this.#pending.size,
       maxQueue: this.opts.maxQueue,
       restarts: 0,
       lateReplies: 0,
       workers: [],
-      inline: { handled: this.#handled, failed: this.#failed },
+      inline: { handled: this.#executor?.handled ?? 0, failed: this.#executor?.failed ?? 0 },
     };
   }
 }

@@ -1,5 +1,5 @@
 import type { SerializedError } from '../errors/error.ts';
-import type { BucketSnapshot } from '../metrics/buckets.ts';
+import type { BucketSnapshot } from '../stats/buckets.ts';
 import type { BreakerSnapshot } from '../resilience/breakers.ts';
 
 /** Worker statistics, sent with every heartbeat. Times in milliseconds. */

@@ -1,17 +1,26 @@
 import { Worker } from 'node:worker_threads';
 import { BatchWriter } from './batch.ts';
 import type { MainToWorker, WorkerBoot, WorkerStats, WorkerToMain } from './messages.ts';
+import type { Backoff } from '../resilience/backoff.ts';
 import type { Pending } from '../router/pending.ts';
 
 export type SlotState = 'starting' | 'ready' | 'backoff' | 'closing' | 'closed';
+export type ExitReason = 'crashed' | 'hung' | 'closed';
 
 const BOOT_URL = new URL('./worker-boot.mjs', import.meta.url);
 const ENTRY_URL = new URL('./worker-main.ts', import.meta.url).href;
 
 export interface SlotEvents {
   message(slot: WorkerSlot, msg: WorkerToMain): void;
-  exit(slot: WorkerSlot, code: number, reason: 'crashed' | 'hung' | 'closed'): void;
+  exit(slot: WorkerSlot, code: number, reason: ExitReason): void;
 }
+
+/**
+ * Threads given up on while stuck (a hung worker is abandoned, not waited
+ * for): a thread blocked in a system call can't be stopped from outside, and
+ * the process can't exit normally while one is alive (see daemon shutdown).
+ */
+export const stuckThreads = { count: 0 };
 
 /**
  * One worker thread of an actor and the requests it holds. The Worker object
@@ -27,9 +36,8 @@ export class WorkerSlot {
   #cancels: number[] = [];
   lastBeat = 0;
   stats: WorkerStats | null = null;
-  restarts = 0;
-  consecutiveFailures = 0;
-  readySince = 0;
+  /** Restarts since the slot was created. */
+  restartCount = 0;
   pinnedKeys = 0;
   #killReason: 'hung' | null = null;
 
@@ -37,7 +45,16 @@ export class WorkerSlot {
     readonly index: number,
     readonly boot: Omit<WorkerBoot, 'entry' | 'workerIndex'>,
     readonly events: SlotEvents,
+    readonly restarts: Backoff,
   ) {}
+
+  get ready(): boolean {
+    return this.state === 'ready';
+  }
+
+  get load(): number {
+    return this.inflight.size;
+  }
 
   spawn(): void {
     this.state = 'starting';
@@ -45,7 +62,9 @@ export class WorkerSlot {
     const workerData: WorkerBoot = { ...this.boot, entry: ENTRY_URL, workerIndex: this.index };
     const w = new Worker(BOOT_URL, { workerData, name: `${this.boot.actorName}#${this.index}` });
     this.worker = w;
-    w.on('message', (msg: WorkerToMain) => this.events.message(this, msg));
+    w.on('message', (msg: WorkerToMain) => {
+      if (this.worker === w) this.events.message(this, msg);
+    });
     w.on('error', () => {
       /* reported through 'exit'; the error itself is logged by the host */
     });
@@ -61,7 +80,7 @@ export class WorkerSlot {
   markReady(now: number): void {
     this.state = 'ready';
     this.lastBeat = now;
-    this.readySince = now;
+    this.restarts.reset();
     this.#scheduleFlush();
   }
 
@@ -116,15 +135,59 @@ export class WorkerSlot {
     if (this.worker) this.#post(this.worker, { t: 'log-level', level });
   }
 
-  close(): void {
-    if (!this.worker) return;
+  /**
+   * Graceful stop: the worker finishes what it holds, closes the actor and
+   * exits. Past the deadline it is terminated, and a thread that still does
+   * not end within a second is left behind (stuckThreads).
+   */
+  closeBy(deadline: number): Promise<void> {
+    const w = this.worker;
+    if (!w) {
+      this.state = 'closed';
+      return Promise.resolve();
+    }
     this.state = 'closing';
-    this.#post(this.worker, { t: 'close' });
+    this.#post(w, { t: 'close' });
+    return new Promise<void>((resolve) => {
+      let giveUp: NodeJS.Timeout | null = null;
+      const force = setTimeout(() => {
+        void w.terminate();
+        giveUp = setTimeout(() => {
+          stuckThreads.count++;
+          w.once('exit', () => stuckThreads.count--);
+          w.unref();
+          resolve();
+        }, 1000);
+      }, Math.max(1000, deadline - Date.now()));
+      w.once('exit', () => {
+        clearTimeout(force);
+        if (giveUp) clearTimeout(giveUp);
+        resolve();
+      });
+    });
   }
 
-  kill(reason: 'hung' | null): void {
-    if (!this.worker) return;
+  /** Ends a worker that will not serve (its create() failed); its 'exit' reports it. */
+  kill(): void {
+    void this.worker?.terminate();
+  }
+
+  /**
+   * Replaces a hung worker at once. terminate() stops JavaScript, but a
+   * thread blocked in a system call (open() of a FIFO, a stalled read) never
+   * sees it and never exits, so the slot does not wait for 'exit': the old
+   * thread is detached and counted in stuckThreads until it ends.
+   */
+  abandon(reason: 'hung'): void {
+    const w = this.worker;
+    if (!w) return;
     this.#killReason = reason;
-    void this.worker.terminate();
+    this.worker = null;
+    this.state = 'backoff';
+    stuckThreads.count++;
+    w.once('exit', () => stuckThreads.count--);
+    w.unref();
+    void w.terminate();
+    this.events.exit(this, 1, reason);
   }
 }

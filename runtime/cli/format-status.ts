@@ -1,3 +1,4 @@
+import type { StatusTable } from '../feature/api.ts';
 import type { DaemonStatus } from '../daemon/daemon.ts';
 
 function table(rows: string[][]): string {
@@ -11,18 +12,13 @@ const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
  * A status section that wants a table in `outrigger status`: `table` is rows,
  * header first; `data` is the full detail for `--json` (the ES pipelines use it).
  */
-export interface TableSection {
-  title: string;
-  table: string[][];
-  data: unknown;
-}
 
-function isTableSection(v: unknown): v is TableSection {
-  const t = v as Partial<TableSection> | null;
+function isStatusTable(v: unknown): v is StatusTable {
+  const t = v as Partial<StatusTable> | null;
   return typeof t === 'object' && t !== null && typeof t.title === 'string' && Array.isArray(t.table) && t.table.every((r) => Array.isArray(r));
 }
 
-/** The 'ops' status section (runtime/daemon/ops-plugin.ts), as far as the table needs it. */
+/** The 'ops' status section (runtime/daemon/ops.ts), as far as the table needs it. */
 interface OpsSection {
   metricsUrl: string | null;
   ready: boolean;
@@ -117,7 +113,7 @@ export function formatStatus(s: DaemonStatus): string {
   }
   for (const [name, section] of Object.entries(s.sections ?? {})) {
     if (name === 'ops') continue;
-    if (isTableSection(section)) {
+    if (isStatusTable(section)) {
       out.push('', section.title);
       if (section.table.length > 1) out.push(table(section.table));
     } else out.push(`${name}: ${JSON.stringify(section)}`);

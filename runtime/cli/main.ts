@@ -2,13 +2,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { IpcClient } from '../../clients/ts/ipc-client.ts';
-import { loadConfig } from '../config/load.ts';
-import type { OutriggerConfig } from '../config/schema.ts';
+import { stuckThreads } from '../actor/worker-slot.ts';
+import { type OutriggerConfig } from '../config/load.ts';
+import { loadConfig } from '../feature/load.ts';
 import { Daemon, type DaemonStatus, type DrainReport } from '../daemon/daemon.ts';
-import { featurePlugins } from '../daemon/plugins.ts';
 import { reloadFromSource } from '../daemon/config-reload.ts';
-import type { ReloadResult } from '../daemon/reload.ts';
+import type { FeatureDefinition } from '../feature/api.ts';
+import { controlCall } from './control-client.ts';
+import type { ReloadResult } from '../daemon/handle.ts';
 import { OutriggerError } from '../errors/error.ts';
 import { parseArgs, USAGE } from './args.ts';
 import { formatStatus } from './format-status.ts';
@@ -31,18 +32,16 @@ function readPid(config: OutriggerConfig): number | null {
   return Number.isInteger(pid) && pid > 0 && pidAlive(pid) ? pid : null;
 }
 
-async function control(config: OutriggerConfig, method: string, timeoutMs: number): Promise<unknown> {
-  const client = new IpcClient({ path: config.listeners.control.path, timeoutMs, heartbeatMs: 0 });
-  try {
-    return await client.call(method, {}, { timeoutMs });
-  } finally {
-    client.close();
-  }
+function control(config: OutriggerConfig, method: string, timeoutMs: number): Promise<unknown> {
+  return controlCall(config.listeners.control.path, method, timeoutMs);
 }
 
+/** The features the CLI's daemon runs (the composition root sets them). */
+let builtins: readonly FeatureDefinition[] = [];
+
 async function runForeground(configFile: string | undefined): Promise<number> {
-  const loaded = await loadConfig(configFile);
-  const daemon = await Daemon.start(loaded, featurePlugins);
+  const loaded = await loadConfig(configFile, builtins);
+  const daemon = await Daemon.start(loaded);
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++;
@@ -61,11 +60,13 @@ async function runForeground(configFile: string | undefined): Promise<number> {
   // Ready line for whoever started us (the background launcher, tests).
   process.stdout.write(`OUTRIGGER READY pid=${process.pid}\n`);
   await daemon.stopped;
+  // A thread blocked in a system call can't be joined, and exit would wait for it forever.
+  if (stuckThreads.count > 0) process.kill(process.pid, 'SIGKILL');
   return 0;
 }
 
 async function startBackground(configFile: string | undefined): Promise<number> {
-  const { config } = await loadConfig(configFile);
+  const { config } = await loadConfig(configFile, builtins);
   const running = readPid(config);
   if (running) throw new OutriggerError('ALREADY_RUNNING', `outrigger is already running (pid ${running})`);
   mkdirSync(config.runDir, { recursive: true });
@@ -104,7 +105,7 @@ function tail(file: string): string {
 }
 
 async function stop(configFile: string | undefined, timeoutMs: number | undefined): Promise<number> {
-  const { config } = await loadConfig(configFile);
+  const { config } = await loadConfig(configFile, builtins);
   const pid = readPid(config);
   if (!pid) throw new OutriggerError('NOT_RUNNING', `outrigger is not running (no live pid in ${config.runDir})`);
   const wait = (timeoutMs ?? config.shutdown.graceMs) + 10_000;
@@ -130,7 +131,7 @@ async function stop(configFile: string | undefined, timeoutMs: number | undefine
 }
 
 async function status(configFile: string | undefined, json: boolean): Promise<number> {
-  const { config } = await loadConfig(configFile);
+  const { config } = await loadConfig(configFile, builtins);
   let s: DaemonStatus;
   try {
     s = (await control(config, 'daemon.status', 5000)) as DaemonStatus;
@@ -144,7 +145,7 @@ async function status(configFile: string | undefined, json: boolean): Promise<nu
 async function reload(configFile: string | undefined): Promise<number> {
   let config: OutriggerConfig;
   try {
-    ({ config } = await loadConfig(configFile));
+    ({ config } = await loadConfig(configFile, builtins));
   } catch (err) {
     // The daemon would refuse the same file for the same reason: say so without bothering it.
     const e = err as OutriggerError;
@@ -168,7 +169,8 @@ async function reload(configFile: string | undefined): Promise<number> {
   return r.ok ? 0 : 1;
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], features: readonly FeatureDefinition[]): Promise<number> {
+  builtins = features;
   try {
     const args = parseArgs(argv);
     switch (args.command) {

@@ -15,10 +15,13 @@
  *
  * An RPC frame is therefore always 0x15 (version 1, HL 5) with a 20-byte header.
  * Replies echo seq and the method prefix; an error reply is codec|0x40 with plain
- * UTF-8 text as body.
+ * UTF-8 text as body (goridgeErrorText below: `CODE: message`, then the error's
+ * data as a JSON line).
  */
 import zlib from 'node:zlib';
+import type { SerializedError } from '../errors/error.ts';
 import { crc32 as crc32Js } from './crc32.ts';
+import { FrameSplitter, NEED_MORE } from './frame-splitter.ts';
 
 export const GORIDGE_FLAG = {
   CONTROL: 0x01,
@@ -80,7 +83,6 @@ const RPC_HEADER = 20;
 const RPC_HL = 5;
 // Go's ReadOptions panics above 10 options (HL 13); PHP never sends them either.
 const MAX_HL = 13;
-const EMPTY = Buffer.alloc(0);
 const NO_FRAMES: readonly GoridgeFrame[] = Object.freeze([]);
 
 // zlib.crc32 arrived in Node 20.15 while package.json allows 20.11.
@@ -122,143 +124,59 @@ export function replyCodecFlag(codec: GoridgeCodec): number {
   return codec === 'none' ? GORIDGE_FLAG.GOB : CODEC_FLAG[codec];
 }
 
-export class GoridgeDecoder {
+export class GoridgeDecoder extends FrameSplitter<GoridgeDecodeError> {
   readonly #maxPayload: number;
   readonly #verifyCrc: boolean;
-  #chunks: Buffer[] = [];
-  #first = 0; // index of the first live chunk; avoids O(n) shift on many tiny chunks
-  #head = 0; // read offset inside #chunks[#first]
-  #buffered = 0;
-  #scratch = Buffer.alloc(RPC_HEADER);
-  // Frame whose header is parsed but whose payload is still arriving.
-  #pending: { flags: number; byte10: number; seq: number; methodLen: number; payload: Buffer } | null = null;
-  #filled = 0;
-  #error: GoridgeDecodeError | null = null;
+  #frames: GoridgeFrame[] | null = null;
 
   constructor(options: GoridgeDecoderOptions = {}) {
+    super(RPC_HEADER);
     this.#maxPayload = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     this.#verifyCrc = options.verifyCrc ?? true;
   }
 
-  get error(): GoridgeDecodeError | null {
-    return this.#error;
-  }
-
-  /** Bytes held for an incomplete frame; non-zero at EOF means the peer cut a frame short. */
-  get bufferedBytes(): number {
-    return this.#buffered + (this.#pending !== null ? RPC_HEADER + this.#filled : 0);
-  }
 
   push(chunk: Buffer): GoridgePushResult {
-    if (this.#error !== null) return { frames: NO_FRAMES, error: this.#error };
-    let frames: GoridgeFrame[] | null = null;
-    if (chunk.length > 0) {
-      this.#chunks.push(chunk);
-      this.#buffered += chunk.length;
-    }
-    for (;;) {
-      const frame = this.#pending !== null ? this.#fillPending() : this.#next();
-      if (frame === null) break;
-      (frames ??= []).push(frame);
-    }
-    return { frames: frames ?? NO_FRAMES, error: this.#error };
+    const error = this.feed(chunk);
+    const frames = this.#frames;
+    this.#frames = null;
+    return { frames: frames ?? NO_FRAMES, error };
   }
 
-  #next(): GoridgeFrame | null {
-    if (this.#buffered < FIXED_HEADER) return null;
-    const h = this.#peek(Math.min(this.#buffered, RPC_HEADER));
-    const payloadLen = h.readUInt32LE(2);
-    if (this.#verifyCrc && crc32(h.subarray(0, 6)) !== h.readUInt32LE(6)) {
-      return this.#fail('GORIDGE_BAD_CRC', `header CRC mismatch: wire 0x${h.readUInt32LE(6).toString(16)}`);
+  // Checked as far as the bytes go, in Go's order: the fixed 12 bytes (CRC, header
+  // length), then the options; the payload cap and method length need the options.
+  protected checkHeader(h: Buffer, o: number, avail: number): number | GoridgeDecodeError {
+    if (avail < FIXED_HEADER) return NEED_MORE;
+    if (this.#verifyCrc && crc32(h.subarray(o, o + 6)) !== h.readUInt32LE(o + 6)) {
+      return decodeError('GORIDGE_BAD_CRC', `header CRC mismatch: wire 0x${h.readUInt32LE(o + 6).toString(16)}`);
     }
-    const hl = h[0]! & 0x0f;
-    if (hl < 3 || hl > MAX_HL) return this.#fail('GORIDGE_BAD_OPTIONS', `header length ${hl} words is outside 3..${MAX_HL}`);
-    if (hl !== RPC_HL) return this.#fail('GORIDGE_BAD_OPTIONS', `should be 2 options (SEQ_ID, METHOD_LEN), got ${hl - 3}`);
-    if (h.length < RPC_HEADER) return null;
+    const hl = h[o]! & 0x0f;
+    if (hl !== RPC_HL) {
+      return hl < 3 || hl > MAX_HL
+        ? decodeError('GORIDGE_BAD_OPTIONS', `header length ${hl} words is outside 3..${MAX_HL}`)
+        : decodeError('GORIDGE_BAD_OPTIONS', `should be 2 options (SEQ_ID, METHOD_LEN), got ${hl - 3}`);
+    }
+    if (avail < RPC_HEADER) return NEED_MORE;
+    const payloadLen = h.readUInt32LE(o + 2);
     if (payloadLen > this.#maxPayload) {
       // The options are in: the error carries the seq, so the server can answer the client's call.
-      return this.#fail('FRAME_TOO_LARGE', `payload ${payloadLen} bytes exceeds limit ${this.#maxPayload}`, h.readUInt32LE(12));
+      return decodeError('FRAME_TOO_LARGE', `payload ${payloadLen} bytes exceeds limit ${this.#maxPayload}`, h.readUInt32LE(o + 12));
     }
-    const methodLen = h.readUInt32LE(16);
+    const methodLen = h.readUInt32LE(o + 16);
     if (methodLen > payloadLen) {
-      return this.#fail('GORIDGE_BAD_METHOD_LEN', `method length ${methodLen} exceeds payload length ${payloadLen}`);
+      return decodeError('GORIDGE_BAD_METHOD_LEN', `method length ${methodLen} exceeds payload length ${payloadLen}`);
     }
-    const flags = h[1]!;
-    const byte10 = h[10]!;
-    const seq = h.readUInt32LE(12);
-    this.#consume(RPC_HEADER);
-    if (payloadLen === 0) return makeFrame(flags, byte10, seq, methodLen, EMPTY);
-    const first = this.#chunks[this.#first];
-    if (first !== undefined && first.length - this.#head >= payloadLen) {
-      const payload = first.subarray(this.#head, this.#head + payloadLen);
-      this.#consume(payloadLen);
-      return makeFrame(flags, byte10, seq, methodLen, payload);
-    }
-    // Allocated only now: the size has passed the cap, and every byte is copied once.
-    this.#pending = { flags, byte10, seq, methodLen, payload: Buffer.allocUnsafe(payloadLen) };
-    this.#filled = 0;
-    return this.#fillPending();
+    return payloadLen;
   }
 
-  #fillPending(): GoridgeFrame | null {
-    const p = this.#pending!;
-    while (this.#filled < p.payload.length && this.#buffered > 0) {
-      const c = this.#chunks[this.#first]!;
-      const n = Math.min(c.length - this.#head, p.payload.length - this.#filled);
-      c.copy(p.payload, this.#filled, this.#head, this.#head + n);
-      this.#filled += n;
-      this.#consume(n);
-    }
-    if (this.#filled < p.payload.length) return null;
-    this.#pending = null;
-    this.#filled = 0;
-    return makeFrame(p.flags, p.byte10, p.seq, p.methodLen, p.payload);
+  protected frame(h: Buffer, o: number, payload: Buffer): void {
+    (this.#frames ??= []).push(makeFrame(h[o + 1]!, h[o + 10]!, h.readUInt32LE(o + 12), h.readUInt32LE(o + 16), payload));
   }
+}
 
-  #peek(n: number): Buffer {
-    const first = this.#chunks[this.#first]!;
-    if (first.length - this.#head >= n) return first.subarray(this.#head, this.#head + n);
-    const out = this.#scratch.subarray(0, n);
-    let off = 0;
-    for (let i = this.#first, pos = this.#head; off < n; i++, pos = 0) {
-      const c = this.#chunks[i]!;
-      off += c.copy(out, off, pos, Math.min(c.length, pos + n - off));
-    }
-    return out;
-  }
-
-  #consume(n: number): void {
-    this.#buffered -= n;
-    while (n > 0) {
-      const c = this.#chunks[this.#first]!;
-      const left = c.length - this.#head;
-      if (n < left) {
-        this.#head += n;
-        return;
-      }
-      n -= left;
-      this.#chunks[this.#first++] = EMPTY; // drop the reference so the chunk can be collected
-      this.#head = 0;
-    }
-    if (this.#first === this.#chunks.length) {
-      this.#chunks = [];
-      this.#first = 0;
-    } else if (this.#first > 1024) {
-      this.#chunks = this.#chunks.slice(this.#first);
-      this.#first = 0;
-    }
-  }
-
-  #fail(code: GoridgeErrorCode, message: string, seq?: number): null {
-    this.#error = seq === undefined ? { code, message } : { code, message, seq };
-    this.#chunks = [];
-    this.#first = 0;
-    this.#head = 0;
-    this.#buffered = 0;
-    this.#pending = null;
-    this.#filled = 0;
-    return null;
-  }
+/** A plain value, not an Error: a malformed frame costs no stack capture. */
+function decodeError(code: GoridgeErrorCode, message: string, seq?: number): GoridgeDecodeError {
+  return seq === undefined ? { code, message } : { code, message, seq };
 }
 
 function makeFrame(flags: number, byte10: number, seq: number, methodLen: number, payload: Buffer): GoridgeFrame {
@@ -336,3 +254,71 @@ export function splitServiceMethod(serviceMethod: string): { service: string; me
 export const GORIDGE_ERR_UNKNOWN_DECODER = 'goridge_read_request_body: unknown decoder used in frame';
 export const GORIDGE_ERR_NOT_PROTO = 'goridge_read_request_body: message type is not a proto';
 export const GORIDGE_ERR_UNKNOWN_RAW = 'unknown Raw payload type';
+
+/** Messages that are goridge's own error texts and go out verbatim, as Go sends them. */
+const GO_VERBATIM = new Set([GORIDGE_ERR_UNKNOWN_RAW]);
+
+/**
+ * Starts the line that carries an error's data in an error frame. A line of
+ * its own keeps the first line exactly what Go's net/rpc clients show
+ * (`CODE: message`), and a client that does not know it still finds the code
+ * at the start of the text.
+ */
+export const GORIDGE_ERROR_DATA_PREFIX = '\ndata: ';
+
+/**
+ * Error text of an error frame:
+ *
+ *   CODE: message            coded errors (the bare message for errors without
+ *                            a code of their own, as Go sends err.Error())
+ *   data: {"json":"value"}   only when the error has data: one line of JSON
+ *
+ * The data line is the text after the LAST `\ndata: `; JSON never contains a
+ * raw newline, so a message that itself contains `\ndata: ` is followed by a
+ * `data: null` line and the split stays unambiguous.
+ */
+export function goridgeErrorText(e: SerializedError): string {
+  const text = e.code === 'ACTOR_ERROR' || GO_VERBATIM.has(e.message) ? e.message : `${e.code}: ${e.message}`;
+  const data = dataJson(e.data);
+  if (data === null && !text.includes(GORIDGE_ERROR_DATA_PREFIX)) return text;
+  return `${text}${GORIDGE_ERROR_DATA_PREFIX}${data ?? 'null'}`;
+}
+
+/** An error frame's text taken apart again (clients). */
+export interface GoridgeErrorInfo {
+  /** The stable code, or null for texts without one (Go's net/rpc texts, a handler's bare message). */
+  code: string | null;
+  /** The message, without the code prefix and the data line. */
+  message: string;
+  /** The error's data, or null when it has none. */
+  data: unknown;
+}
+
+const CODE_PREFIX = /^([A-Z][A-Z0-9_]*): /;
+
+/** Inverse of goridgeErrorText; a text from another server is all message (and maybe a code). */
+export function parseGoridgeErrorText(text: string): GoridgeErrorInfo {
+  let head = text;
+  let data: unknown = null;
+  const at = text.lastIndexOf(GORIDGE_ERROR_DATA_PREFIX);
+  if (at >= 0) {
+    try {
+      data = JSON.parse(text.slice(at + GORIDGE_ERROR_DATA_PREFIX.length)) as unknown;
+      head = text.slice(0, at);
+    } catch {
+      data = null; // not our data line: part of the message
+    }
+  }
+  const m = CODE_PREFIX.exec(head);
+  return m ? { code: m[1]!, message: head.slice(m[0].length), data } : { code: null, message: head, data };
+}
+
+function dataJson(data: unknown): string | null {
+  if (data === undefined || data === null) return null;
+  try {
+    // Data crosses the worker boundary by structured clone, which allows what JSON does not.
+    return JSON.stringify(data, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? null;
+  } catch {
+    return null; // a cycle: the code and message still go out
+  }
+}

@@ -17,6 +17,7 @@
  * The header allows 4 GiB; decoders enforce a much smaller configured cap and
  * check it before buffering any of the payload.
  */
+import { FrameSplitter, NEED_MORE } from './frame-splitter.ts';
 
 export const IPC_HEADER_BYTES = 7;
 export const IPC_V1_0 = 0x0100;
@@ -40,77 +41,36 @@ export type IpcFrameHandler = (version: number, type: IpcTypeValue, payload: Buf
 
 /**
  * Incremental decoder. Payloads of frames that arrive whole inside one chunk
- * are zero-copy views of that chunk; a frame split across chunks is copied
- * once into a buffer of exactly its size.
+ * are zero-copy views of that chunk; a frame split across chunks is gathered
+ * as its bytes arrive and copied once, when complete (see FrameSplitter).
  */
-export class IpcDecoder {
+export class IpcDecoder extends FrameSplitter<IpcDecodeError> {
   readonly #maxPayload: number;
-  #head: Buffer | null = null; // leftover bytes shorter than a header
-  #partial: Buffer | null = null; // frame being assembled across chunks
-  #partialFill = 0;
-  #partialVersion = 0;
-  #partialType: IpcTypeValue = IpcType.SYNC;
-  #failed: IpcDecodeError | null = null;
+  #onFrame: IpcFrameHandler | null = null;
 
   constructor(maxPayload: number) {
+    super(IPC_HEADER_BYTES);
     this.#maxPayload = maxPayload;
   }
 
   get failed(): IpcDecodeError | null {
-    return this.#failed;
+    return this.error;
   }
 
-  /** Bytes held for incomplete frames (for memory accounting). */
-  get buffered(): number {
-    return (this.#head?.length ?? 0) + this.#partialFill;
-  }
 
   push(chunk: Buffer, onFrame: IpcFrameHandler): IpcDecodeError | null {
-    if (this.#failed) return this.#failed;
-    let buf = chunk;
-    if (this.#partial) {
-      const need = this.#partial.length - this.#partialFill;
-      const take = Math.min(need, buf.length);
-      buf.copy(this.#partial, this.#partialFill, 0, take);
-      this.#partialFill += take;
-      if (take < need) return null;
-      const payload = this.#partial;
-      this.#partial = null;
-      this.#partialFill = 0;
-      onFrame(this.#partialVersion, this.#partialType, payload);
-      buf = buf.subarray(take);
-    }
-    if (this.#head) {
-      buf = Buffer.concat([this.#head, buf]);
-      this.#head = null;
-    }
-    let off = 0;
-    const end = buf.length;
-    while (end - off >= IPC_HEADER_BYTES) {
-      const version = buf.readUInt16BE(off);
-      const type = buf[off + 2]!;
-      const len = buf.readUInt32BE(off + 3);
-      const err = checkHeader(version, type, len, this.#maxPayload);
-      if (err) {
-        this.#failed = err;
-        return err;
-      }
-      const start = off + IPC_HEADER_BYTES;
-      if (end - start >= len) {
-        off = start + len;
-        onFrame(version, type as IpcTypeValue, buf.subarray(start, off));
-        continue;
-      }
-      const payload = Buffer.allocUnsafe(len);
-      buf.copy(payload, 0, start, end);
-      this.#partial = payload;
-      this.#partialFill = end - start;
-      this.#partialVersion = version;
-      this.#partialType = type as IpcTypeValue;
-      return null;
-    }
-    if (off < end) this.#head = Buffer.from(buf.subarray(off));
-    return null;
+    this.#onFrame = onFrame;
+    return this.feed(chunk);
+  }
+
+  protected checkHeader(h: Buffer, o: number, avail: number): number | IpcDecodeError {
+    if (avail < IPC_HEADER_BYTES) return NEED_MORE;
+    const len = h.readUInt32BE(o + 3);
+    return checkHeader(h.readUInt16BE(o), h[o + 2]!, len, this.#maxPayload) ?? len;
+  }
+
+  protected frame(h: Buffer, o: number, payload: Buffer): void {
+    this.#onFrame!(h.readUInt16BE(o), h[o + 2] as IpcTypeValue, payload);
   }
 }
 

@@ -13,6 +13,8 @@
  */
 
 export interface JsonEnvelope {
+  /** Why the envelope is malformed (tryScanEnvelope), or null. Members before the fault are filled in. */
+  malformed: string | null;
   /** Raw JSON token of `id` (with quotes for strings), or null when absent. */
   idStart: number;
   idEnd: number;
@@ -23,12 +25,19 @@ export interface JsonEnvelope {
   traceparent: string | undefined;
 }
 
+/**
+ * What scanEnvelope throws. Built without a stack trace: a flood of malformed
+ * requests must not cost a stack capture each (tryScanEnvelope throws nothing).
+ */
 export class EnvelopeError extends Error {
   constructor(
     message: string,
     readonly envelope: JsonEnvelope,
   ) {
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = stackTraceLimit;
   }
 }
 
@@ -150,16 +159,34 @@ const METHOD_CACHE_SIZE = 16;
 const methodTokens: string[] = [];
 const methodNames: string[] = [];
 
-function stringValue(b: Uint8Array, start: number, end: number): string {
+/** The string token at [start, end) decoded, or null when it holds an invalid escape. */
+function stringValue(b: Uint8Array, start: number, end: number): string | null {
   const raw = Buffer.from(b.buffer, b.byteOffset + start, end - start);
   // Fast path: no escapes, so the bytes between the quotes are the string.
   if (raw.indexOf(BACKSLASH) < 0) return raw.utf8Slice(1, raw.length - 1);
-  return JSON.parse(raw.utf8Slice()) as string;
+  return hasValidEscapes(raw) ? (JSON.parse(raw.utf8Slice()) as string) : null;
 }
 
-function methodValue(b: Uint8Array, start: number, end: number): string {
+const HEX = /^[0-9a-fA-F]{4}$/;
+
+/** Whether every backslash of a string token starts an escape JSON allows (so JSON.parse cannot throw on it). */
+function hasValidEscapes(raw: Buffer): boolean {
+  for (let i = raw.indexOf(BACKSLASH); i >= 0 && i < raw.length - 1; i = raw.indexOf(BACKSLASH, i)) {
+    const c = raw[i + 1]!;
+    if (c === 0x75) {
+      if (i + 6 > raw.length || !HEX.test(raw.latin1Slice(i + 2, i + 6))) return false;
+      i += 6;
+    } else if (c === QUOTE || c === BACKSLASH || c === 0x2f || c === 0x62 || c === 0x66 || c === 0x6e || c === 0x72 || c === 0x74) {
+      i += 2;
+    } else return false;
+  }
+  return true;
+}
+
+function methodValue(b: Uint8Array, start: number, end: number): string | null {
   for (let m = 0; m < methodTokens.length; m++) if (literalIs(b, start, end, methodTokens[m]!)) return methodNames[m]!;
   const name = stringValue(b, start, end);
+  if (name === null) return null;
   if (methodTokens.length === METHOD_CACHE_SIZE) {
     methodTokens.shift();
     methodNames.shift();
@@ -211,8 +238,14 @@ function walkMembers<C>(b: Uint8Array, i: number, ctx: C, visit: MemberVisitor<C
   }
 }
 
-export function scanEnvelope(b: Uint8Array): JsonEnvelope {
+/**
+ * Scans a request envelope; a malformed one comes back with `malformed` set
+ * (and the members read before the fault, e.g. the id to answer with), never
+ * as an exception.
+ */
+export function tryScanEnvelope(b: Uint8Array): JsonEnvelope {
   const env: JsonEnvelope = {
+    malformed: null,
     idStart: -1,
     idEnd: -1,
     method: null,
@@ -222,8 +255,30 @@ export function scanEnvelope(b: Uint8Array): JsonEnvelope {
     traceparent: undefined,
   };
   const end = walkMembers(b, 0, env, assign);
-  if (typeof end === 'string') throw new EnvelopeError(end === 'not a JSON object' ? 'request payload is not a JSON object' : end, env);
-  return finish(b, end, env);
+  if (typeof end === 'string') env.malformed = end === 'not a JSON object' ? 'request payload is not a JSON object' : end;
+  else if (env.malformed === null && skipWs(b, end) !== b.length) env.malformed = 'trailing bytes after the request object';
+  return env;
+}
+
+const noMember: MemberVisitor<null> = () => false;
+
+/**
+ * Why `b` is not one JSON object, or null when its top level is well formed
+ * (nested values are only skipped structurally: JSON.parse still has the last
+ * word). Costs no exception, so a line-based protocol can refuse garbage
+ * before JSON.parse builds a SyntaxError for it.
+ */
+export function objectShape(b: Uint8Array): string | null {
+  const end = walkMembers(b, 0, null, noMember);
+  if (typeof end === 'string') return end;
+  return skipWs(b, end) === b.length ? null : 'trailing bytes after the object';
+}
+
+/** tryScanEnvelope that throws an EnvelopeError (no stack trace) for a malformed envelope. */
+export function scanEnvelope(b: Uint8Array): JsonEnvelope {
+  const env = tryScanEnvelope(b);
+  if (env.malformed !== null) throw new EnvelopeError(env.malformed, env);
+  return env;
 }
 
 interface StringLookup {
@@ -233,14 +288,14 @@ interface StringLookup {
 
 function matchString(ctx: StringLookup, b: Uint8Array, kStart: number, kEnd: number, vStart: number, vEnd: number): boolean {
   if (!keyIs(b, kStart, kEnd, ctx.name)) return false;
-  if (b[vStart] === QUOTE) ctx.value = stringValue(b, vStart, vEnd);
+  if (b[vStart] === QUOTE) ctx.value = stringValue(b, vStart, vEnd) ?? undefined;
   return true;
 }
 
 /**
  * The string value of top-level member `name` of the JSON object in `b`
  * (params), decoding nothing else; undefined when it is absent, not a string,
- * or the bytes before it are malformed. Nested members of the same name do
+ * holds an invalid escape, or the bytes before it are malformed. Nested members of the same name do
  * not count. Strings here are not checked for control characters: the worker's
  * JSON.parse still validates the whole body.
  */
@@ -250,29 +305,35 @@ export function topLevelString(b: Uint8Array, name: string): string | undefined 
   return lookup.value;
 }
 
-function finish(b: Uint8Array, i: number, env: JsonEnvelope): JsonEnvelope {
-  if (skipWs(b, i) !== b.length) throw new EnvelopeError('trailing bytes after the request object', env);
-  return env;
-}
-
+/** Records the members the envelope needs; a bad one sets `malformed` and stops the walk. */
 function assign(env: JsonEnvelope, b: Uint8Array, kStart: number, kEnd: number, vStart: number, vEnd: number): boolean {
   const first = b[vStart]!;
   if (keyIs(b, kStart, kEnd, 'id')) {
-    if (first === LBRACE || first === LBRACKET) throw new EnvelopeError('"id" must be a string, number or null', env);
+    if (first === LBRACE || first === LBRACKET) return fault(env, '"id" must be a string, number or null');
     env.idStart = vStart;
     env.idEnd = vEnd;
   } else if (keyIs(b, kStart, kEnd, 'method')) {
-    if (first !== QUOTE) throw new EnvelopeError('"method" must be a string', env);
+    if (first !== QUOTE) return fault(env, '"method" must be a string');
     env.method = methodValue(b, vStart, vEnd);
+    if (env.method === null) return fault(env, '"method" holds an invalid escape');
   } else if (keyIs(b, kStart, kEnd, 'params')) {
     env.paramsStart = vStart;
     env.paramsEnd = vEnd;
   } else if (keyIs(b, kStart, kEnd, 'timeout')) {
     const n = Number(Buffer.from(b.buffer, b.byteOffset + vStart, vEnd - vStart).latin1Slice());
-    if (!Number.isFinite(n) || n <= 0) throw new EnvelopeError('"timeout" must be a positive number of milliseconds', env);
+    if (!Number.isFinite(n) || n <= 0) return fault(env, '"timeout" must be a positive number of milliseconds');
     env.timeoutMs = n;
   } else if (keyIs(b, kStart, kEnd, 'traceparent')) {
-    if (first === QUOTE) env.traceparent = stringValue(b, vStart, vEnd);
+    if (first === QUOTE) {
+      const t = stringValue(b, vStart, vEnd);
+      if (t === null) return fault(env, '"traceparent" holds an invalid escape');
+      env.traceparent = t;
+    }
   }
   return false;
+}
+
+function fault(env: JsonEnvelope, why: string): true {
+  env.malformed = why;
+  return true;
 }

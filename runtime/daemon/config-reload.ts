@@ -6,24 +6,18 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { type LoadedConfig, parseConfig } from '../config/load.ts';
-import { OutriggerError } from '../errors/error.ts';
-import type { Daemon } from './daemon.ts';
-import type { ReloadResult } from './reload.ts';
+import { importConfigModule } from '../config/load.ts';
+import { type LoadedConfig, loadRaw } from '../feature/load.ts';
+import type { OutriggerError } from '../errors/error.ts';
+import type { DaemonHandle as Daemon } from './handle.ts';
+import type { ReloadResult } from './handle.ts';
 
 let generation = 0;
 
 /** Reads and validates the config again; the module cache is bypassed so edits are seen. */
 export async function readConfigAgain(current: LoadedConfig, env: Record<string, string | undefined> = process.env): Promise<LoadedConfig> {
-  if (!current.file) return { ...current, config: parseConfig({}, env) };
-  let mod: { default?: unknown };
-  try {
-    mod = (await import(`${pathToFileURL(current.file).href}?reload=${++generation}`)) as { default?: unknown };
-  } catch (err) {
-    throw new OutriggerError('CONFIG_LOAD_FAILED', `cannot load ${current.file}: ${(err as Error).message}`);
-  }
-  return { config: parseConfig(mod.default, env), file: current.file, baseDir: current.baseDir };
+  const raw = current.file ? await importConfigModule(current.file, `?reload=${++generation}`) : {};
+  return loadRaw(raw, current.file, current.baseDir, current.builtins, env);
 }
 
 export async function reloadFromSource(d: Daemon, reason: string): Promise<ReloadResult> {

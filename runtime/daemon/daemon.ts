@@ -1,85 +1,51 @@
-import { EventEmitter } from 'node:events';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { ActorSnapshot } from '../actor/host.ts';
 import type { ActorRuntime } from '../actor/runtime.ts';
-import type { OutriggerConfig } from '../config/schema.ts';
-import type { LoadedConfig } from '../config/load.ts';
+import { stuckThreads } from '../actor/worker-slot.ts';
+import { ensureRunDir } from '../config/run-dir.ts';
+import type { OutriggerConfig } from '../config/load.ts';
+import type { LoadedConfig } from '../feature/load.ts';
+import type { DaemonEventMap, ReloadHook } from '../feature/api.ts';
+import { TypedEvents } from '../feature/events.ts';
 import { createLogger } from '../log.ts';
-import { IpcSession } from '../protocols/ipc.ts';
 import { Router } from '../router/router.ts';
-import { Listener } from '../transport/listener.ts';
-import { actorsFromConfig, startActors } from './load-actors.ts';
-import { applyReload, type ReloadHook, type ReloadResult } from './reload.ts';
-import { reloadFromSource } from './config-reload.ts';
-import { toRateLimitSpec } from '../resilience/rate-limit.ts';
+import { MemoryBudget } from '../session/memory-budget.ts';
+import type { SessionStats } from '../session/session.ts';
+import type { Trust } from '../session/trust.ts';
+import { ConnectionCount, type Listener } from '../transport/listener.ts';
+import { redactSecrets } from '../security/redact.ts';
 import { VERSION } from '../version.ts';
-
-export interface DrainReport {
-  reason: string;
-  /** Requests in flight when draining began. */
-  inflightAtStart: number;
-  /** Of those, how many finished (answered) before the deadline. */
-  drained: number;
-  /** Requests still unanswered at the deadline (answered SHUTTING_DOWN as workers stopped). */
-  abandoned: number;
-  durationMs: number;
-}
-
-export interface ListenerStatus {
-  name: string;
-  bound: string[];
-  connections: number;
-  accepted: number;
-  refused: number;
-}
-
-export interface DaemonStatus {
-  pid: number;
-  startedAt: string;
-  uptimeSec: number;
-  state: 'running' | 'draining';
-  configFile: string | null;
-  listeners: ListenerStatus[];
-  actors: ActorSnapshot[];
-  requests: {
-    inflight: number;
-    total: number;
-    ok: number;
-    errors: number;
-    timeouts: number;
-    lateReplies: number;
-    orphanReplies: number;
-    busy: number;
-    errorsByCode: Record<string, number>;
-  };
-  memory: NodeJS.MemoryUsage;
-  /** Sections feature modules add with daemon.addStatusSection (ops: breakers, readiness, reloads). */
-  sections: Record<string, unknown>;
-}
-
-/** A listener a feature module adds (Goridge, ISP, metrics) with access to the daemon. */
-export type ListenerPlugin = (daemon: Daemon) => Promise<Listener[] | void> | Listener[] | void;
+import { startFeatures } from './feature-context.ts';
+import { controlListener, goridgeListener, ipcListener, sessionEnvOf, retire } from './listeners.ts';
+import { actorsFromConfig, startActors } from './load-actors.ts';
+import { startOps } from './ops.ts';
+import type { DaemonHandle, DaemonStatus, DrainReport, ReloadResult } from './handle.ts';
+import { applyReload } from './reload.ts';
+import { reloadFromSource } from './config-reload.ts';
+import { trustFromConfig } from './trust-config.ts';
 
 /**
- * The running sidecar: owns the router, the actor hosts and every listener.
- * Control methods (status, stop) live on a separate router reachable only
- * through the control socket in runDir.
+ * The running sidecar: owns the router, the actor hosts, the listeners and
+ * the features. Control methods (status, stop, reload) live on a separate
+ * router reachable only through the 0600 control socket in runDir.
  */
-export class Daemon {
-  readonly events = new EventEmitter();
+export class Daemon implements DaemonHandle {
+  readonly events = new TypedEvents<DaemonEventMap>();
   readonly router: Router;
   readonly control: Router;
   readonly listeners: Listener[] = [];
   hosts = new Map<string, ActorRuntime>();
   readonly startedAt = Date.now();
   readonly version = VERSION;
+  readonly connections: ConnectionCount;
+  readonly budget: MemoryBudget;
+  readonly trust: Trust;
   /** True once every listener is bound (readiness). */
   running = false;
   #stopping: Promise<DrainReport> | null = null;
   #exitHooks: (() => Promise<void> | void)[] = [];
-  readonly #reloadHooks: ReloadHook[] = [];
+  readonly #reloadHooks: ReloadHook<OutriggerConfig>[] = [];
   #reloading: Promise<ReloadResult> = Promise.resolve({ ok: true, reason: '', changes: [], hookErrors: [] });
   readonly reloadCounts = { applied: 0, rejected: 0, failed: 0 };
   lastReload: (ReloadResult & { at: string }) | null = null;
@@ -93,10 +59,14 @@ export class Daemon {
     const c = loaded.config;
     this.router = new Router({
       defaultTimeoutMs: c.requests.timeoutMs,
+      maxTimeoutMs: c.requests.maxTimeoutMs,
       methodTimeoutsMs: c.requests.methodTimeoutsMs,
       overflow: c.requests.overflow,
     });
     this.control = new Router({ defaultTimeoutMs: c.shutdown.graceMs + 60_000, overflow: 'reject' });
+    this.connections = new ConnectionCount(c.limits.maxConnections);
+    this.budget = new MemoryBudget(c.limits.maxBufferedBytes);
+    this.trust = trustFromConfig(c, loaded.baseDir);
   }
 
   get config(): OutriggerConfig {
@@ -107,50 +77,64 @@ export class Daemon {
     return join(this.config.runDir, 'outrigger.pid');
   }
 
-  static async start(loaded: LoadedConfig, plugins: ListenerPlugin[] = [], log?: Logger): Promise<Daemon> {
+  static async start(loaded: LoadedConfig, log?: Logger): Promise<Daemon> {
     const c = loaded.config;
-    mkdirSync(c.runDir, { recursive: true, mode: 0o750 });
+    ensureRunDir(c.runDir);
     const d = new Daemon(loaded, log ?? createLogger(c.logLevel, { name: 'outrigger' }));
     try {
-      d.hosts = await startActors(actorsFromConfig(c, loaded.baseDir), c, d.router, d.log);
-      for (const h of d.hosts.values()) d.forwardEvents(h);
-      d.#registerMainMethods();
-      await d.#startListeners(plugins);
+      const hosts = await startActors(actorsFromConfig(loaded), c, d.router, d.log);
+      for (const h of hosts.values()) d.addHost(h);
+      d.#registerCoreMethods();
+      await startOps(d);
+      await startFeatures(d, loaded.features);
+      await d.#startListeners();
     } catch (err) {
       await d.#teardown();
       throw err;
     }
-    writeFileSync(d.pidFile, `${process.pid}\n`);
+    writeFileSync(d.pidFile, `${process.pid}\n`, { mode: 0o644 });
     d.running = true;
     d.log.info({ listeners: d.listeners.flatMap((l) => l.bound), actors: [...d.hosts.keys()] }, 'outrigger started');
     return d;
   }
 
-  /**
-   * Re-emits what an actor publishes on daemon.events as (data, actorName,
-   * host): the host object tells two generations of one actor apart (reload).
-   */
-  forwardEvents(host: ActorRuntime): void {
-    host.on('publish', (topic: string, data: unknown) => this.events.emit(topic, data, host.name, host));
+  /** Routes an actor's methods and forwards its events (at start, on reload, or a feature's own actor). */
+  addHost(host: ActorRuntime, replacing?: ActorRuntime): void {
+    const sameMethods = replacing && replacing.methods.join() === host.methods.join();
+    if (replacing && sameMethods) this.router.replaceActor(replacing, host);
+    else {
+      // New methods: its routes are made afresh (aliases to the old host's methods are dropped).
+      if (replacing) this.router.unregisterActor(replacing);
+      this.router.registerActor(host, host.def.policy);
+    }
+    this.hosts.set(host.name, host);
+    host.on('publish', (topic: string, data: unknown) => this.events.emit('publish', host.name, topic, data, host));
+    host.on('worker-ready', (slot: number, restarted: boolean) => this.events.emit('worker-ready', host.name, slot, restarted));
+    this.events.emit('actor-started', host);
   }
 
-  /** Registers a cleanup step run at the very end of stop (plugins close their resources). */
+  /** Registers a cleanup step run at the very end of stop (features close their resources). */
   onExit(fn: () => Promise<void> | void): void {
     this.#exitHooks.push(fn);
   }
 
   /**
-   * Subscribes a feature module to hot reload: called with the new and the
-   * previous config after the core (listeners, actors, deadlines, log level)
-   * has been reconfigured. Throwing reports the failure in the reload result.
+   * Subscribes to hot reload: called with the new and the previous config
+   * after the core (listeners, actors, deadlines, log level) has been
+   * reconfigured. Throwing reports the failure in the reload result.
    */
-  onReload(fn: ReloadHook): void {
+  onReload(fn: ReloadHook<OutriggerConfig>): void {
     this.#reloadHooks.push(fn);
   }
 
-  /** Adds a section to status() (and so to `outrigger status`). */
+  /** Adds a section to status() (and so to `outrigger status` and `sys.stats`). */
   addStatusSection(name: string, fn: () => unknown): void {
+    if (this.#statusSections.has(name)) throw new Error(`status section '${name}' is added twice`);
     this.#statusSections.set(name, fn);
+  }
+
+  sessionStats(listener: Listener): SessionStats | undefined {
+    return sessionEnvOf(listener)?.stats;
   }
 
   /** Applies a validated config; reloads run one at a time. See reload.ts. */
@@ -178,59 +162,37 @@ export class Daemon {
   retireListener(l: Listener): void {
     const i = this.listeners.indexOf(l);
     if (i >= 0) this.listeners.splice(i, 1);
-    this.onExit(() => l.closeConnections());
+    this.onExit(() => {
+      l.closeConnections();
+      retire(l);
+    });
   }
 
-  #registerMainMethods(): void {
-    this.router.registerMain('sys.stats', () => this.status());
-    this.control.registerMain('daemon.status', () => this.status());
-    this.control.registerMain('daemon.stop', () => this.stop('control request'));
-    this.control.registerMain('daemon.reload', () => reloadFromSource(this, 'control request'));
-  }
-
-  #ipcLimits(c: OutriggerConfig): { maxFrameBytes: number; maxInflightPerConnection: number; overflow: 'pause' | 'reject' } {
-    return {
-      maxFrameBytes: c.listeners.ipc.maxFrameBytes,
-      maxInflightPerConnection: c.requests.maxInflightPerConnection,
-      overflow: c.requests.overflow,
-    };
-  }
-
-  /** The core IPC listener for a config (null when disabled); sessions read the limits current when they connect. */
-  buildIpcListener(c: OutriggerConfig): Listener | null {
-    const { ipc } = c.listeners;
-    if (!ipc.enabled || (!ipc.unix && !ipc.tcp)) return null;
-    const listener: Listener = new Listener(
-      {
-        name: 'ipc',
-        tcp: ipc.tcp,
-        unix: ipc.unix ? { ...ipc.unix } : undefined,
-        maxConnections: ipc.maxConnections,
-        allow: ipc.allow,
-        rateLimit: toRateLimitSpec(ipc.rateLimit),
+  #registerCoreMethods(): void {
+    // Any connection may present the token; a wrong one counts toward closing the connection.
+    this.router.registerMain(
+      'session.auth',
+      (params, ctx) => {
+        const token = typeof params === 'string' ? params : (params as { token?: unknown } | null)?.token;
+        if (typeof token !== 'string' || !ctx.caller.authenticate?.(token)) {
+          throw Object.assign(new Error('the token was not accepted'), { code: 'UNAUTHENTICATED' });
+        }
+        return true;
       },
-      (conn) => new IpcSession(conn, this.router, { ...this.#ipcLimits(this.config), rateLimit: listener.rateLimit }),
-      this.log,
+      { policy: 'public', params: 4096 },
     );
-    return listener;
+    this.control.registerMain('daemon.status', () => this.status(), { policy: 'admin', params: 'none' });
+    this.control.registerMain('daemon.stop', () => this.stop('control request'), { policy: 'admin', params: 'none' });
+    this.control.registerMain('daemon.reload', () => reloadFromSource(this, 'control request'), { policy: 'admin', params: 'none' });
   }
 
-  async #startListeners(plugins: ListenerPlugin[]): Promise<void> {
+  async #startListeners(): Promise<void> {
     const c = this.config;
-    const { control } = c.listeners;
-    const ipc = this.buildIpcListener(c);
-    if (ipc) this.listeners.push(ipc);
-    this.listeners.push(
-      new Listener(
-        { name: 'control', unix: { path: control.path, mode: 0o600 }, maxConnections: 64 },
-        (conn) => new IpcSession(conn, this.control, { ...this.#ipcLimits(this.config), overflow: 'reject' }),
-        this.log,
-      ),
-    );
-    for (const plugin of plugins) {
-      const added = await plugin(this);
-      if (added) this.listeners.push(...added);
-    }
+    const ipc = ipcListener(this, c);
+    if (ipc) this.listeners.unshift(ipc);
+    const goridge = goridgeListener(this, c);
+    if (goridge) this.listeners.splice(ipc ? 1 : 0, 0, goridge);
+    this.listeners.push(controlListener(this, c));
     for (const l of this.listeners) await l.listen();
   }
 
@@ -247,7 +209,7 @@ export class Daemon {
         bound: l.bound,
         connections: l.connections.size,
         accepted: l.accepted,
-        refused: l.refused,
+        refused: l.refusedTotal,
       })),
       actors: [...this.hosts.values()].map((h) => h.snapshot()),
       requests: {
@@ -259,10 +221,12 @@ export class Daemon {
         lateReplies: s.lateReplies,
         orphanReplies: s.orphanReplies,
         busy: s.busy,
+        forbidden: s.forbidden,
         errorsByCode: Object.fromEntries(s.errorsByCode),
       },
       memory: process.memoryUsage(),
-      sections: Object.fromEntries([...this.#statusSections].map(([name, fn]) => [name, fn()])),
+      // Every section is scrubbed: features put connection strings, device addresses and errors in them.
+      sections: Object.fromEntries([...this.#statusSections].map(([name, fn]) => [name, redactSecrets(fn())])),
     };
   }
 
@@ -283,7 +247,7 @@ export class Daemon {
     this.log.info({ reason, inflight: inflightAtStart, graceMs }, 'draining');
     this.router.startDraining();
     for (const l of this.listeners) if (l.name !== 'control') await l.stopAccepting();
-    while (this.router.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await this.router.whenIdle(deadline);
     const abandoned = this.router.inflight;
     const report: DrainReport = {
       reason,
@@ -312,8 +276,12 @@ export class Daemon {
       for (const l of this.listeners) {
         l.closeConnections();
         await l.stopAccepting();
+        retire(l);
       }
-      rmSync(this.pidFile, { force: true });
+      if (this.running) rmSync(this.pidFile, { force: true });
+      if (stuckThreads.count > 0) {
+        this.log.error({ threads: stuckThreads.count }, 'worker threads stuck in a system call cannot be joined; the process will end with SIGKILL');
+      }
       this.log.info('outrigger stopped');
       this.events.emit('stopped');
     })();
@@ -323,3 +291,5 @@ export class Daemon {
   /** Resolves once stop() has finished tearing everything down. */
   readonly stopped: Promise<void> = new Promise<void>((resolve) => this.events.once('stopped', () => resolve()));
 }
+
+export type { DaemonStatus, DrainReport, ListenerStatus, ReloadResult } from './handle.ts';

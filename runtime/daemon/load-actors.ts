@@ -5,24 +5,13 @@ import { type ActorDefinition, isActorDefinition } from '../actor/api.ts';
 import { ActorHost } from '../actor/host.ts';
 import { InlineHost } from '../actor/inline-host.ts';
 import type { ActorRuntime } from '../actor/runtime.ts';
+import type { OutriggerConfig } from '../config/load.ts';
+import type { LoadedConfig } from '../feature/load.ts';
 import { OutriggerError } from '../errors/error.ts';
-import type { OutriggerConfig } from '../config/schema.ts';
-import type { Router } from '../router/router.ts';
+import type { FeatureConfig } from '../feature/api.ts';
+import type { Settler } from '../router/pending.ts';
 
-/**
- * Actors every daemon runs. A built-in actor gets the top-level config
- * section of its own name (e.g. `kafka`) as its options, and takes
- * `enabled` and `workers` from it when the section has them.
- */
-export const BUILTIN_ACTORS: Record<string, string> = {
-  sys: new URL('../../actors/sys/index.ts', import.meta.url).href,
-  kafka: new URL('../../actors/kafka/index.ts', import.meta.url).href,
-  modbus: new URL('../../actors/modbus/index.ts', import.meta.url).href,
-};
-
-function builtinSection(config: OutriggerConfig, name: string): { enabled?: boolean; workers?: number } | undefined {
-  return (config as unknown as Record<string, { enabled?: boolean; workers?: number } | undefined>)[name];
-}
+const DEFAULT_MAX_QUEUE = 65_536;
 
 export interface ActorToStart {
   name: string;
@@ -34,32 +23,40 @@ export interface ActorToStart {
 }
 
 /**
- * The actors to run: built-ins (tunable under their own name in `actors`)
- * then the configured ones, in config order.
+ * The actors a config runs: the features' actors (tunable under their name
+ * in `actors`), then the user's, in config order.
  */
-export function actorsFromConfig(config: OutriggerConfig, baseDir: string): ActorToStart[] {
+export function actorsFromConfig(loaded: LoadedConfig): ActorToStart[] {
+  const { config, baseDir, features } = loaded;
   const list: ActorToStart[] = [];
-  const entries: [string, OutriggerConfig['actors'][string] | undefined][] = [
-    ...Object.keys(BUILTIN_ACTORS).map((name): [string, undefined] => [name, undefined]),
-    ...Object.entries(config.actors).filter(([name]) => !(name in BUILTIN_ACTORS)),
-  ];
-  for (const [name, fromList] of entries) {
-    const spec = fromList ?? config.actors[name];
-    // A built-in with a top-level section of its own (kafka) takes its options from there.
-    const section = fromList ? undefined : builtinSection(config, name);
-    if ((spec && !spec.enabled) || section?.enabled === false) continue;
-    let moduleUrl = BUILTIN_ACTORS[name];
-    if (spec?.module) moduleUrl = pathToFileURL(isAbsolute(spec.module) ? spec.module : resolve(baseDir, spec.module)).href;
-    if (!moduleUrl) {
-      throw new OutriggerError('CONFIG_INVALID', `config field 'actors.${name}.module': expected the path of an actor module`);
+  const featureConfig = config as FeatureConfig<Record<string, never>>;
+  const moduleUrl = (path: string): string => pathToFileURL(isAbsolute(path) ? path : resolve(baseDir, path)).href;
+  const featureActors = new Set<string>();
+  for (const f of features) {
+    for (const a of f.actors ?? []) {
+      featureActors.add(a.name);
+      const spec = config.actors[a.name];
+      if (spec?.enabled === false || a.enabled?.(featureConfig) === false) continue;
+      list.push({
+        name: a.name,
+        // `actors.<name>.module` runs another module in the feature actor's place (a stand-in, a fork).
+        moduleUrl: spec?.module ? moduleUrl(spec.module) : typeof a.module === 'string' ? a.module : a.module.href,
+        workers: spec?.workers ?? a.workers?.(featureConfig) ?? 1,
+        maxQueue: spec?.maxQueue ?? a.maxQueue ?? DEFAULT_MAX_QUEUE,
+        options: a.options ? a.options(featureConfig, baseDir) : undefined,
+        mode: spec?.mode ?? 'worker',
+      });
     }
+  }
+  for (const [name, spec] of Object.entries(config.actors)) {
+    if (!spec.module || !spec.enabled || featureActors.has(name)) continue;
     list.push({
       name,
-      moduleUrl,
-      workers: spec?.workers ?? section?.workers ?? 1,
-      maxQueue: spec?.maxQueue ?? 65_536,
-      options: spec?.options ?? section,
-      mode: spec?.mode ?? 'worker',
+      moduleUrl: moduleUrl(spec.module),
+      workers: spec.workers ?? 1,
+      maxQueue: spec.maxQueue ?? DEFAULT_MAX_QUEUE,
+      options: spec.options,
+      mode: spec.mode,
     });
   }
   return list;
@@ -89,45 +86,28 @@ async function importDefinition(a: ActorToStart): Promise<ActorDefinition> {
   return def;
 }
 
-/** Imports, validates and starts every actor; a failure stops start-up with the reason. */
-export async function startActors(
-  list: ActorToStart[],
-  config: OutriggerConfig,
-  router: Router,
-  log: Logger,
-  /** Hot reload starts replacement hosts first and swaps their routes in later. */
-  registerRoutes = true,
-): Promise<Map<string, ActorRuntime>> {
+/** Imports, validates and starts actors; a failure stops the ones already started and reports the reason. */
+export async function startActors(list: ActorToStart[], config: OutriggerConfig, settler: Settler, log: Logger): Promise<Map<string, ActorRuntime>> {
   const hosts = new Map<string, ActorRuntime>();
-  for (const a of list) {
-    const def = await importDefinition(a);
-    const actorLog = log.child({ actor: def.name });
-    const host: ActorRuntime =
-      a.mode === 'inline'
-        ? new InlineHost(def, { maxQueue: a.maxQueue, options: a.options }, router, actorLog)
-        : new ActorHost(
-      def,
-      {
-        module: a.moduleUrl,
-        workers: a.workers,
-        maxQueue: a.maxQueue,
-        options: a.options,
-        logLevel: config.logLevel,
-        heartbeatMs: config.workers.heartbeatMs,
-        hangTimeoutMs: config.workers.hangTimeoutMs,
-        restartBackoffMs: config.workers.restartBackoffMs,
-      },
-            router,
-            actorLog,
-          );
-    hosts.set(def.name, host);
-    try {
+  try {
+    for (const a of list) {
+      const def = await importDefinition(a);
+      const actorLog = log.child({ actor: def.name });
+      const host: ActorRuntime =
+        a.mode === 'inline'
+          ? new InlineHost(def, { maxQueue: a.maxQueue, options: a.options }, settler, actorLog)
+          : new ActorHost(
+              def,
+              { module: a.moduleUrl, workers: a.workers, maxQueue: a.maxQueue, options: a.options, logLevel: config.logLevel, ...config.workers },
+              settler,
+              actorLog,
+            );
+      hosts.set(def.name, host);
       await host.start();
-    } catch (err) {
-      for (const h of hosts.values()) await h.stop(Date.now());
-      throw err;
     }
-    if (registerRoutes) router.registerActor(host);
+  } catch (err) {
+    for (const h of hosts.values()) await h.stop(Date.now());
+    throw err;
   }
   return hosts;
 }

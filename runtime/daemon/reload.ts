@@ -12,27 +12,16 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { ActorRuntime } from '../actor/runtime.ts';
-import type { LoadedConfig } from '../config/load.ts';
-import type { OutriggerConfig } from '../config/schema.ts';
+import type { OutriggerConfig } from '../config/load.ts';
+import type { LoadedConfig } from '../feature/load.ts';
 import type { OutriggerError } from '../errors/error.ts';
+import type { ReloadHook } from '../feature/api.ts';
 import type { Listener } from '../transport/listener.ts';
-import type { Daemon } from './daemon.ts';
+import type { DaemonHandle as Daemon, ReloadResult } from './handle.ts';
+import { ipcListener, type ListenerSection, sessionEnvOf, sessionLimits } from './listeners.ts';
 import { type ActorToStart, actorsFromConfig, startActors } from './load-actors.ts';
 import { toRateLimitSpec } from '../resilience/rate-limit.ts';
 
-/** A feature module's reaction to a new config (reconnect, re-plan polls, restart pipelines). */
-export type ReloadHook = (next: OutriggerConfig, prev: OutriggerConfig) => Promise<void> | void;
-
-export interface ReloadResult {
-  ok: boolean;
-  reason: string;
-  /** What changed, one line each. */
-  changes: string[];
-  /** Set when the config was refused; the running config stays. */
-  rejected?: string;
-  /** Hooks that failed after the core changes were applied. */
-  hookErrors: string[];
-}
 
 function sameActor(a: ActorToStart, b: ActorToStart): boolean {
   return a.moduleUrl === b.moduleUrl && a.mode === b.mode && a.workers === b.workers && a.maxQueue === b.maxQueue && isDeepStrictEqual(a.options, b.options);
@@ -44,14 +33,45 @@ function ipcAddress(c: OutriggerConfig): string {
   return JSON.stringify({ tcp: ipc.tcp ?? null, unix: ipc.unix?.path ?? null });
 }
 
-function restartOnly(prev: OutriggerConfig, next: OutriggerConfig): string | null {
-  if (prev.runDir !== next.runDir) return `runDir changes need a restart (${prev.runDir} -> ${next.runDir})`;
-  if (prev.listeners.control.path !== next.listeners.control.path) return 'listeners.control.path changes need a restart';
-  if (!isDeepStrictEqual(prev.metrics, next.metrics)) return 'metrics endpoint changes need a restart';
+function restartOnly(prev: LoadedConfig, next: LoadedConfig): string | null {
+  const p = prev.config;
+  const n = next.config;
+  if (p.runDir !== n.runDir) return `runDir changes need a restart (${p.runDir} -> ${n.runDir})`;
+  if (p.listeners.control.path !== n.listeners.control.path) return 'listeners.control.path changes need a restart';
+  if (!isDeepStrictEqual(p.metrics, n.metrics)) return 'metrics endpoint changes need a restart';
+  if (!isDeepStrictEqual(p.security, n.security)) return 'security changes need a restart';
+  if (!isDeepStrictEqual(p.plugins, n.plugins)) return 'plugins changes need a restart';
   return null;
 }
 
-export async function applyReload(d: Daemon, next: LoadedConfig, hooks: ReloadHook[], reason: string): Promise<ReloadResult> {
+/** Limits every listener takes from its config section without a rebind (connections opened from now on get new rate buckets). */
+function reloadListenerLimits(d: Daemon, next: OutriggerConfig, changes: string[]): void {
+  for (const l of d.listeners) {
+    const section = (next.listeners as unknown as Record<string, ListenerSection | undefined>)[l.name];
+    const env = sessionEnvOf(l);
+    if (!section || !env || l.name === 'control') continue;
+    const spec = l.spec;
+    const rateLimit = toRateLimitSpec(section.rateLimit);
+    if (spec.maxConnections !== section.maxConnections || !isDeepStrictEqual(spec.allow ?? [], section.allow) || !isDeepStrictEqual(spec.rateLimit, rateLimit)) {
+      l.update({ maxConnections: section.maxConnections, allow: section.allow, rateLimit });
+      changes.push(`listener '${l.name}' limits updated (connection limit, allow-list, rate limit)`);
+    }
+    const limits = sessionLimits(section, next);
+    if (!isDeepStrictEqual(env.limits, limits)) {
+      env.limits = limits;
+      changes.push(`listener '${l.name}' session limits updated (frame cap, timeouts, in-flight, error budget)`);
+    }
+    const unix = (section as { unix?: { mode: number } }).unix;
+    if (unix && spec.unix && unix.mode !== spec.unix.mode) {
+      l.chmod(unix.mode);
+      changes.push(`listener '${l.name}' socket mode ${unix.mode.toString(8)}`);
+    }
+  }
+  d.connections.max = next.limits.maxConnections;
+  d.budget.limit = next.limits.maxBufferedBytes;
+}
+
+export async function applyReload(d: Daemon, next: LoadedConfig, hooks: ReloadHook<OutriggerConfig>[], reason: string): Promise<ReloadResult> {
   const prev = d.loaded;
   const result: ReloadResult = { ok: false, reason, changes: [], hookErrors: [] };
   const refuse = (why: string): ReloadResult => {
@@ -59,17 +79,17 @@ export async function applyReload(d: Daemon, next: LoadedConfig, hooks: ReloadHo
     return result;
   };
   if (d.router.draining) return refuse('the daemon is draining');
-  const restart = restartOnly(prev.config, next.config);
+  const restart = restartOnly(prev, next);
   if (restart) return refuse(restart);
 
   // ---- prepare: actors
-  const before = new Map(actorsFromConfig(prev.config, prev.baseDir).map((a) => [a.name, a]));
-  const after = new Map(actorsFromConfig(next.config, next.baseDir).map((a) => [a.name, a]));
+  const before = new Map(actorsFromConfig(prev).map((a) => [a.name, a]));
+  const after = new Map(actorsFromConfig(next).map((a) => [a.name, a]));
   const toStart = [...after.values()].filter((a) => !before.has(a.name) || !sameActor(before.get(a.name)!, a));
   const removed = [...before.keys()].filter((n) => !after.has(n));
   let started = new Map<string, ActorRuntime>();
   try {
-    started = await startActors(toStart, next.config, d.router, d.log, false);
+    started = await startActors(toStart, next.config, d.router, d.log);
   } catch (err) {
     return refuse((err as Error).message);
   }
@@ -80,7 +100,7 @@ export async function applyReload(d: Daemon, next: LoadedConfig, hooks: ReloadHo
   const moveIpc = ipcAddress(prev.config) !== ipcAddress(next.config);
   if (moveIpc) {
     try {
-      newIpc = d.buildIpcListener(next.config);
+      newIpc = ipcListener(d, next.config);
       // The same unix path can't be bound twice: release it first, re-take it on failure.
       if (oldIpc) await oldIpc.stopAccepting();
       if (newIpc) await newIpc.listen();
@@ -104,14 +124,10 @@ export async function applyReload(d: Daemon, next: LoadedConfig, hooks: ReloadHo
   for (const [name, host] of started) {
     const old = d.hosts.get(name);
     if (old) {
-      d.router.unregisterActor(old);
       retiring.push(old);
       result.changes.push(`actor '${name}' restarted with its new settings (in-flight requests finish on the old workers)`);
     } else result.changes.push(`actor '${name}' added`);
-    d.router.registerActor(host);
-    d.hosts.set(name, host);
-    d.forwardEvents(host);
-    d.events.emit('actor-started', host);
+    d.addHost(host, old);
   }
   for (const name of removed) {
     const old = d.hosts.get(name);
@@ -139,24 +155,13 @@ export async function applyReload(d: Daemon, next: LoadedConfig, hooks: ReloadHo
       d.listeners.push(newIpc);
       result.changes.push(`listener 'ipc' now on ${newIpc.bound.join(' ')}`);
     }
-  } else if (oldIpc) {
-    const ipc = next.config.listeners.ipc;
-    const spec = oldIpc.spec;
-    const limitsChanged =
-      spec.maxConnections !== ipc.maxConnections || !isDeepStrictEqual(spec.allow ?? [], ipc.allow) || !isDeepStrictEqual(spec.rateLimit, toRateLimitSpec(ipc.rateLimit));
-    if (limitsChanged) {
-      oldIpc.update({ maxConnections: ipc.maxConnections, allow: ipc.allow, rateLimit: toRateLimitSpec(ipc.rateLimit) });
-      result.changes.push("listener 'ipc' limits updated (connection limit, allow-list, rate limit)");
-    }
-    if (ipc.unix && spec.unix && ipc.unix.mode !== spec.unix.mode) {
-      oldIpc.chmod(ipc.unix.mode);
-      result.changes.push(`listener 'ipc' socket mode ${ipc.unix.mode.toString(8)}`);
-    }
   }
+  reloadListenerLimits(d, next.config, result.changes);
 
   const pr = prev.config.requests;
   const nr = next.config.requests;
-  if (pr.timeoutMs !== nr.timeoutMs || !isDeepStrictEqual(pr.methodTimeoutsMs, nr.methodTimeoutsMs)) {
+  if (pr.timeoutMs !== nr.timeoutMs || pr.maxTimeoutMs !== nr.maxTimeoutMs || !isDeepStrictEqual(pr.methodTimeoutsMs, nr.methodTimeoutsMs)) {
+    d.router.opts.maxTimeoutMs = nr.maxTimeoutMs;
     d.router.setTimeouts(nr.timeoutMs, nr.methodTimeoutsMs);
     result.changes.push('request deadlines updated (for requests dispatched from now on)');
   }

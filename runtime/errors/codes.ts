@@ -16,6 +16,9 @@ export const ERROR_CODES = {
   MISSING_ID: 'An async request (type 0x04) carries no id to answer by.',
   UNEXPECTED_TYPE: 'A client sent a frame type only the server sends (error or async response).',
   UNSUPPORTED_CODEC: 'The request body codec is not supported for this method.',
+  // trust (docs/security.md)
+  FORBIDDEN: "The method's policy class is not among the connection's grants.",
+  UNAUTHENTICATED: 'The token presented with session.auth was not accepted.',
   // framing (these close the connection)
   FRAME_TOO_LARGE: 'A frame declares a payload longer than the configured cap.',
   UNKNOWN_VERSION: 'A binary IPC frame carries an unknown protocol version.',
@@ -28,6 +31,7 @@ export const ERROR_CODES = {
   ACTOR_ERROR: 'The actor handler failed with an error that carries no code of its own.',
   // configuration
   CONFIG_INVALID: 'A configuration field is missing or has the wrong type or value.',
+  RUN_DIR_UNSAFE: 'runDir is not a directory this process owns, or others can write to it.',
   CONFIG_LOAD_FAILED: 'The configuration file could not be read or evaluated.',
   // daemon control
   NOT_RUNNING: 'No daemon is running for this pid file / control socket.',
@@ -52,6 +56,7 @@ export const ERROR_CODES = {
   KAFKA_TIMEOUT: 'The broker did not answer within the request timeout.',
   KAFKA_QUEUE_FULL: 'The async produce queue of the connection is full.',
   KAFKA_CONSUMER_NOT_FOUND: 'No consumer was initialised for this connection and topic.',
+  KAFKA_SESSION_LOST: 'The consumer session was lost with a replaced kafka worker; call kafka.consume.init again.',
   KAFKA_CONSUMER_CONFLICT: 'Another group already consumes this topic on this connection.',
   KAFKA_COMMIT_FAILED: 'The broker refused the offset commit; the acks are kept and committed later.',
   KAFKA_ERROR: 'Another Kafka broker or client error; data.type names it.',
@@ -68,6 +73,9 @@ export const ERROR_CODES = {
   MODBUS_UNKNOWN_DEVICE: 'No Modbus device with this name is configured.',
   MODBUS_UNKNOWN_KEY: 'The Modbus device has no register with this key.',
   MODBUS_DEVICE_STATIC: 'The device is defined in the config file and cannot be replaced or removed at run time.',
+  MODBUS_ADDRESS_NOT_ALLOWED: 'The device address (host and port, or serial path) is not on the modbus.allow or modbus.serialPorts allow-list.',
+  MODBUS_DEVICE_OWNED: 'The device belongs to another ISP gateway, or was configured over IPC; this gateway cannot replace it.',
+  ISP_TOO_MANY_DEVICES: 'The gateway, or all gateways together, own as many devices as listeners.isp allows.',
   MODBUS_DEVICE_DOWN: 'The Modbus device is not connected; the request was not sent.',
   MODBUS_TIMEOUT: 'The Modbus device did not answer within timeout_ms.',
   MODBUS_CONNECTION_LOST: 'The connection to the Modbus device closed while the request was in flight.',

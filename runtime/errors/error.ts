@@ -58,3 +58,12 @@ export function errorCodeOf(err: unknown): string {
 }
 
 export { isErrorCode };
+
+/**
+ * An error thrown while deriving a pinned actor's key from the params: a
+ * plain error there means the params lack the key, so it is INVALID_PARAMS.
+ */
+export function pinKeyError(err: unknown): SerializedError {
+  const e = serializeError(err);
+  return e.code === 'ACTOR_ERROR' ? { ...e, code: 'INVALID_PARAMS' } : e;
+}

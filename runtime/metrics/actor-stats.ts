@@ -5,11 +5,9 @@
  * "retired" totals, so handled/failed counts and run/wait histograms never
  * go backwards. At most one heartbeat interval of a dying worker is lost.
  */
-import { ActorHost } from '../actor/host.ts';
 import type { ActorRuntime } from '../actor/runtime.ts';
 import type { WorkerStats } from '../actor/messages.ts';
-import type { WorkerSlot } from '../actor/worker-slot.ts';
-import { BucketCounts } from './buckets.ts';
+import { BucketCounts } from '../stats/buckets.ts';
 
 export interface ActorTotals {
   handled: number;
@@ -36,13 +34,14 @@ function addStats(t: ActorTotals, s: WorkerStats): void {
 export class ActorStatsTracker {
   readonly #retired = new Map<string, ActorTotals>();
   /** Last report per `${actor}#${slot}`, with the host it came from. */
-  readonly #last = new Map<string, { host: ActorHost; slot: number; stats: WorkerStats }>();
-  readonly #attached = new WeakSet<ActorHost>();
+  readonly #last = new Map<string, { host: ActorRuntime; slot: number; stats: WorkerStats }>();
+  readonly #attached = new WeakSet<ActorRuntime>();
 
+  /** Follows the heartbeats of a host's workers ('beat' events: slot index, stats); inline hosts send none. */
   attach(host: ActorRuntime): void {
-    if (!(host instanceof ActorHost) || this.#attached.has(host)) return;
+    if (this.#attached.has(host)) return;
     this.#attached.add(host);
-    host.on('beat', (slot: WorkerSlot, stats: WorkerStats) => this.#onBeat(host, slot.index, stats));
+    host.on('beat', (slot: number, stats: WorkerStats) => this.#onBeat(host, slot, stats));
   }
 
   #retire(actor: string, stats: WorkerStats): void {
@@ -54,7 +53,7 @@ export class ActorStatsTracker {
     addStats(t, stats);
   }
 
-  #onBeat(host: ActorHost, slot: number, stats: WorkerStats): void {
+  #onBeat(host: ActorRuntime, slot: number, stats: WorkerStats): void {
     const key = `${host.name}#${slot}`;
     const prev = this.#last.get(key);
     if (prev && prev.stats.bootId !== stats.bootId) this.#retire(host.name, prev.stats);
@@ -66,7 +65,7 @@ export class ActorStatsTracker {
     const liveHosts = new Set<ActorRuntime>(live);
     for (const [key, entry] of this.#last) {
       // A host replaced by reload, or a slot beyond the new worker count.
-      if (!liveHosts.has(entry.host) || entry.slot >= entry.host.slots.length) {
+      if (!liveHosts.has(entry.host) || entry.slot >= entry.host.snapshot().workers.length) {
         this.#retire(entry.host.name, entry.stats);
         this.#last.delete(key);
       }
@@ -86,7 +85,7 @@ export class ActorStatsTracker {
     for (const { host, stats } of this.#last.values()) addStats(out.get(host.name)!, stats);
     // Inline actors run on the main thread: their counts are in the snapshot (no run/wait timing).
     for (const h of liveHosts) {
-      const inline = h instanceof ActorHost ? undefined : h.snapshot().inline;
+      const inline = h.snapshot().inline;
       if (inline) {
         out.get(h.name)!.handled += inline.handled;
         out.get(h.name)!.failed += inline.failed;

@@ -13,7 +13,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ActorContext } from '../actor/api.ts';
-import type { MetricValue } from './buckets.ts';
+import type { MetricValue } from '../stats/buckets.ts';
 import type { CatalogueEntry } from './catalogue.ts';
 import type { Aggregation, MetricKind } from './registry.ts';
 

@@ -5,7 +5,7 @@
  * declare them through `actorMetrics(ctx).counter(FEATURE_METRICS.kafka.produced)`
  * etc. so names, labels and buckets match. docs/metrics.md is the contract.
  */
-import { LATENCY_BUCKETS_S } from './buckets.ts';
+import { LATENCY_BUCKETS_S } from '../stats/buckets.ts';
 import type { Aggregation, MetricKind } from './registry.ts';
 
 export interface CatalogueEntry<L extends string = string> {

@@ -5,8 +5,7 @@
  *   can take work, and the daemon is not draining. A sidecar that is not ready
  *   keeps running; the pod just gets no traffic until it is.
  */
-import type { Daemon } from '../daemon/daemon.ts';
-import { workerSlots } from './slots.ts';
+import type { DaemonView } from './daemon-view.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -14,16 +13,13 @@ export interface Readiness {
   reasons: string[];
 }
 
-export function readiness(d: Daemon): Readiness {
+export function readiness(d: DaemonView): Readiness {
   const reasons: string[] = [];
   if (d.router.draining) reasons.push('draining: the daemon is shutting down');
   if (!d.running) reasons.push('starting: listeners are not all bound yet');
   for (const l of d.listeners) if (l.bound.length === 0) reasons.push(`listener '${l.name}' is not bound`);
-  const expected = ['sys', ...Object.entries(d.config.actors).filter(([, a]) => a.enabled).map(([name]) => name)];
-  for (const name of expected) {
-    const host = d.hosts.get(name);
-    if (!host) reasons.push(`actor '${name}' is not started`);
-    else if (!host.ready) reasons.push(`actor '${name}' has no ready worker (${workerSlots(host).map((s) => s.state).join(', ') || 'inline, not started'})`);
+  for (const [name, host] of d.hosts) {
+    if (!host.ready) reasons.push(`actor '${name}' has no ready worker (${host.snapshot().workers.map((s) => s.state).join(', ') || 'inline, not started'})`);
   }
   return { ready: reasons.length === 0, reasons };
 }

@@ -20,7 +20,7 @@ import {
   Registry,
   collectDefaultMetrics,
 } from 'prom-client';
-import type { MetricValue } from './buckets.ts';
+import type { MetricValue } from '../stats/buckets.ts';
 
 export { Registry };
 

@@ -9,7 +9,7 @@
 import * as prom from 'prom-client';
 import type { Logger } from 'pino';
 import type { ActorMetricsSnapshot, SnapshotMetric } from './actor.ts';
-import type { MetricValue } from './buckets.ts';
+import type { MetricValue } from '../stats/buckets.ts';
 import { catalogueEntries } from './catalogue.ts';
 import { type Aggregation, type MetricKind, type Registry, collected } from './registry.ts';
 import { scrubLabelValue } from '../security/redact.ts';

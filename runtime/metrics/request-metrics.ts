@@ -5,7 +5,7 @@
  * (listener, method) pair gets a cell once, found by two Map lookups, and the
  * samples are only built when /metrics is scraped. bench/ops measures it.
  */
-import { BucketCounts, histogramValues, LATENCY_BUCKETS_S, type MetricValue } from './buckets.ts';
+import { BucketCounts, histogramValues, LATENCY_BUCKETS_S, type MetricValue } from '../stats/buckets.ts';
 import { collected, type Registry } from './registry.ts';
 import type { Pending } from '../router/pending.ts';
 

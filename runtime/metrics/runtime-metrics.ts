@@ -4,14 +4,15 @@
  * (request-metrics.ts) is computed when /metrics is scraped, from state the
  * runtime keeps anyway, so it costs nothing between scrapes.
  */
-import type { Daemon } from '../daemon/daemon.ts';
+import type { ActorRuntime } from '../actor/runtime.ts';
+import type { DaemonView } from './daemon-view.ts';
 import { ActorStatsTracker } from './actor-stats.ts';
-import { histogramValues, type MetricValue } from './buckets.ts';
+import { histogramValues, type MetricValue } from '../stats/buckets.ts';
+import { suppressedLines } from '../log.ts';
 import { readiness } from './probes.ts';
 import { type CollectedMetricSpec, Registry, collected } from './registry.ts';
 import { RemoteMetrics } from './remote.ts';
 import { RequestMetrics } from './request-metrics.ts';
-import { workerSlots } from './slots.ts';
 import { type BreakerSnapshot, breakerSnapshots, breakerStateValue } from '../resilience/breakers.ts';
 
 export interface LabelledBreaker extends BreakerSnapshot {
@@ -20,10 +21,10 @@ export interface LabelledBreaker extends BreakerSnapshot {
 }
 
 /** Every breaker the daemon knows of: main-thread ones and those in worker heartbeats. */
-export function allBreakers(d: Daemon): LabelledBreaker[] {
+export function allBreakers(d: DaemonView): LabelledBreaker[] {
   const out: LabelledBreaker[] = breakerSnapshots().map((b) => ({ ...b, actor: 'main', worker: 0 }));
   for (const h of d.hosts.values()) {
-    for (const s of workerSlots(h)) for (const b of s.stats?.breakers ?? []) out.push({ ...b, actor: h.name, worker: s.index });
+    for (const s of h.snapshot().workers) for (const b of s.stats?.breakers ?? []) out.push({ ...b, actor: h.name, worker: s.index });
   }
   return out;
 }
@@ -35,7 +36,7 @@ export class DaemonMetrics {
   readonly remote: RemoteMetrics;
   readonly #names = new Set<string>();
 
-  constructor(readonly daemon: Daemon) {
+  constructor(readonly daemon: DaemonView) {
     this.requests = new RequestMetrics((m) => daemon.router.lookup(m) !== undefined);
     this.requests.register(this.registry, () => this.#listenerNames());
     this.#registerRuntime();
@@ -53,7 +54,7 @@ export class DaemonMetrics {
     collected(spec, this.registry);
   }
 
-  #perListener(name: string, help: string, type: 'counter' | 'gauge', value: (l: Daemon['listeners'][number]) => number): void {
+  #perListener(name: string, help: string, type: 'counter' | 'gauge', value: (l: DaemonView['listeners'][number]) => number): void {
     this.#add({
       name,
       help,
@@ -66,7 +67,7 @@ export class DaemonMetrics {
     });
   }
 
-  #perActor(name: string, help: string, type: 'counter' | 'gauge', value: (h: Daemon['hosts'] extends Map<string, infer H> ? H : never) => number): void {
+  #perActor(name: string, help: string, type: 'counter' | 'gauge', value: (h: ActorRuntime) => number): void {
     this.#add({
       name,
       help,
@@ -92,7 +93,32 @@ export class DaemonMetrics {
 
     this.#perListener('outrigger_listener_connections', 'Open client connections.', 'gauge', (l) => l.connections.size);
     this.#perListener('outrigger_listener_connections_accepted_total', 'Connections accepted.', 'counter', (l) => l.accepted);
-    this.#perListener('outrigger_listener_connections_refused_total', 'Connections refused (connection limit or CIDR allow-list).', 'counter', (l) => l.refused);
+    this.#perListener('outrigger_listener_connections_refused_total', 'Connections refused (listener or total connection limit, CIDR allow-list).', 'counter', (l) => l.refusedTotal);
+    this.#add({
+      name: 'outrigger_connections_closed_total',
+      help: 'Connections the daemon closed, by reason (read_timeout, idle, errors, auth_failures).',
+      type: 'counter',
+      collect: () =>
+        d.listeners.flatMap((l) => {
+          const c = d.sessionStats(l)?.closed;
+          if (!c) return [];
+          return [
+            { labels: { listener: l.name, reason: 'read_timeout' }, value: c.readTimeout },
+            { labels: { listener: l.name, reason: 'idle' }, value: c.idle },
+            { labels: { listener: l.name, reason: 'errors' }, value: c.errors },
+            { labels: { listener: l.name, reason: 'auth_failures' }, value: c.authFailures },
+          ];
+        }),
+    });
+    this.#perListener('outrigger_malformed_requests_total', 'Malformed frames, lines or requests received.', 'counter', (l) => d.sessionStats(l)?.malformed ?? 0);
+    this.#add({
+      name: 'outrigger_log_lines_suppressed_total',
+      help: 'Repetitive log lines left out by their per-kind rate limit, by kind.',
+      type: 'counter',
+      collect: () => [...suppressedLines].map(([key, value]) => ({ labels: { key }, value })),
+    });
+    this.#add({ name: 'outrigger_buffered_bytes', help: 'Bytes held for frames still arriving, all connections (limits.maxBufferedBytes caps it).', type: 'gauge', collect: () => [{ labels: {}, value: d.budget.used }] });
+    this.#add({ name: 'outrigger_requests_forbidden_total', help: 'Requests refused FORBIDDEN by their method policy.', type: 'counter', collect: () => [{ labels: {}, value: r.stats.forbidden }] });
     this.#perListener('outrigger_listener_max_connections', 'Configured connection limit.', 'gauge', (l) => l.spec.maxConnections);
     this.#perListener('outrigger_rate_limited_total', 'Requests answered RATE_LIMITED by the per-connection limit.', 'counter', (l) => l.rateLimit?.rejected ?? 0);
     this.#perListener('ipc_async_pending', 'Async requests (answered by id) awaiting their reply, by listener (seed 004 name).', 'gauge', (l) => {
@@ -113,10 +139,10 @@ export class DaemonMetrics {
     this.#add({ name: 'outrigger_orphan_replies_total', help: 'Replies dropped because the client connection had closed.', type: 'counter', collect: () => [{ labels: {}, value: r.stats.orphanReplies }] });
 
     this.#perActor('outrigger_actor_queue_depth', 'Requests queued or running in the actor (main-thread view).', 'gauge', (h) => h.outstanding);
-    this.#perActor('outrigger_actor_queue_limit', 'maxQueue of the actor: depth at which backpressure applies.', 'gauge', (h) => h.opts.maxQueue);
+    this.#perActor('outrigger_actor_queue_limit', 'maxQueue of the actor: depth at which backpressure applies.', 'gauge', (h) => h.queueLimit);
     this.#perActor('outrigger_actor_worker_restarts_total', 'Workers replaced after a crash or hang.', 'counter', (h) => h.restartsTotal);
-    this.#perActor('outrigger_actor_running', 'Handlers running inside the workers (last heartbeat).', 'gauge', (h) => workerSlots(h).reduce((n, s) => n + (s.stats?.running ?? 0), 0));
-    this.#perActor('outrigger_actor_worker_queued', 'Requests waiting inside workers for a concurrency slot (last heartbeat).', 'gauge', (h) => workerSlots(h).reduce((n, s) => n + (s.stats?.queued ?? 0), 0));
+    this.#perActor('outrigger_actor_running', 'Handlers running inside the workers (last heartbeat).', 'gauge', (h) => h.snapshot().workers.reduce((n, s) => n + (s.stats?.running ?? 0), 0));
+    this.#perActor('outrigger_actor_worker_queued', 'Requests waiting inside workers for a concurrency slot (last heartbeat).', 'gauge', (h) => h.snapshot().workers.reduce((n, s) => n + (s.stats?.queued ?? 0), 0));
     this.#add({
       name: 'outrigger_actor_workers',
       help: 'Worker threads by state (starting, ready, backoff, closing, closed).',
@@ -125,7 +151,7 @@ export class DaemonMetrics {
         const out: MetricValue[] = [];
         for (const h of d.hosts.values()) {
           const counts = new Map<string, number>([['ready', 0]]);
-          for (const s of workerSlots(h)) counts.set(s.state, (counts.get(s.state) ?? 0) + 1);
+          for (const s of h.snapshot().workers) counts.set(s.state, (counts.get(s.state) ?? 0) + 1);
           for (const [state, n] of counts) out.push({ labels: { actor: h.name, state }, value: n });
         }
         return out;
@@ -135,7 +161,7 @@ export class DaemonMetrics {
       name: 'outrigger_actor_worker_heap_bytes',
       help: 'V8 heap used by each worker thread (last heartbeat).',
       type: 'gauge',
-      collect: () => [...d.hosts.values()].flatMap((h) => workerSlots(h).filter((s) => s.stats).map((s) => ({ labels: { actor: h.name, worker: s.index }, value: s.stats!.heapUsed }))),
+      collect: () => [...d.hosts.values()].flatMap((h) => h.snapshot().workers.filter((s) => s.stats).map((s) => ({ labels: { actor: h.name, worker: s.index }, value: s.stats!.heapUsed }))),
     });
     const totals = (): ReturnType<ActorStatsTracker['totals']> => this.actorStats.totals(d.hosts.values());
     this.#add({ name: 'outrigger_actor_handled_total', help: 'Requests handlers completed (ok or error), over worker restarts.', type: 'counter',

@@ -51,11 +51,17 @@ export class GoridgeMethodTable {
   #byName = new Map<string, GoridgeMethod>();
   #services = new Set<string>();
   #builtFrom = -1;
-  /** Goridge names that two router methods both produced; the first method keeps the name. */
-  collisions: string[] = [];
+  #reported = '';
 
-  /** `source` lists the router's methods; it is re-read when a name misses and the list has grown. */
-  constructor(readonly source: () => string[]) {}
+  /**
+   * `source` lists the router's methods; it is re-read when a name misses and
+   * the list has grown. `onCollisions` hears of Goridge names that two router
+   * methods both produce (the first method keeps the name), once per change.
+   */
+  constructor(
+    readonly source: () => string[],
+    readonly onCollisions: (names: string[]) => void = () => {},
+  ) {}
 
   /** The method a Goridge name reaches, or net/rpc's error text for a miss. */
   resolve(name: string): GoridgeMethod | string {
@@ -88,7 +94,11 @@ export class GoridgeMethodTable {
     }
     this.#byName = byName;
     this.#services = services;
-    this.collisions = collisions;
     this.#builtFrom = methods.length;
+    const key = collisions.join(',');
+    if (key !== this.#reported) {
+      this.#reported = key;
+      if (collisions.length > 0) this.onCollisions(collisions);
+    }
   }
 }

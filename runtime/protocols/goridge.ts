@@ -1,9 +1,6 @@
-import type { Logger } from 'pino';
-import { BodyFormat } from '../actor/formats.ts';
-import '../actor/extra-formats.ts';
+import { BodyFormat } from '../codec/body/formats.ts';
 import {
   GORIDGE_ERR_UNKNOWN_DECODER,
-  GORIDGE_ERR_UNKNOWN_RAW,
   GORIDGE_FLAG,
   GoridgeDecoder,
   type GoridgeCodec,
@@ -12,25 +9,15 @@ import {
   codecOf,
   encodeGoridgeError,
   encodeGoridgeReply,
+  goridgeErrorText,
   replyCodecFlag,
   requestBodyCodec,
 } from '../codec/goridge.ts';
 import type { SerializedError } from '../errors/error.ts';
-import type { ListenerRateLimit, TokenBucket } from '../resilience/rate-limit.ts';
-import type { Pending, ReplySink } from '../router/pending.ts';
-import type { Router } from '../router/router.ts';
-import type { Connection, ProtocolSession } from '../transport/connection.ts';
-import { ConnectionAdmission } from './admission.ts';
+import type { Pending } from '../router/pending.ts';
+import { Session, type SessionEnv } from '../session/session.ts';
+import type { Connection } from '../transport/connection.ts';
 import type { GoridgeMethodTable } from './goridge-methods.ts';
-
-export interface GoridgeLimits {
-  /** Cap on a frame's payload (method name + body). */
-  maxFrameBytes: number;
-  maxInflightPerConnection: number;
-  overflow: 'pause' | 'reject';
-  /** The listener's per-connection rate limit, if any. */
-  rateLimit?: ListenerRateLimit | null | undefined;
-}
 
 /** Reply context of one Goridge call: what the reply frame must echo. */
 class GoridgeToken {
@@ -51,18 +38,6 @@ const FORMAT_OF_CODEC: Partial<Record<GoridgeCodec, BodyFormat>> = {
 /** How long a connection with a broken frame stream may linger for its client to close it (Go: 2 s). */
 const LINGER_MS = 2000;
 
-/** Messages that are goridge's own error texts and go out verbatim, as Go sends them. */
-const GO_VERBATIM = new Set([GORIDGE_ERR_UNKNOWN_RAW]);
-
-/**
- * Error text of an error frame. An error without a code of its own is sent as
- * its bare message, as Go sends err.Error(); coded errors are `CODE: message`
- * so clients can match on the code (the PHP bridge does).
- */
-export function goridgeErrorText(e: SerializedError): string {
-  return e.code === 'ACTOR_ERROR' || GO_VERBATIM.has(e.message) ? e.message : `${e.code}: ${e.message}`;
-}
-
 /**
  * Goridge v3 RPC over one connection, behaving as Go's net/rpc server with
  * goridge's codec: each call is answered as soon as it completes (pipelined
@@ -71,48 +46,31 @@ export function goridgeErrorText(e: SerializedError): string {
  * (bad CRC, option count other than 2) stops reading and closes the
  * connection without a reply once calls in flight have been answered.
  */
-export class GoridgeSession implements ProtocolSession, ReplySink {
+export class GoridgeSession extends Session {
   readonly #decoder: GoridgeDecoder;
-  #inflight = 0;
-  readonly #admission: ConnectionAdmission;
   /** The frame stream is broken: input is discarded and the connection closes once calls in flight are answered. */
   #broken = false;
-  readonly #bucket: TokenBucket | null;
 
   constructor(
-    readonly conn: Connection,
-    readonly router: Router,
+    conn: Connection,
+    env: SessionEnv,
     readonly methods: GoridgeMethodTable,
-    readonly limits: GoridgeLimits,
-    readonly log?: Logger,
   ) {
-    this.#decoder = new GoridgeDecoder({ maxPayloadBytes: limits.maxFrameBytes });
-    this.#admission = new ConnectionAdmission(conn, limits.maxInflightPerConnection);
-    this.#bucket = limits.rateLimit?.forConnection() ?? null;
+    super(conn, env);
+    this.#decoder = new GoridgeDecoder({ maxPayloadBytes: env.limits.maxFrameBytes });
   }
 
-  /** Listener name, for per-listener request metrics. */
-  get listener(): string {
-    return this.conn.listener;
-  }
-
-  get open(): boolean {
-    return this.conn.open;
-  }
-
-  get inflight(): number {
-    return this.#inflight;
+  get partialBytes(): number {
+    return this.#broken ? 0 : this.#decoder.partialBytes;
   }
 
   onData(chunk: Buffer): void {
     if (this.#broken) return;
     const { frames, error } = this.#decoder.push(chunk);
-    for (let i = 0; i < frames.length; i++) this.#onFrame(frames[i]!);
+    // A stream broken part-way through the chunk (error budget spent) leaves the rest unanswered.
+    for (let i = 0; i < frames.length && !this.#broken; i++) this.#onFrame(frames[i]!);
     if (error) this.#onBrokenStream(error);
-  }
-
-  onClose(): void {
-    this.#inflight = 0;
+    this.afterRead();
   }
 
   #onFrame(f: GoridgeFrame): void {
@@ -121,45 +79,43 @@ export class GoridgeSession implements ProtocolSession, ReplySink {
     // net/rpc looks the method up before decoding the body, so a bad name wins over a bad codec.
     const target = this.methods.resolve(f.method);
     if (typeof target === 'string') {
-      this.conn.write(encodeGoridgeError(f.seq, f.methodBytes, replyFlag, target));
+      this.#malformed(encodeGoridgeError(f.seq, f.methodBytes, replyFlag, target));
       return;
     }
     const { method, nameBytes } = target;
     const bodyCodec = requestBodyCodec(f.flags);
     const format = FORMAT_OF_CODEC[bodyCodec];
     if (format === undefined || bodyCodec !== replyCodec) {
-      this.conn.write(encodeGoridgeError(f.seq, nameBytes, replyFlag, codecErrorText(f.flags, bodyCodec, f.method)));
+      this.#malformed(encodeGoridgeError(f.seq, nameBytes, replyFlag, codecErrorText(f.flags, bodyCodec, f.method)));
       return;
     }
-    if (this.limits.overflow === 'reject' && this.#inflight >= this.limits.maxInflightPerConnection) {
-      const text = goridgeErrorText({
-        code: 'BUSY',
-        message: `connection has ${this.#inflight} calls in flight (limit ${this.limits.maxInflightPerConnection})`,
-      });
-      this.conn.write(encodeGoridgeError(f.seq, nameBytes, replyFlag, text));
+    this.wellFormed();
+    const refused = this.admit();
+    if (refused) {
+      this.conn.write(encodeGoridgeError(f.seq, nameBytes, replyFlag, goridgeErrorText(refused)));
       return;
     }
-    if (this.#bucket) {
-      const limited = this.limits.rateLimit!.admit(this.#bucket);
-      if (limited) {
-        this.conn.write(encodeGoridgeError(f.seq, nameBytes, replyFlag, goridgeErrorText(limited)));
-        return;
-      }
-    }
-    this.#inflight++;
     const token = new GoridgeToken(f.seq, nameBytes, replyFlag);
-    const p = this.router.dispatch(this, token, method, format, f.body);
-    this.#admission.dispatched(this.#inflight, p);
+    const p = this.env.router.dispatch(this, token, method, format, f.body);
+    this.started(p);
   }
 
-  #onBrokenStream(err: GoridgeDecodeError): void {
+  /** A call the client got wrong: answered, and counted against the connection's error budget. */
+  #malformed(reply: Buffer): void {
+    this.conn.write(reply);
+    if (this.malformed()) this.#onBrokenStream(null);
+  }
+
+  #onBrokenStream(err: GoridgeDecodeError | null): void {
+    if (this.#broken) return;
     this.#broken = true;
-    this.log?.warn({ conn: this.conn.id, remote: this.conn.remote, code: err.code, reason: err.message }, 'goridge: closing connection');
-    if (err.code === 'FRAME_TOO_LARGE' && err.seq !== undefined) {
+    if (err) this.env.stats.malformed++;
+    this.env.log.debug({ conn: this.conn.id, remote: this.conn.remote, code: err?.code ?? 'TOO_MANY_ERRORS', reason: err?.message }, 'goridge: closing connection');
+    if (err?.code === 'FRAME_TOO_LARGE' && err.seq !== undefined) {
       // Go has no cap; ours answers the refused call so the client sees why, then closes.
       this.conn.write(encodeGoridgeError(err.seq, '', GORIDGE_FLAG.JSON, goridgeErrorText(err)));
     }
-    if (this.#inflight === 0) this.#close();
+    if (this.inflight === 0) this.#close();
   }
 
   /**
@@ -177,21 +133,16 @@ export class GoridgeSession implements ProtocolSession, ReplySink {
 
   resolve(p: Pending, result: Uint8Array): void {
     const t = p.token as GoridgeToken;
-    this.#settled();
+    this.settled();
     this.conn.write(encodeGoridgeReply(t.seq, t.method, t.codecFlag, result));
-    if (this.#broken && this.#inflight === 0) this.#close();
+    if (this.#broken && this.inflight === 0) this.#close();
   }
 
   reject(p: Pending, error: SerializedError): void {
     const t = p.token as GoridgeToken;
-    this.#settled();
+    this.settled();
     this.conn.write(encodeGoridgeError(t.seq, t.method, t.codecFlag, goridgeErrorText(error)));
-    if (this.#broken && this.#inflight === 0) this.#close();
-  }
-
-  #settled(): void {
-    this.#inflight--;
-    this.#admission.settled(this.#inflight);
+    if (this.#broken && this.inflight === 0) this.#close();
   }
 }
 

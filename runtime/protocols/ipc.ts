@@ -1,4 +1,4 @@
-import { BodyFormat } from '../actor/formats.ts';
+import { isUtf8 } from 'node:buffer';
 import {
   IPC_V1_0,
   IpcDecoder,
@@ -8,21 +8,12 @@ import {
   encodeIpcFrame,
   encodeIpcResult,
 } from '../codec/ipc.ts';
-import { type EnvelopeError, scanEnvelope } from '../codec/json-envelope.ts';
+import { BodyFormat } from '../codec/body/formats.ts';
+import { tryScanEnvelope } from '../codec/json-envelope.ts';
 import type { SerializedError } from '../errors/error.ts';
-import type { Pending, ReplySink } from '../router/pending.ts';
-import type { Router } from '../router/router.ts';
-import type { ListenerRateLimit, TokenBucket } from '../resilience/rate-limit.ts';
-import type { Connection, ProtocolSession } from '../transport/connection.ts';
-import { ConnectionAdmission } from './admission.ts';
-
-export interface IpcLimits {
-  maxFrameBytes: number;
-  maxInflightPerConnection: number;
-  overflow: 'pause' | 'reject';
-  /** The listener's per-connection rate limit, if any. */
-  rateLimit?: ListenerRateLimit | null | undefined;
-}
+import type { Pending } from '../router/pending.ts';
+import { Session, type SessionEnv } from '../session/session.ts';
+import type { Connection } from '../transport/connection.ts';
 
 /** Reply context of one IPC request. */
 class IpcToken {
@@ -41,62 +32,73 @@ class IpcToken {
 
 const EMPTY = new Uint8Array(0);
 
+const HEX = /^[0-9a-fA-F]{4}$/;
+
+/**
+ * Whether the raw id token [start, end) can be echoed as it is. The envelope
+ * scanner has checked numbers, literals and control bytes; a string may still
+ * hold a bad escape or bytes that are not UTF-8, which JSON does not allow.
+ */
+function isJsonIdToken(b: Buffer, start: number, end: number): boolean {
+  if (b[start] !== 0x22) return true;
+  for (let i = start + 1; i < end - 1; i++) {
+    if (b[i] !== 0x5c) continue;
+    const e = b[++i];
+    if (e === 0x75) {
+      if (!HEX.test(b.latin1Slice(i + 1, i + 5))) return false;
+      i += 4;
+    } else if (e === undefined || !'"\\/bfnrt'.includes(String.fromCharCode(e))) return false;
+  }
+  return isUtf8(b.subarray(start, end));
+}
+
 /**
  * Binary IPC over one connection: sync requests are answered in order,
- * async requests as they complete, matched by id.
+ * async requests as they complete, matched by id. Every sync request counts
+ * in flight until its reply is written, error replies held for ordering
+ * included, so a client can't grow the reply queue without bound.
  */
-export class IpcSession implements ProtocolSession, ReplySink {
+export class IpcSession extends Session {
   readonly #decoder: IpcDecoder;
   readonly #syncQueue: IpcToken[] = [];
   #syncHead = 0;
-  readonly #asyncIds = new Map<string, IpcToken>();
-  #inflight = 0;
-  readonly #admission: ConnectionAdmission;
-  readonly #bucket: TokenBucket | null;
+  #asyncIds: Map<string, IpcToken> | null = null;
 
-  constructor(
-    readonly conn: Connection,
-    readonly router: Router,
-    readonly limits: IpcLimits,
-  ) {
-    this.#decoder = new IpcDecoder(limits.maxFrameBytes);
-    this.#admission = new ConnectionAdmission(conn, limits.maxInflightPerConnection);
-    this.#bucket = limits.rateLimit?.forConnection() ?? null;
-  }
-
-  /** Listener name, for per-listener request metrics. */
-  get listener(): string {
-    return this.conn.listener;
+  constructor(conn: Connection, env: SessionEnv) {
+    super(conn, env);
+    this.#decoder = new IpcDecoder(env.limits.maxFrameBytes);
   }
 
   /** Async requests (0x04) awaiting their reply: summed into ipc_async_pending. */
   get asyncPending(): number {
-    return this.#asyncIds.size;
+    return this.#asyncIds?.size ?? 0;
   }
 
-  get open(): boolean {
-    return this.conn.open;
-  }
-
-  get inflight(): number {
-    return this.#inflight;
+  get partialBytes(): number {
+    return this.#decoder.partialBytes;
   }
 
   onData(chunk: Buffer): void {
     const err = this.#decoder.push(chunk, this.#onFrame);
     if (err) {
       // The stream can't be resynchronised after a bad header: say why, then close.
+      this.env.stats.malformed++;
       this.conn.write(encodeIpcError(IPC_V1_0, null, err));
       this.conn.end();
+      return;
     }
+    this.afterRead();
   }
 
-  onClose(): void {
-    this.#asyncIds.clear();
+  override onClose(): void {
+    super.onClose();
+    this.#asyncIds = null;
     this.#syncQueue.length = 0;
   }
 
   readonly #onFrame = (version: number, type: IpcTypeValue, payload: Buffer): void => {
+    // Closing (error budget spent): the rest of the chunk is dropped unanswered.
+    if (!this.conn.open) return;
     switch (type) {
       case IpcType.HEARTBEAT:
         this.conn.write(encodeIpcFrame(version, IpcType.HEARTBEAT, EMPTY));
@@ -106,74 +108,76 @@ export class IpcSession implements ProtocolSession, ReplySink {
         this.#onRequest(version, type, payload);
         return;
       default:
-        this.conn.write(
-          encodeIpcError(version, null, {
-            code: 'UNEXPECTED_TYPE',
-            message: `frame type 0x0${type} is sent by servers, not clients`,
-          }),
-        );
+        this.#malformed(new IpcToken(version, IpcType.ASYNC_REQUEST, null), {
+          code: 'UNEXPECTED_TYPE',
+          message: `frame type 0x0${type} is sent by servers, not clients`,
+        });
     }
   };
 
   #onRequest(version: number, type: IpcTypeValue, payload: Buffer): void {
-    let env;
-    try {
-      env = scanEnvelope(payload);
-    } catch (err) {
-      const e = err as EnvelopeError;
-      const id = e.envelope && e.envelope.idStart >= 0 ? payload.latin1Slice(e.envelope.idStart, e.envelope.idEnd) : null;
-      this.#answerNow(new IpcToken(version, type, id), { code: 'MALFORMED_JSON', message: e.message });
+    const env = tryScanEnvelope(payload);
+    const idToken = env.idStart >= 0 ? payload.latin1Slice(env.idStart, env.idEnd) : null;
+    // Echoed verbatim into the reply: a token that is not valid JSON would make the reply invalid too.
+    const idValid = idToken === null || isJsonIdToken(payload, env.idStart, env.idEnd);
+    if (env.malformed !== null) {
+      this.#malformed(new IpcToken(version, type, idValid ? idToken : null), { code: 'MALFORMED_JSON', message: env.malformed });
       return;
     }
-    const id = env.idStart >= 0 ? payload.latin1Slice(env.idStart, env.idEnd) : null;
+    if (!idValid) {
+      this.#malformed(new IpcToken(version, type, null), { code: 'MALFORMED_JSON', message: '"id" is not a valid JSON string (bad escape or not UTF-8)' });
+      return;
+    }
+    const id = idToken;
     const token = new IpcToken(version, type, id);
     if (env.method === null || env.method === '') {
-      this.#answerNow(token, { code: 'MISSING_METHOD', message: 'request has no "method"' });
+      this.#malformed(token, { code: 'MISSING_METHOD', message: 'request has no "method"' });
       return;
     }
     if (type === IpcType.ASYNC_REQUEST) {
       if (id === null || id === 'null') {
-        this.#answerNow(token, { code: 'MISSING_ID', message: 'async request (0x04) needs an "id"' });
+        this.#malformed(token, { code: 'MISSING_ID', message: 'async request (0x04) needs an "id"' });
         return;
       }
-      if (this.#asyncIds.has(id)) {
-        this.#answerNow(token, { code: 'DUPLICATE_ID', message: `request id ${id} is already in flight` });
+      if (this.#asyncIds?.has(id)) {
+        this.#malformed(token, { code: 'DUPLICATE_ID', message: `request id ${id} is already in flight` });
         return;
       }
     }
-    if (this.limits.overflow === 'reject' && this.#inflight >= this.limits.maxInflightPerConnection) {
-      this.#answerNow(token, {
-        code: 'BUSY',
-        message: `connection has ${this.#inflight} requests in flight (limit ${this.limits.maxInflightPerConnection})`,
-      });
+    this.wellFormed();
+    const refused = this.admit();
+    if (refused) {
+      this.#answerNow(token, refused);
       return;
     }
-    if (this.#bucket) {
-      const limited = this.limits.rateLimit!.admit(this.#bucket);
-      if (limited) {
-        this.#answerNow(token, limited);
-        return;
-      }
-    }
     if (type === IpcType.SYNC) this.#syncQueue.push(token);
-    else this.#asyncIds.set(id!, token);
-    this.#inflight++;
+    else (this.#asyncIds ??= new Map()).set(id!, token);
     const body = env.paramsStart >= 0 ? payload.subarray(env.paramsStart, env.paramsEnd) : EMPTY;
-    const p = this.router.dispatch(this, token, env.method, BodyFormat.JSON, body, {
+    const p = this.env.router.dispatch(this, token, env.method, BodyFormat.JSON, body, {
       timeoutMs: env.timeoutMs,
       traceparent: env.traceparent,
     });
-    this.#admission.dispatched(this.#inflight, p);
+    this.started(p);
+  }
+
+  /** A frame the client got wrong: answered with the error, and counted against the connection's error budget. */
+  #malformed(token: IpcToken, error: SerializedError): void {
+    this.#answerNow(token, error);
+    if (this.malformed()) this.conn.end();
   }
 
   /** Answers a request that never reached the router (bad envelope, busy). */
   #answerNow(token: IpcToken, error: SerializedError): void {
     const frame = encodeIpcError(token.version, token.id, error);
-    if (token.type === IpcType.SYNC) {
-      token.frame = frame;
-      this.#syncQueue.push(token);
-      this.#drainSync();
-    } else this.conn.write(frame);
+    if (token.type !== IpcType.SYNC) {
+      this.conn.write(frame);
+      return;
+    }
+    // Held behind earlier sync requests, and counted in flight like them.
+    token.frame = frame;
+    this.#syncQueue.push(token);
+    this.started(null);
+    this.#drainSync();
   }
 
   resolve(p: Pending, result: Uint8Array): void {
@@ -188,13 +192,12 @@ export class IpcSession implements ProtocolSession, ReplySink {
   }
 
   #deliver(t: IpcToken, frame: Buffer): void {
-    this.#inflight--;
-    this.#admission.settled(this.#inflight);
     if (t.type === IpcType.SYNC) {
       t.frame = frame;
       this.#drainSync();
     } else {
-      this.#asyncIds.delete(t.id!);
+      this.#asyncIds?.delete(t.id!);
+      this.settled();
       this.conn.write(frame);
     }
   }
@@ -205,6 +208,7 @@ export class IpcSession implements ProtocolSession, ReplySink {
       this.conn.write(q[this.#syncHead]!.frame!);
       q[this.#syncHead] = undefined as unknown as IpcToken;
       this.#syncHead++;
+      this.settled();
     }
     if (this.#syncHead === q.length) {
       q.length = 0;

@@ -1,6 +1,7 @@
-import type { BodyFormat } from '../actor/formats.ts';
+import type { BodyFormat } from '../codec/body/formats.ts';
 import type { SerializedError } from '../errors/error.ts';
 import type { DeadlineEntry, DeadlineList } from './deadlines.ts';
+import type { Grants } from './policy.ts';
 
 /**
  * Where a reply goes: one per client connection. The listener's protocol
@@ -11,8 +12,20 @@ export interface ReplySink {
   readonly open: boolean;
   /** Name of the listener the connection came in on (request metrics label it by this). */
   readonly listener?: string;
+  /** Policy classes the caller may call (router/policy.ts). */
+  readonly grants: Grants;
+  /** Presents the shared token on this connection; true when it matched. */
+  authenticate?(token: string): boolean;
   resolve(p: Pending, result: Uint8Array): void;
   reject(p: Pending, error: SerializedError): void;
+}
+
+/** Settles requests: the router, as actor hosts see it. */
+export interface Settler {
+  resolve(p: Pending, result: Uint8Array): void;
+  reject(p: Pending, error: SerializedError): void;
+  /** A reply arrived for a request that had already settled (timed out). */
+  late(): void;
 }
 
 /** An actor host holding requests: told when one settles, asked whether it is full. */

@@ -1,18 +1,51 @@
 import { performance } from 'node:perf_hooks';
-import type { ActorRuntime } from '../actor/runtime.ts';
-import { decodeBody, encodeResult } from '../actor/body-codec.ts';
-import type { BodyFormat } from '../actor/formats.ts';
+import { decodeBody, encodeResult } from '../codec/body/body-codec.ts';
+import type { BodyFormat } from '../codec/body/formats.ts';
 import { serializeError, type SerializedError } from '../errors/error.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { DeadlineRegistry } from './deadlines.ts';
-import { Pending, type ReplySink } from './pending.ts';
+import { type PolicyClass, policyBit } from './policy.ts';
+import { Pending, type ReplySink, type Settler } from './pending.ts';
+
+/** Who called a main-thread method, and when it must be answered. */
+export interface MainCallContext {
+  method: string;
+  deadline: number;
+  caller: ReplySink;
+}
 
 /** A method served on the main thread (control plane: stats, status, init). */
-export type MainHandler = (params: unknown, ctx: { method: string; deadline: number }) => unknown;
+export type MainHandler = (params: unknown, ctx: MainCallContext) => unknown;
+
+export interface MainOptions {
+  policy?: PolicyClass;
+  /** 'none': the body is not decoded; a number: bodies above it are refused unread (default 64 KiB). */
+  params?: 'none' | number;
+}
+
+/** Bodies a main-thread method decodes by default: well below the frame cap, since every listener shares the thread. */
+export const MAIN_PARAMS_MAX_BYTES = 64 * 1024;
+
+/** What the router needs of an actor to hand it requests. */
+export interface RouteTarget {
+  readonly name: string;
+  readonly methods: readonly string[];
+  /** The queue is at its bound. */
+  readonly saturated: boolean;
+  readonly queueLimit: number;
+  submit(p: Pending, methodIndex: number, body: Uint8Array, traceparent: string | undefined): void;
+}
+
+interface RouteCommon {
+  method: string;
+  timeoutMs: number | undefined;
+  /** Bit of the policy class callers need (router/policy.ts). */
+  policy: number;
+}
 
 export type Route =
-  | { kind: 'actor'; method: string; host: ActorRuntime; methodIndex: number; timeoutMs: number | undefined }
-  | { kind: 'main'; method: string; handler: MainHandler; timeoutMs: number | undefined };
+  | (RouteCommon & { kind: 'actor'; host: RouteTarget; methodIndex: number })
+  | (RouteCommon & { kind: 'main'; handler: MainHandler; maxParamsBytes: number });
 
 export interface DispatchOptions {
   timeoutMs?: number | undefined;
@@ -21,11 +54,16 @@ export interface DispatchOptions {
 
 export interface RouterOptions {
   defaultTimeoutMs: number;
+  /** A caller's own timeout is clamped to this (Node's timers can't go past 2^31-1 ms). */
+  maxTimeoutMs?: number;
   /** Per-method overrides from config, by full method name. */
   methodTimeoutsMs?: Record<string, number>;
   overflow: 'pause' | 'reject';
   clock?: Clock;
 }
+
+/** Node's timers take at most 2^31-1 ms; longer fire at once, every millisecond. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 export class RouterStats {
   requests = 0;
@@ -37,6 +75,7 @@ export class RouterStats {
   /** Replies whose connection had closed. */
   orphanReplies = 0;
   busy = 0;
+  forbidden = 0;
   readonly errorsByCode = new Map<string, number>();
   readonly byMethod = new Map<string, { ok: number; error: number }>();
 }
@@ -45,12 +84,13 @@ export class RouterStats {
  * Maps method names to actors and owns every pending request: its deadline,
  * and exactly-once delivery of its reply or error to the connection.
  */
-export class Router {
+export class Router implements Settler {
   readonly stats = new RouterStats();
   readonly #routes = new Map<string, Route>();
   readonly #deadlines: DeadlineRegistry<Pending>;
   readonly #clock: Clock;
   #draining = false;
+  #idleWaiters: (() => void)[] = [];
   /** Hook for metrics and tracing: called once per settled request; durationMs is sub-millisecond. */
   onSettled: ((p: Pending, outcome: string, durationMs: number) => void) | null = null;
   /** Hook for tracing: called for a routed request before it goes to its actor (may replace p.traceparent). */
@@ -73,28 +113,66 @@ export class Router {
     this.#draining = true;
   }
 
+  /** Resolves once no request is in flight, or at the deadline (epoch ms). */
+  whenIdle(deadline: number): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      this.#idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  #checkIdle(): void {
+    if (this.#idleWaiters.length === 0 || this.inflight !== 0) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const fn of waiters) fn();
+  }
+
   register(route: Route): void {
     if (this.#routes.has(route.method)) throw new Error(`method '${route.method}' is registered twice`);
     this.#routes.set(route.method, route);
   }
 
-  registerActor(host: ActorRuntime): void {
+  /** Routes `<actor>.<method>` for each of the actor's methods, each with its declared policy class (default data). */
+  registerActor(host: RouteTarget, policies: Partial<Record<string, PolicyClass>> = {}): void {
     host.methods.forEach((m, methodIndex) => {
       const method = `${host.name}.${m}`;
-      this.register({ kind: 'actor', method, host, methodIndex, timeoutMs: this.opts.methodTimeoutsMs?.[method] });
+      const policy = policyBit(policies[m] ?? 'data');
+      this.register({ kind: 'actor', method, host, methodIndex, policy, timeoutMs: this.opts.methodTimeoutsMs?.[method] });
     });
   }
 
-  registerMain(method: string, handler: MainHandler): void {
-    this.register({ kind: 'main', method, handler, timeoutMs: this.opts.methodTimeoutsMs?.[method] });
+  registerMain(method: string, handler: MainHandler, opts: MainOptions = {}): void {
+    const maxParamsBytes = opts.params === 'none' ? -1 : (opts.params ?? MAIN_PARAMS_MAX_BYTES);
+    this.register({
+      kind: 'main',
+      method,
+      handler,
+      maxParamsBytes,
+      policy: policyBit(opts.policy ?? 'data'),
+      timeoutMs: this.opts.methodTimeoutsMs?.[method],
+    });
+  }
+
+  /** A second name for a routed method (same target, policy and per-method timeout lookup by the new name). */
+  alias(name: string, target: string): void {
+    const route = this.#routes.get(target);
+    if (!route) throw new Error(`cannot alias '${name}': no method '${target}'`);
+    this.register({ ...route, method: name, timeoutMs: this.opts.methodTimeoutsMs?.[name] ?? route.timeoutMs });
   }
 
   /** Hot reload: removes an actor's methods; requests already dispatched finish on the old host. */
-  unregisterActor(host: ActorRuntime): void {
-    for (const m of host.methods) {
-      const method = `${host.name}.${m}`;
-      if (this.#routes.get(method)?.kind === 'actor') this.#routes.delete(method);
-    }
+  unregisterActor(host: RouteTarget): void {
+    for (const [method, route] of this.#routes) if (route.kind === 'actor' && route.host === host) this.#routes.delete(method);
+  }
+
+  /** Hot reload: a replacement host takes over the old host's routes (aliases included). */
+  replaceActor(old: RouteTarget, next: RouteTarget): void {
+    for (const route of this.#routes.values()) if (route.kind === 'actor' && route.host === old) route.host = next;
   }
 
   /** Hot reload: new default and per-method deadlines for requests dispatched from now on. */
@@ -139,7 +217,13 @@ export class Router {
       this.#failNow(p, { code: 'UNKNOWN_METHOD', message: `unknown method '${method}'` });
       return p;
     }
-    p.timeoutMs = opts?.timeoutMs ?? route.timeoutMs ?? this.opts.defaultTimeoutMs;
+    if ((route.policy & sink.grants) === 0) {
+      this.stats.forbidden++;
+      this.#failNow(p, { code: 'FORBIDDEN', message: `method '${method}' is not allowed on this connection (docs/security.md)` });
+      return p;
+    }
+    const asked = opts?.timeoutMs;
+    p.timeoutMs = asked !== undefined ? Math.min(Math.max(1, Math.ceil(asked)), this.opts.maxTimeoutMs ?? MAX_TIMEOUT_MS) : (route.timeoutMs ?? this.opts.defaultTimeoutMs);
     this.#deadlines.add(p, p.timeoutMs);
     this.onDispatch?.(p);
     if (route.kind === 'main') {
@@ -149,7 +233,7 @@ export class Router {
     const host = route.host;
     if (host.saturated && this.opts.overflow === 'reject') {
       this.stats.busy++;
-      this.reject(p, { code: 'BUSY', message: `actor '${host.name}' queue is full (${host.opts.maxQueue})` });
+      this.reject(p, { code: 'BUSY', message: `actor '${host.name}' queue is full (${host.queueLimit})` });
       return p;
     }
     host.submit(p, route.methodIndex, body, p.traceparent);
@@ -157,9 +241,14 @@ export class Router {
   }
 
   #runMain(p: Pending, route: Extract<Route, { kind: 'main' }>, body: Uint8Array): void {
+    if (body.length > route.maxParamsBytes && route.maxParamsBytes >= 0) {
+      this.reject(p, { code: 'INVALID_PARAMS', message: `params of ${body.length} bytes exceed the ${route.maxParamsBytes}-byte cap of '${route.method}'` });
+      return;
+    }
     let out: unknown;
     try {
-      out = route.handler(decodeBody(p.format, body), { method: route.method, deadline: p.deadline });
+      const params = route.maxParamsBytes < 0 ? undefined : decodeBody(p.format, body);
+      out = route.handler(params, { method: route.method, deadline: p.deadline, caller: p.sink });
     } catch (err) {
       this.reject(p, serializeError(err));
       return;
@@ -188,6 +277,10 @@ export class Router {
     p.sink.reject(p, error);
   }
 
+  late(): void {
+    this.stats.lateReplies++;
+  }
+
   /** Rejects a request that never entered the registry (no deadline, no holder). */
   #failNow(p: Pending, error: SerializedError): void {
     p.settled = true;
@@ -210,6 +303,7 @@ export class Router {
     p.settled = true;
     this.#deadlines.remove(p);
     p.holder?.release(p);
+    this.#checkIdle();
     this.onSettled?.(p, outcome, performance.now() - p.startedHr);
     if (!p.sink.open) {
       this.stats.orphanReplies++;
@@ -220,6 +314,7 @@ export class Router {
 
   #expire(p: Pending): void {
     p.settled = true;
+    this.#checkIdle();
     this.stats.timeouts++;
     this.#countError('TIMEOUT');
     p.holder?.release(p);

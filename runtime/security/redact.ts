@@ -30,39 +30,70 @@ export function scrubLabelValue(value: string): string {
   return value.includes('@') ? value.replace(URL_USERINFO, `$1$2:${REDACTED}@`) : value;
 }
 
-/** Deep copy with secret-named properties replaced and URL passwords removed; cycles and depth are bounded. */
-export function redactSecrets<T>(value: T, depth = 8): T {
-  return walk(value, depth, new WeakSet()) as T;
+/**
+ * Deep copy with secret-named properties replaced and URL passwords removed,
+ * at any depth: the walk keeps its own stack (no recursion), so a deeply
+ * nested object can neither overflow the call stack nor hide a secret below
+ * some depth. An object met a second time (a cycle) becomes '[…]'.
+ */
+export function redactSecrets<T>(value: T): T {
+  const seen = new WeakSet<object>();
+  const root: Slot = { v: undefined };
+  const todo: [unknown, Slot, string | number][] = [[value, root, 'v']];
+  for (let job = todo.pop(); job !== undefined; job = todo.pop()) {
+    const [v, into, key] = job;
+    into[key] = copyOne(v, seen, todo);
+  }
+  return root.v as T;
 }
 
-function walk(v: unknown, depth: number, seen: WeakSet<object>): unknown {
+type Slot = Record<string | number, unknown>;
+
+/** One level of the copy: scalars are final, containers are made empty and their members queued. */
+function copyOne(v: unknown, seen: WeakSet<object>, todo: [unknown, Slot, string | number][]): unknown {
   if (typeof v === 'string') return scrubLabelValue(v);
   if (typeof v !== 'object' || v === null) return v;
   if (Buffer.isBuffer(v) || ArrayBuffer.isView(v)) return v;
-  if (seen.has(v) || depth <= 0) return '[…]';
+  if (seen.has(v)) return '[…]';
   seen.add(v);
-  if (Array.isArray(v)) return v.map((x) => walk(x, depth - 1, seen));
-  if (v instanceof Error) {
-    const e: Record<string, unknown> = { type: v.name, message: scrubLabelValue(v.message) };
-    if (v.stack) e.stack = scrubLabelValue(v.stack);
-    for (const [k, x] of Object.entries(v)) e[k] = isSecretKey(k) ? REDACTED : walk(x, depth - 1, seen);
-    return e;
+  if (Array.isArray(v)) {
+    const a: unknown[] = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) todo.push([v[i], a as unknown as Slot, i]);
+    return a;
   }
-  const out: Record<string, unknown> = {};
+  const out: Slot = {};
+  if (v instanceof Error) {
+    out.type = v.name;
+    out.message = scrubLabelValue(v.message);
+    if (v.stack) out.stack = scrubLabelValue(v.stack);
+  }
   for (const [k, x] of Object.entries(v)) {
-    out[k] = isSecretKey(k) && x !== undefined && x !== null && typeof x !== 'boolean' ? REDACTED : walk(x, depth - 1, seen);
+    if (isSecretKey(k) && x !== undefined && x !== null && typeof x !== 'boolean') out[k] = REDACTED;
+    else {
+      out[k] = undefined; // keeps the key order; the value is filled in from the queue
+      todo.push([x, out, k]);
+    }
   }
   return out;
 }
 
-/** Quick check used before paying for a deep copy: does the object have a secret anywhere? */
-export function mayHoldSecrets(v: unknown, depth = 8): boolean {
-  if (typeof v === 'string') return v.includes('@') && HAS_URL_USERINFO.test(v);
-  if (typeof v !== 'object' || v === null || depth <= 0) return false;
-  if (Buffer.isBuffer(v) || ArrayBuffer.isView(v)) return false;
-  for (const [k, x] of Object.entries(v)) {
-    if (isSecretKey(k) && x !== undefined && x !== null && typeof x !== 'boolean') return true;
-    if (mayHoldSecrets(x, depth - 1)) return true;
+/** Quick check used before paying for a deep copy: does the object have a secret anywhere (any depth)? */
+export function mayHoldSecrets(v: unknown): boolean {
+  const seen = new WeakSet<object>();
+  const todo: unknown[] = [v];
+  while (todo.length > 0) {
+    const x = todo.pop();
+    if (typeof x === 'string') {
+      if (x.includes('@') && HAS_URL_USERINFO.test(x)) return true;
+      continue;
+    }
+    if (typeof x !== 'object' || x === null || Buffer.isBuffer(x) || ArrayBuffer.isView(x) || seen.has(x)) continue;
+    seen.add(x);
+    if (x instanceof Error) todo.push(x.message);
+    for (const [k, y] of Object.entries(x)) {
+      if (isSecretKey(k) && y !== undefined && y !== null && typeof y !== 'boolean') return true;
+      todo.push(y);
+    }
   }
-  return v instanceof Error && mayHoldSecrets(v.message);
+  return false;
 }

@@ -5,6 +5,8 @@ export const PauseReason = {
   INFLIGHT: 1,
   ACTOR_QUEUE: 2,
   WRITE_BLOCKED: 4,
+  /** The bytes held for frames still arriving, across all connections, are over the budget. */
+  MEMORY: 8,
 } as const;
 
 /** Receives a connection's bytes; one per connection, made by the listener's protocol. */
@@ -12,6 +14,12 @@ export interface ProtocolSession {
   onData(chunk: Buffer): void;
   onClose(): void;
 }
+
+/**
+ * A clock read once per second by the connection sweeper instead of once
+ * per read: idle and read timeouts only need second resolution.
+ */
+export const coarseClock = { now: Date.now() };
 
 const dirty: Connection[] = [];
 let flushScheduled = false;
@@ -41,10 +49,14 @@ export class Connection {
   bytesIn = 0;
   bytesOut = 0;
   session: ProtocolSession | null = null;
+  /** Last read or reply (coarse clock), for the idle timeout. */
+  lastActive = coarseClock.now;
 
   constructor(
     readonly socket: Socket,
     readonly listener: string,
+    /** Came in on a unix socket (its file permissions let it in). */
+    readonly unix: boolean,
   ) {
     socket.on('close', () => {
       this.#closed = true;

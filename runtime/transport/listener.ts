@@ -1,7 +1,8 @@
 import net from 'node:net';
-import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { Connection, type ProtocolSession } from './connection.ts';
+import { repeatLimit } from '../log.ts';
 import { type CidrList, parseCidrs, isAllowed } from './cidr.ts';
 import { ListenerRateLimit, type RateLimitSpec } from '../resilience/rate-limit.ts';
 
@@ -11,28 +12,37 @@ export interface ListenerSpec {
   unix?: { path: string; mode: number } | undefined;
   maxConnections: number;
   allow?: string[] | undefined;
-  /** Per-connection request rate limit; sessions apply it through `listener.rateLimit`. */
+  /** Per-connection request rate limit; sessions take a bucket each. */
   rateLimit?: RateLimitSpec | undefined;
-  /** Called when a connection is refused (limit or allow-list), for metrics. */
-  onRefused?: (reason: 'limit' | 'allow-list') => void;
 }
 
-export type SessionFactory = (conn: Connection) => ProtocolSession;
+/** Connections open across all listeners, against one cap (file descriptors are one pool). */
+export class ConnectionCount {
+  open = 0;
+  constructor(public max: number) {}
+}
+
+export type RefusalReason = 'limit' | 'total-limit' | 'allow-list';
+
+/** Makes the session of a new connection (the protocol's, over the shared admission layer). */
+export type AcceptFn = (conn: Connection) => ProtocolSession;
 
 /** Binds one protocol on TCP and/or a unix socket; owns the connections. */
 export class Listener {
   readonly connections = new Set<Connection>();
   readonly #servers: net.Server[] = [];
   #allow: CidrList | null;
-  /** Null when unlimited. Sessions take a bucket per connection (rateLimit.forConnection()). */
   rateLimit: ListenerRateLimit | null;
   accepted = 0;
-  refused = 0;
+  readonly refused: Record<RefusalReason, number> = { limit: 0, 'total-limit': 0, 'allow-list': 0 };
   bound: string[] = [];
+  /** This listener created the socket file (only then may it remove it). */
+  #ownsSocketFile = false;
 
   constructor(
     readonly spec: ListenerSpec,
-    readonly factory: SessionFactory,
+    readonly accept: AcceptFn,
+    readonly total: ConnectionCount,
     readonly log: Logger,
   ) {
     this.#allow = spec.allow && spec.allow.length > 0 ? parseCidrs(spec.allow) : null;
@@ -44,10 +54,9 @@ export class Listener {
    * accepted from now on; open connections keep the rate bucket they have.
    */
   update(next: Pick<ListenerSpec, 'maxConnections' | 'allow' | 'rateLimit'>): void {
-    const allow = next.allow && next.allow.length > 0 ? parseCidrs(next.allow) : null;
     this.spec.maxConnections = next.maxConnections;
     this.spec.allow = next.allow;
-    this.#allow = allow;
+    this.#allow = next.allow && next.allow.length > 0 ? parseCidrs(next.allow) : null;
     this.spec.rateLimit = next.rateLimit;
     if (!next.rateLimit) this.rateLimit = null;
     else if (this.rateLimit) this.rateLimit.spec = next.rateLimit;
@@ -58,34 +67,36 @@ export class Listener {
     return this.spec.name;
   }
 
+  get refusedTotal(): number {
+    return this.refused.limit + this.refused['total-limit'] + this.refused['allow-list'];
+  }
+
   async listen(): Promise<void> {
     // Also used to take the addresses back after stopAccepting (a failed hot reload).
     this.bound = [];
     this.#servers.length = 0;
     if (this.spec.tcp) {
       const { host, port } = this.spec.tcp;
-      const server = this.#server(true);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host, port }, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
+      const server = this.#server(false);
+      await listening(server, () => server.listen({ host, port }));
       const addr = server.address() as net.AddressInfo;
       this.bound.push(`tcp://${addr.address}:${addr.port}`);
     }
     if (this.spec.unix) {
       const { path, mode } = this.spec.unix;
       await removeStaleSocket(path);
-      const server = this.#server(false);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(path, () => {
-          server.off('error', reject);
-          resolve();
-        });
+      const server = this.#server(true);
+      // The socket file is created by bind() with 0777 & ~umask: set the umask
+      // so it never exists with a wider mode, even for a moment.
+      await listening(server, () => {
+        const previous = process.umask(~mode & 0o777);
+        try {
+          server.listen(path);
+        } finally {
+          process.umask(previous);
+        }
       });
+      this.#ownsSocketFile = true;
       chmodSync(path, mode);
       this.bound.push(`unix://${path}`);
     }
@@ -100,7 +111,7 @@ export class Listener {
   chmod(mode: number): void {
     if (!this.spec.unix) return;
     this.spec.unix.mode = mode;
-    if (existsSync(this.spec.unix.path)) chmodSync(this.spec.unix.path, mode);
+    if (isSocket(this.spec.unix.path)) chmodSync(this.spec.unix.path, mode);
   }
 
   /** Port actually bound on TCP (useful when configured as 0). */
@@ -112,39 +123,41 @@ export class Listener {
     return undefined;
   }
 
-  #server(tcp: boolean): net.Server {
-    const server = net.createServer({ noDelay: true }, (socket) => this.#accept(socket, tcp));
+  #server(unix: boolean): net.Server {
+    const server = net.createServer({ noDelay: true }, (socket) => this.#accept(socket, unix));
     server.on('error', (err) => this.log.error({ err, listener: this.name }, 'listener error'));
     this.#servers.push(server);
     return server;
   }
 
-  #accept(socket: net.Socket, tcp: boolean): void {
-    if (tcp && this.#allow && !isAllowed(this.#allow, socket.remoteAddress ?? '')) {
-      this.refused++;
-      this.spec.onRefused?.('allow-list');
-      this.log.warn({ listener: this.name, remote: socket.remoteAddress }, 'connection refused by allow-list');
-      socket.destroy();
-      return;
-    }
-    if (this.connections.size >= this.spec.maxConnections) {
-      this.refused++;
-      this.spec.onRefused?.('limit');
-      this.log.warn({ listener: this.name, limit: this.spec.maxConnections }, 'connection refused: limit reached');
-      socket.destroy();
-      return;
-    }
+  #refuse(socket: net.Socket, reason: RefusalReason): void {
+    this.refused[reason]++;
+    // A connection flood must not become a log flood (the counts are in metrics).
+    repeatLimit.log('connection refused', (suppressed) => this.log.warn({ listener: this.name, reason, refused: this.refused, suppressed }, 'connection refused'));
+    socket.destroy();
+  }
+
+  #accept(socket: net.Socket, unix: boolean): void {
+    if (!unix && this.#allow && !isAllowed(this.#allow, socket.remoteAddress ?? '')) return this.#refuse(socket, 'allow-list');
+    if (this.connections.size >= this.spec.maxConnections) return this.#refuse(socket, 'limit');
+    if (this.total.open >= this.total.max) return this.#refuse(socket, 'total-limit');
     this.accepted++;
-    const conn = new Connection(socket, this.name);
+    this.total.open++;
+    const conn = new Connection(socket, this.name, unix);
     this.connections.add(conn);
-    const session = this.factory(conn);
+    const session = this.accept(conn);
     conn.session = session;
     socket.on('data', (chunk: Buffer) => {
       conn.bytesIn += chunk.length;
       session.onData(chunk);
     });
-    socket.on('error', (err) => this.log.debug({ err: err.message, listener: this.name, conn: conn.id }, 'socket error'));
-    socket.on('close', () => this.connections.delete(conn));
+    socket.on('error', () => {
+      /* a reset or broken pipe: 'close' follows; nothing to report per connection */
+    });
+    socket.on('close', () => {
+      this.total.open--;
+      this.connections.delete(conn);
+    });
   }
 
   /**
@@ -153,7 +166,9 @@ export class Listener {
    */
   async stopAccepting(): Promise<void> {
     for (const s of this.#servers) if (s.listening) s.close();
-    if (this.spec.unix && existsSync(this.spec.unix.path)) {
+    // Only the socket file this listener created: never another daemon's, never whatever else sits at the path.
+    if (this.spec.unix && this.#ownsSocketFile && isSocket(this.spec.unix.path)) {
+      this.#ownsSocketFile = false;
       try {
         unlinkSync(this.spec.unix.path);
       } catch {
@@ -167,9 +182,37 @@ export class Listener {
   }
 }
 
-/** A socket file left by a dead process is removed; one that still answers is in use. */
+function listening(server: net.Server, start: () => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.once('listening', () => {
+      server.off('error', reject);
+      resolve();
+    });
+    start();
+  });
+}
+
+function isSocket(path: string): boolean {
+  try {
+    return lstatSync(path).isSocket();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A socket file left by a dead process is removed; one that still answers
+ * is in use; anything that is not a socket is never removed.
+ */
 async function removeStaleSocket(path: string): Promise<void> {
-  if (!existsSync(path)) return;
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return;
+  }
+  if (!stat.isSocket()) throw new Error(`${path} exists and is not a unix socket; refusing to replace it`);
   const alive = await new Promise<boolean>((resolve) => {
     const probe = net.connect(path);
     probe.once('connect', () => {

@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { opsPlugin } from '../../runtime/daemon/ops-plugin.ts';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.ts';
 import { parseProm } from '../helpers/prom.ts';
 
@@ -42,7 +41,7 @@ describe('dashboard and alert rules use real metric names', () => {
   let d: TestDaemon;
   let exposed: Set<string>;
   beforeAll(async () => {
-    d = await startTestDaemon({}, [opsPlugin]);
+    d = await startTestDaemon({});
     const url = (d.daemon.status().sections.ops as { metricsUrl: string }).metricsUrl;
     const { types } = parseProm(await (await fetch(`${url}/metrics`)).text());
     exposed = new Set<string>();

@@ -2,12 +2,13 @@
 // load and validate, probes point at the real endpoints and port, the
 // systemd unit verifies and reloads with SIGHUP.
 import { spawnSync } from 'node:child_process';
+import { builtinFeatures } from '../../actors/builtins.ts';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { loadConfig } from '../../runtime/config/load.ts';
+import { loadConfig } from '../../runtime/feature/load.ts';
 
 interface Probe {
   httpGet: { path: string; port: string | number };
@@ -27,7 +28,7 @@ async function loadConfigSource(source: string): Promise<Awaited<ReturnType<type
   try {
     const file = join(dir, 'sidecar.config.mts');
     writeFileSync(file, source);
-    return (await loadConfig(file, {})).config;
+    return (await loadConfig(file, builtinFeatures, {})).config;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

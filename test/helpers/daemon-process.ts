@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IpcClient, type IpcClientOptions } from '../../clients/ts/ipc-client.ts';
-import type { OutriggerConfigInput } from '../../runtime/config/schema.ts';
+import type { ConfigInput as OutriggerConfigInput } from '../../index.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/outrigger.mjs', import.meta.url));
 

@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IpcClient, type IpcClientOptions } from '../../clients/ts/ipc-client.ts';
-import { parseConfig } from '../../runtime/config/load.ts';
-import type { OutriggerConfigInput } from '../../runtime/config/schema.ts';
-import { Daemon, type ListenerPlugin } from '../../runtime/daemon/daemon.ts';
+import { builtinFeatures } from '../../actors/builtins.ts';
+import { loadRaw } from '../../runtime/feature/load.ts';
+import { Daemon } from '../../runtime/daemon/daemon.ts';
+import type { FeatureDefinition } from '../../runtime/feature/api.ts';
 import { createLogger } from '../../runtime/log.ts';
+import type { ConfigInput } from '../../index.ts';
 
 export interface TestDaemon {
   daemon: Daemon;
@@ -17,30 +19,33 @@ export interface TestDaemon {
 }
 
 /**
- * Starts a daemon in this process on a fresh run dir, with every TCP
- * listener on an ephemeral port unless the overrides say otherwise.
+ * Starts a daemon in this process on a fresh run dir, with the built-in
+ * features (or the ones given), every TCP listener off or on an ephemeral
+ * port unless the overrides say otherwise.
  */
 export async function startTestDaemon(
-  overrides: OutriggerConfigInput = {},
-  plugins: ListenerPlugin[] = [],
+  overrides: ConfigInput = {},
+  features: readonly FeatureDefinition[] = builtinFeatures,
   baseDir = process.cwd(),
 ): Promise<TestDaemon> {
   const runDir = mkdtempSync(join(tmpdir(), 'outrigger-test-'));
-  const raw: OutriggerConfigInput = {
+  const o = overrides as ConfigInput & { listeners?: Record<string, unknown>; metrics?: { http?: object } };
+  const raw = {
     logLevel: 'silent',
+    reload: { watch: false },
     ...overrides,
     runDir,
     // Ephemeral metrics port so test files running in parallel never collide.
-    metrics: { ...overrides.metrics, http: { port: 0, ...overrides.metrics?.http } },
+    metrics: { ...o.metrics, http: { port: 0, ...o.metrics?.http } },
     listeners: {
       ipc: { unix: { path: 'ipc.sock' } },
       goridge: { enabled: false },
       isp: { enabled: false },
-      ...overrides.listeners,
+      ...o.listeners,
     },
   };
-  const config = parseConfig(raw, {});
-  const daemon = await Daemon.start({ config, file: null, baseDir }, plugins, createLogger(config.logLevel));
+  const loaded = await loadRaw(raw, null, baseDir, features, {});
+  const daemon = await Daemon.start(loaded, createLogger(loaded.config.logLevel));
   const clients: IpcClient[] = [];
   return {
     daemon,
@@ -58,4 +63,11 @@ export async function startTestDaemon(
       rmSync(runDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Port a listener is bound to (listeners on port 0 pick one). */
+export function tcpPortOf(td: TestDaemon, listener: string): number {
+  const port = td.daemon.listeners.find((l) => l.name === listener)?.tcpPort;
+  if (port === undefined) throw new Error(`listener '${listener}' is not bound on TCP`);
+  return port;
 }

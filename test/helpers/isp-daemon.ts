@@ -1,9 +1,8 @@
 import type { IpcClient } from '../../clients/ts/ipc-client.ts';
 import { IspClient, type IspPoint } from '../../clients/ts/isp-client.ts';
-import { modbusStaticDevicesPlugin } from '../../actors/modbus/static-devices.ts';
-import type { OutriggerConfigInput } from '../../runtime/config/schema.ts';
-import { createIspListenerPlugin, type IspListenerLimits } from '../../runtime/protocols/isp-plugin.ts';
-import { type TestDaemon, startTestDaemon } from './daemon.ts';
+import type { IspDataLimits } from '../../actors/modbus/isp/session.ts';
+import type { ConfigInput } from '../../index.ts';
+import { type TestDaemon, startTestDaemon, tcpPortOf } from './daemon.ts';
 
 export interface IspTestDaemon extends TestDaemon {
   ispPort: number;
@@ -11,17 +10,18 @@ export interface IspTestDaemon extends TestDaemon {
   ipc: IpcClient;
 }
 
-/** A test daemon with the ISP listener on an ephemeral port and the static-device plugin. */
-export async function startIspDaemon(
-  overrides: OutriggerConfigInput = {},
-  limits: Partial<IspListenerLimits> = {},
-): Promise<IspTestDaemon> {
-  const { listeners, ...rest } = overrides;
-  const td = await startTestDaemon(
-    { ...rest, listeners: { ...listeners, isp: { tcp: { host: '127.0.0.1', port: 0 }, ...listeners?.isp } } },
-    [createIspListenerPlugin(limits), modbusStaticDevicesPlugin],
-  );
-  const ispPort = td.daemon.listeners.find((l) => l.name === 'isp')!.tcpPort!;
+/** Modbus peers in tests listen on loopback at ephemeral ports, not on 502. */
+export const LOOPBACK_ANY_PORT = [{ hosts: ['127.0.0.0/8', '::1', 'localhost'], ports: ['1-65535'] }];
+
+/** A test daemon with the ISP listener on an ephemeral port; devices may point at any loopback port unless `modbus.allow` says otherwise. */
+export async function startIspDaemon(overrides: ConfigInput = {}, limits: Partial<IspDataLimits> = {}): Promise<IspTestDaemon> {
+  const { listeners, modbus, ...rest } = overrides as ConfigInput & { modbus?: Record<string, unknown> };
+  const td = await startTestDaemon({
+    ...rest,
+    modbus: { allow: LOOPBACK_ANY_PORT, ...modbus },
+    listeners: { ...listeners, isp: { tcp: { host: '127.0.0.1', port: 0 }, ...limits, ...listeners?.isp } },
+  });
+  const ispPort = tcpPortOf(td, 'isp');
   const gateways: IspClient[] = [];
   const ipc = td.client();
   return {

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goridgePlugin } from '../../runtime/protocols/goridge-plugin.ts';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.ts';
 
 /*
@@ -61,9 +60,8 @@ describe('real Go goridge v3 client against the Goridge listener', () => {
       startTestDaemon(
         {
           listeners: { goridge: { tcp: { host: '127.0.0.1', port: 0 }, unix: { path: 'goridge.sock' } } },
-          actors: { app: { module: './test/fixtures/actors/goridge-app.ts' } },
+          app: { enabled: false }, actors: { app: { module: './test/fixtures/actors/goridge-app.ts' } },
         },
-        [goridgePlugin],
       ),
       buildClient(),
     ]);

@@ -1,18 +1,21 @@
 // A named connection (seed 000 shape) as a kafkajs client config. TLS
-// material is read from the PEM files the connection names, once, when the
-// connection is registered, so a wrong path is reported then.
-import { readFileSync } from 'node:fs';
+// material is PEM text, or read from the PEM files the connection names,
+// once, when the connection is registered, so a wrong path is reported then.
+// Which paths a client may name is the registry's check (kafka.tlsFiles).
 import type { ConnectionOptions } from 'node:tls';
 import type { KafkaConfig, LogEntry, SASLOptions, logCreator } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { KafkaConnection } from '../config.ts';
+import { isInlinePem, type KafkaConnection, MAX_PEM_BYTES } from '../config.ts';
+import { readRegularFile } from '../../../runtime/security/safe-file.ts';
 import { OutriggerError } from '../../../runtime/errors/error.ts';
 
-function readPem(connection: string, field: string, path: string): string {
+/** Inline PEM as it is; a path is opened without blocking and must be a regular file (a FIFO would hang the worker). */
+function readPem(connection: string, field: string, value: string): string {
+  if (isInlinePem(value)) return value;
   try {
-    return readFileSync(path, 'utf8');
+    return readRegularFile(value, { maxBytes: MAX_PEM_BYTES, what: `tls.${field}` }).toString('utf8');
   } catch (err) {
-    throw new OutriggerError('CONFIG_INVALID', `kafka connection '${connection}': tls.${field}: cannot read ${path}: ${(err as Error).message}`, {
+    throw new OutriggerError('CONFIG_INVALID', `kafka connection '${connection}': ${(err as Error).message}`, {
       field: `kafka.connections.${connection}.tls.${field}`,
     });
   }

@@ -4,7 +4,13 @@
 // for a partition the member does not own is refused).
 import type { CommitOffset, ConsumerEvents, DriverConsumer, GroupMemberOptions, TopicPartition, TopicPartitionOffset } from '../driver.ts';
 import { kafkaError } from '../errors.ts';
-import type { MemoryCluster } from './cluster.ts';
+import type { MemoryPartition } from './partition.ts';
+
+/** What a group needs of its cluster: the topics' partitions. */
+export interface GroupCluster {
+  readonly topics: ReadonlyMap<string, MemoryPartition[]>;
+  partitionsOf(topic: string, autoCreate: boolean): MemoryPartition[];
+}
 
 const MAX_RECORDS_PER_FETCH = 500;
 
@@ -19,7 +25,7 @@ export class MemoryGroup {
 
   constructor(
     readonly id: string,
-    readonly cluster: MemoryCluster,
+    readonly cluster: GroupCluster,
   ) {}
 
   newMemberId(): string {

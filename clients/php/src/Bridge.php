@@ -24,8 +24,12 @@ use Outrigger\Sidecar\Socket\Address;
  *   retries           extra attempts for calls that surely did not reach the sidecar, default 3
  *   retry_delay       first backoff in seconds, doubled per attempt, default 0.05
  *   codec             'json' (default, what spiral/goridge sends) or 'msgpack' (needs ext-msgpack)
- *   pool_size         connections kept open, default 4
+ *   pool_size         connections open at once, default 4
  *   connect_timeout   seconds, default min(1.0, timeout)
+ *   persistent        keep the connection across requests in this worker process; default true under PHP-FPM
+ *                     and the CLI server, false elsewhere (see clients/php/README.md)
+ *   token             the sidecar's shared token (security.token), presented once on every new connection;
+ *                     needed over TCP when the sidecar sets one
  *
  * Failures throw Exception\ServiceException (the sidecar refused the call;
  * getErrorCode() says why), TimeoutException, ConnectionException or
@@ -48,7 +52,9 @@ final class Bridge implements BridgeInterface, BatchProducerInterface
             'msgpack' => new MsgpackCodec(),
             default => throw new \InvalidArgumentException("codec must be 'json' or 'msgpack', got '{$config['codec']}'"),
         };
-        $pool = new ConnectionPool($address, (int) ($config['pool_size'] ?? 4), (float) ($config['connect_timeout'] ?? min(1.0, $timeout)));
+        $persistent = isset($config['persistent']) ? (bool) $config['persistent'] : null;
+        $token = isset($config['token']) ? (string) $config['token'] : null;
+        $pool = new ConnectionPool($address, (int) ($config['pool_size'] ?? 4), (float) ($config['connect_timeout'] ?? min(1.0, $timeout)), $persistent, $token);
         $this->rpc = new RpcClient($pool, $codec, $timeout, (int) ($config['retries'] ?? 3), (float) ($config['retry_delay'] ?? 0.05));
     }
 
@@ -138,6 +144,7 @@ final class Bridge implements BridgeInterface, BatchProducerInterface
         return $this->kafka('consume_close', ['connection' => $connection]);
     }
 
+    /** Closes this bridge's idle connections; the worker's kept connection (persistent mode) stays for the next request. */
     public function close(): void
     {
         $this->rpc->close();

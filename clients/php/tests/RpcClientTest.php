@@ -46,6 +46,7 @@ final class RpcClientTest extends TestCase
             self::assertSame('INVALID_PARAMS', $e->getErrorCode());
             self::assertSame('Probe.Fail', $e->getMethod());
             self::assertSame('Probe.Fail: INVALID_PARAMS: topic: must be a non-empty string', $e->getMessage());
+            self::assertSame(['echo' => true], $e->getData(), 'the error data travels in the data line');
         }
         try {
             $rpc->call('Probe.Nope', 1);

@@ -26,6 +26,18 @@ export interface GobDecodeOptions {
   maxDepth?: number;
 }
 
+/*
+ * Work bound. Every slice, array and map element is read from at least one
+ * byte of the current message, so element counts are bounded by the input.
+ * Struct values are not: Go omits zero fields, so a one-byte struct value
+ * becomes an object with every field of its type, and a type may declare
+ * thousands of fields. Each value decoded is charged its element or field
+ * count against a budget proportional to the input; a stream that would
+ * expand past it is refused instead of costing seconds and gigabytes.
+ */
+const BUDGET_FLOOR = 1 << 16;
+const BUDGET_PER_BYTE = 4;
+
 const MAX_TYPE_ID = 2 ** 31 - 1; // Go's typeId is int32
 const MAX_NAME = 1024; // decodeInterface: "name too long"
 const EMPTY = Buffer.alloc(0);
@@ -36,10 +48,12 @@ export class GobStreamReader {
   readonly #types = new Map<number, GobType>();
   readonly #maxDepth: number;
   #depth = 0;
+  #budget: number;
 
   constructor(src: Buffer, options: GobDecodeOptions = {}) {
     this.#c = new GobCursor(src);
     this.#maxDepth = options.maxDepth ?? 256;
+    this.#budget = BUDGET_FLOOR + BUDGET_PER_BYTE * src.length;
   }
 
   get atEnd(): boolean {
@@ -179,6 +193,12 @@ export class GobStreamReader {
     this.#depth--;
   }
 
+  #spend(units: number): void {
+    if ((this.#budget -= units) < 0) {
+      this.#c.fail(`value expands past ${BUDGET_PER_BYTE} fields and elements per input byte (${this.#c.src.length} bytes)`);
+    }
+  }
+
   #enter(): void {
     if (++this.#depth > this.#maxDepth) this.#c.fail(`nesting deeper than ${this.#maxDepth}`);
   }
@@ -258,6 +278,7 @@ export class GobStreamReader {
         const n = c.small('element count', c.src.length - c.pos);
         if (t.kind === 'array' && n !== t.len) c.fail(`length mismatch in decodeArray: ${n} != ${t.len}`);
         this.#enter();
+        this.#spend(n);
         const out: GobValue[] = [];
         for (let i = 0; i < n; i++) {
           if (c.pos >= c.end) c.fail(`decoding array or slice: length exceeds input size (${n} elements)`);
@@ -267,12 +288,16 @@ export class GobStreamReader {
         return out;
       }
       case 'map': {
-        const n = c.small('map size', Math.floor((c.src.length - c.pos) / 2));
+        const n = c.small('map size', c.src.length - c.pos);
         this.#enter();
+        this.#spend(n);
         const asObject = t.key.kind === 'string';
         const obj: Record<string, GobValue> = {};
         const map = new Map<GobValue, GobValue>();
         for (let i = 0; i < n; i++) {
+          // A key read from no bytes (an empty struct at the end of the message) would let the
+          // count, not the input, set the work: every entry must start inside the message.
+          if (c.pos >= c.end) c.fail(`decoding map: size exceeds input size (${n} entries)`);
           const k = this.#field(t.key);
           const v = this.#field(t.elem);
           if (asObject) setProp(obj, k as string, v);
@@ -284,13 +309,24 @@ export class GobStreamReader {
     }
   }
 
+  // #struct's framing, inlined: struct values are the decoder's most frequent allocation.
   #structValue(t: GobStructType): GobValue {
-    const got: (GobValue | undefined)[] = new Array<GobValue | undefined>(t.fields.length);
-    this.#struct(t.fields.length, (f) => {
-      got[f] = this.#field(t.fields[f]!.type);
-    });
+    const fields = t.fields;
+    const n = fields.length;
+    this.#spend(n + 1);
+    const c: GobCursor = this.#c;
+    const got: (GobValue | undefined)[] = new Array<GobValue | undefined>(n);
+    this.#enter();
+    for (let field = -1; c.pos < c.end; ) {
+      const delta = c.small('field delta', n);
+      if (delta === 0) break;
+      if (field + delta >= n) c.fail('bad data: field numbers out of bounds');
+      field += delta;
+      got[field] = this.#field(fields[field]!.type);
+    }
+    this.#depth--;
     const out: Record<string, GobValue> = {};
-    t.fields.forEach((f, i) => setProp(out, f.name, got[i] !== undefined ? got[i] : zeroValue(f.type)));
+    for (let i = 0; i < n; i++) setProp(out, fields[i]!.name, got[i] !== undefined ? got[i]! : zeroValue(fields[i]!.type));
     return out;
   }
 

@@ -103,13 +103,16 @@ export class GobWriter {
   }
 }
 
-export class GobMalformed extends Error {
+/**
+ * Thrown inside the decoder and caught at its entry points (decodeGob,
+ * decodeGobStream), which return it as a GOB_MALFORMED value. Not an Error:
+ * hostile input must not cost a stack capture per malformed body.
+ */
+export class GobMalformed {
   constructor(
-    message: string,
+    readonly message: string,
     readonly offset: number,
-  ) {
-    super(message);
-  }
+  ) {}
 }
 
 /**

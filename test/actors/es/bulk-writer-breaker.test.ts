@@ -3,7 +3,7 @@ import { BulkWriter, type Outcome, type QueuedOp } from '../../../actors/es/bulk
 import type { BulkResponseBody } from '../../../actors/es/bulk-result.ts';
 import { type BulkClient, ClusterRequestError } from '../../../actors/es/cluster.ts';
 import type { DeadLetterWriter } from '../../../actors/es/dead-letter.ts';
-import { pipelineLimitsSchema } from '../../../runtime/config/pipelines.ts';
+import { pipelineLimitsSchema } from '../../../actors/es/config.ts';
 import { createLogger } from '../../../runtime/log.ts';
 import { CircuitBreaker } from '../../../runtime/resilience/circuit-breaker.ts';
 

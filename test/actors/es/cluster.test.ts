@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openBulkClient, type BulkClient } from '../../../actors/es/cluster.ts';
-import { clusterSchema } from '../../../runtime/config/pipelines.ts';
+import { clusterSchema } from '../../../actors/es/config.ts';
 
 interface Seen {
   method: string;

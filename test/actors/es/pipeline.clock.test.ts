@@ -4,9 +4,8 @@
 // row's last change must win, across a graceful restart (the clock travels in
 // the committed offset's metadata) and a full re-read by a new group.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { esPipelinesPlugin } from '../../../actors/es/plugin.ts';
 import type { PipelineStatus } from '../../../actors/es/status.ts';
-import type { PipelineConfigInput } from '../../../runtime/config/pipelines.ts';
+import type { PipelineConfigInput } from '../../../actors/es/config.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 import { canal, closeProducer, createTopic, kafka, KAFKA_BROKER, lockPeers, produce, requirePeers, waitFor } from './peers.ts';
 import { CLUSTERS } from './search-peers.ts';
@@ -49,7 +48,7 @@ describe.each(CLUSTERS)('document versions follow the binlog order on $name', (c
       limits: { bulkActions: 7, flushIntervalMs: 20, maxWorkerCount: 3 },
       commitIntervalMs: 100,
     };
-    const d = await startTestDaemon({ pipelines: { clock: cfg } }, [esPipelinesPlugin]);
+    const d = await startTestDaemon({ pipelines: { clock: cfg } });
     daemons.push(d);
     return d;
   };

@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { esPipelinesPlugin } from '../../../actors/es/plugin.ts';
 import type { PipelineStatus } from '../../../actors/es/status.ts';
-import type { PipelineConfigInput } from '../../../runtime/config/pipelines.ts';
+import type { PipelineConfigInput } from '../../../actors/es/config.ts';
 import { startTestDaemon } from '../../helpers/daemon.ts';
 import { canal, closeProducer, createTopic, kafka, KAFKA_BROKER, produce, readTopic, type Outgoing, lockPeers, requirePeers, waitFor } from './peers.ts';
 import { ES, expectExactlyOnceInEffect, IDS, workload } from './workload.ts';
@@ -89,7 +88,7 @@ describe.each(CLUSTERS)('ES pipeline under failure (real Kafka, real $name)', (c
     await cluster.recreateIndex(rejects, { properties: { n: { type: 'integer' } } });
     const cfg = pipeline(cluster, topic, index, `g-crash-${sfx}`);
     cfg.handlers = { ...cfg.handlers, 'load.rejects': { index: rejects } };
-    const d = await startTestDaemon({ logLevel: LOG_LEVEL, pipelines: { load: cfg } }, [esPipelinesPlugin]);
+    const d = await startTestDaemon({ logLevel: LOG_LEVEL, pipelines: { load: cfg } });
     const status = async (): Promise<PipelineStatus> => ((await d.client().call('es.status', { pipeline: 'load' })) as { pipelines: PipelineStatus[] }).pipelines[0]!;
     try {
       let retriesSeen = false;
@@ -207,8 +206,8 @@ describe.each(CLUSTERS)('ES pipeline under failure (real Kafka, real $name)', (c
     const group = `g-group-${sfx}`;
     await createTopic(topic, 4);
     await cluster.recreateIndex(index);
-    const a = await startTestDaemon({ logLevel: LOG_LEVEL, pipelines: { load: pipeline(cluster, topic, index, group) } }, [esPipelinesPlugin]);
-    const b = await startTestDaemon({ logLevel: LOG_LEVEL, pipelines: { load: pipeline(cluster, topic, index, group) } }, [esPipelinesPlugin]);
+    const a = await startTestDaemon({ logLevel: LOG_LEVEL, pipelines: { load: pipeline(cluster, topic, index, group) } });
+    const b = await startTestDaemon({ logLevel: LOG_LEVEL, pipelines: { load: pipeline(cluster, topic, index, group) } });
     const statusOf = async (d: typeof a): Promise<PipelineStatus> => ((await d.client().call('es.status', {})) as { pipelines: PipelineStatus[] }).pipelines[0]!;
     const messagesOf = async (d: typeof a): Promise<number> => (await statusOf(d)).counters.messages;
     try {
@@ -238,7 +237,7 @@ describe.each(CLUSTERS)('ES pipeline under failure (real Kafka, real $name)', (c
     await createTopic(topic, 1);
     await cluster.recreateIndex(index);
     await produce(topic, workload());
-    const d = await startTestDaemon({ pipelines: { load: { ...pipeline(cluster, topic, index, group), stopTimeoutMs: 10_000 } } }, [esPipelinesPlugin]);
+    const d = await startTestDaemon({ pipelines: { load: { ...pipeline(cluster, topic, index, group), stopTimeoutMs: 10_000 } } });
     await waitFor('consuming', async () => (await documents(index)).size > 0, 30_000);
     const began = Date.now();
     await d.stop();
@@ -246,7 +245,7 @@ describe.each(CLUSTERS)('ES pipeline under failure (real Kafka, real $name)', (c
     const total = (await groupLag(`never-${sfx}`, topic)) as number;
     expect(await groupLag(group, topic)).toBeLessThan(total); // what finished before the stop was committed
     // Whatever was committed is in the index; the rest is redelivered by the next run.
-    const d2 = await startTestDaemon({ pipelines: { load: pipeline(cluster, topic, index, group) } }, [esPipelinesPlugin]);
+    const d2 = await startTestDaemon({ pipelines: { load: pipeline(cluster, topic, index, group) } });
     try {
       await expectExactlyOnceInEffect(cluster, index);
       await waitFor('offsets committed', async () => (await groupLag(group, topic)) === 0, 20_000);

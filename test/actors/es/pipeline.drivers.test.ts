@@ -11,7 +11,7 @@ import type { PipelineStatus } from '../../../actors/es/status.ts';
 import { connectionSchema, type KafkaConnectionInput } from '../../../actors/kafka/config.ts';
 import type { DriverClient, IncomingRecord } from '../../../actors/kafka/driver.ts';
 import { loadDriver } from '../../../actors/kafka/registry.ts';
-import { pipelineSchema, type PipelineConfigInput } from '../../../runtime/config/pipelines.ts';
+import { pipelineSchema, type PipelineConfigInput } from '../../../actors/es/config.ts';
 import { createLogger } from '../../../runtime/log.ts';
 import { KAFKA_BROKER, lockPeers, lockSearchPeers, requirePeers, waitFor, type Outgoing } from './peers.ts';
 import { OPENSEARCH } from './search-peers.ts';

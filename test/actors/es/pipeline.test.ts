@@ -4,8 +4,8 @@
 // opensearch.sh and elasticsearch.sh running (fails with the start command otherwise).
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { esPipelinesPlugin } from '../../../actors/es/plugin.ts';
 import type { PipelineStatus } from '../../../actors/es/status.ts';
+import { builtinFeatures } from '../../../actors/builtins.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 import { fixtureLines } from './fixtures.ts';
 import { canal, closeProducer, createTopic, KAFKA_BROKER, produce, readTopic, lockPeers, requirePeers, waitFor } from './peers.ts';
@@ -75,7 +75,7 @@ describe.each(CLUSTERS)('ES pipeline: Canal → Kafka → $name through the daem
           },
         },
       },
-      [esPipelinesPlugin],
+      builtinFeatures,
       EXAMPLE_DIR,
     );
   }, 1_800_000);

@@ -42,7 +42,8 @@ describe('status table in `outrigger status`', () => {
       configFile: null,
       listeners: [],
       actors: [],
-      requests: { inflight: 0, total: 0, ok: 0, errors: 0, timeouts: 0, lateReplies: 0, orphanReplies: 0, busy: 0, errorsByCode: {} },
+      requests: { inflight: 0, total: 0, ok: 0, errors: 0, timeouts: 0, lateReplies: 0, orphanReplies: 0, busy: 0,
+      forbidden: 0, errorsByCode: {} },
       memory: process.memoryUsage(),
       sections: { pipelines: { title: 'ES pipelines (Canal → Kafka → cluster)', table: statusTable([p]), data: [p] } },
     } as Parameters<typeof formatStatus>[0]);

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import shipped from '../../../sidecar.config.ts';
 import { duration as kafkaDuration, kafkaConfigSchema } from '../../../actors/kafka/config.ts';
-import { duration as appInitDuration } from '../../../runtime/app-api/schema.ts';
-import { parseConfig } from '../../../runtime/config/load.ts';
+import { duration as appInitDuration } from '../../../actors/kafka/app-api/schema.ts';
 import type { OutriggerError } from '../../../runtime/errors/error.ts';
 import { startTestDaemon } from '../../helpers/daemon.ts';
+import { parseTestConfig } from '../../helpers/config.ts';
 
 describe('kafka config section', () => {
   it('defaults to the memory driver with no connections', () => {
-    const c = parseConfig({}, {});
+    const c = parseTestConfig({}, {});
     expect(c.kafka).toMatchObject({ enabled: true, driver: 'memory', workers: 1, connections: {} });
     expect(c.kafka.producer.lingerMs).toBe(5);
   });
@@ -55,7 +55,7 @@ describe('kafka config section', () => {
   it('names every bad field with its full path', () => {
     const err = (() => {
       try {
-        parseConfig({ kafka: { driver: 'rdkafka', connections: { x: { brokers: ['nohost'], sasl: { type: 'gssapi', username: 'u', password: 'p' }, ping: { timeout: 'soon' } } } } }, {});
+        parseTestConfig({ kafka: { driver: 'rdkafka', connections: { x: { brokers: ['nohost'], sasl: { type: 'gssapi', username: 'u', password: 'p' }, ping: { timeout: 'soon' } } } } }, {});
       } catch (e) {
         return e as OutriggerError;
       }

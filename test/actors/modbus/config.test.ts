@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../runtime/config/load.ts';
 import defaults from '../../../sidecar.config.ts';
+import { parseTestConfig } from '../../helpers/config.ts';
 
 describe('modbus config section', () => {
   it('is empty in the embedded default config: nothing to reach at start-up', () => {
-    expect(parseConfig(defaults, {}).modbus.devices).toEqual([]);
+    expect(parseTestConfig(defaults, {}).modbus.devices).toEqual([]);
   });
 
   it('accepts ISP CONFIG payloads with a name and names the field of a bad one', () => {
     const device = { name: 'boiler', address: '10.0.0.5:502', registers: [{ key: 't', address: 0, type: 'float32' }] };
-    expect(parseConfig({ modbus: { devices: [device] } }, {}).modbus.devices[0]).toMatchObject({ name: 'boiler', interval_ms: 1000, mode: 'tcp' });
+    expect(parseTestConfig({ modbus: { devices: [device] } }, {}).modbus.devices[0]).toMatchObject({ name: 'boiler', interval_ms: 1000, mode: 'tcp' });
     const bad = (devices: unknown[]) => {
       try {
-        parseConfig({ modbus: { devices } }, {});
+        parseTestConfig({ modbus: { devices } }, {});
       } catch (err) {
         return (err as Error).message;
       }

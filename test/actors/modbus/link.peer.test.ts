@@ -33,7 +33,7 @@ function valuesOf(points: Map<string, { value: unknown }>): Record<string, unkno
 beforeAll(async () => {
   rtuPort = await freePort();
   await startPeer('libmodbus-rtu', rtuPort);
-  d = await startIspDaemon();
+  d = await startIspDaemon({ modbus: { serialPorts: [tty] } });
   gw = await d.gateway();
 });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DataEvent } from '../../../actors/modbus/events.ts';
 import { DataPublisher } from '../../../actors/modbus/publisher.ts';
-import { encodePoint, nowNs, parseIspLine, pointTemplate } from '../../../runtime/codec/isp.ts';
+import { nowNs, parseIspLine } from '../../../actors/modbus/isp/codec.ts';
+import { encodePoint, pointTemplate } from '../../../actors/modbus/isp/data-lines.ts';
 
 describe('DataPublisher', () => {
   it('turns the polls of one turn into one event of DATA lines of at most 100 points', async () => {

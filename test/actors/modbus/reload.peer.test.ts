@@ -2,10 +2,10 @@
 // (new worker count) gets its static devices and the gateways' CONFIGs again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IspClient } from '../../../clients/ts/isp-client.ts';
-import { parseConfig } from '../../../runtime/config/load.ts';
-import type { OutriggerConfigInput } from '../../../runtime/config/schema.ts';
-import { type IspTestDaemon, pointsOf, startIspDaemon } from '../../helpers/isp-daemon.ts';
+import type { ConfigInput as OutriggerConfigInput } from '../../../index.ts';
+import { type IspTestDaemon, LOOPBACK_ANY_PORT, pointsOf, startIspDaemon } from '../../helpers/isp-daemon.ts';
 import { freePort, startPeer, stopPeer } from '../../helpers/modbus-peers.ts';
+import { loadedTestConfig } from '../../helpers/config.ts';
 
 let d: IspTestDaemon;
 let gw: IspClient;
@@ -25,10 +25,12 @@ function config(over: OutriggerConfigInput): OutriggerConfigInput {
     metrics: { http: { port: 0 } }, // as the test daemon started
     listeners: { ipc: { unix: { path: 'ipc.sock' } }, goridge: { enabled: false }, isp: { tcp: { host: '127.0.0.1', port: 0 } } },
     ...over,
+    // As the test daemon started: a different allow-list would be a new modbus actor.
+    modbus: { allow: LOOPBACK_ANY_PORT, ...over.modbus },
   };
 }
 
-const reload = (over: OutriggerConfigInput) => d.daemon.reload({ config: parseConfig(config(over), {}), file: null, baseDir: process.cwd() }, 'test');
+const reload = (over: OutriggerConfigInput) => d.daemon.reload(loadedTestConfig(config(over)), 'test');
 
 beforeAll(async () => {
   port = await freePort();

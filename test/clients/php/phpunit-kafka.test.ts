@@ -3,9 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appApiPlugin } from '../../../runtime/app-api/plugin.ts';
-import type { OutriggerConfigInput } from '../../../runtime/config/schema.ts';
-import { goridgePlugin } from '../../../runtime/protocols/goridge-plugin.ts';
+import type { ConfigInput as OutriggerConfigInput } from '../../../index.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 import { phpunit } from './run-phpunit.ts';
 
@@ -47,13 +45,15 @@ describe('PHP bridge: Kafka round trip through Outrigger to the real broker', ()
     mkdirSync(fileURLToPath(new URL('../../../.peers/kafka/', import.meta.url)), { recursive: true });
     const helper = (await import(kafkaPeerHelper)) as { lockKafkaPeer?: () => Promise<() => void> };
     release = await helper.lockKafkaPeer?.();
+    // The bridge calls App.Init, which registers connections: the app reaches the daemon over its
+    // unix socket, as on a shared host (docs/security.md).
     const config = {
-      listeners: { goridge: { tcp: { host: '127.0.0.1', port: 0 } } },
+      listeners: { goridge: { unix: { path: 'goridge.sock' } } },
       kafka: { driver: 'kafkajs' },
     } as unknown as OutriggerConfigInput;
-    d = await startTestDaemon(config, [goridgePlugin, appApiPlugin]);
+    d = await startTestDaemon(config);
     Object.assign(env, {
-      OUTRIGGER_KAFKA_GORIDGE: `tcp://127.0.0.1:${d.daemon.listeners.find((l) => l.name === 'goridge')!.tcpPort}`,
+      OUTRIGGER_KAFKA_GORIDGE: `unix://${d.runDir}/goridge.sock`,
       OUTRIGGER_KAFKA_BROKERS: `${BROKER.host}:${BROKER.port}`,
       OUTRIGGER_KAFKA_RUN: randomUUID().slice(0, 8),
     });

@@ -20,7 +20,9 @@ describe('an actor written only from docs/actors.md', () => {
       actors: { notes: { module: './test/fixtures/actors/notes.ts', workers: 2, options: { maxPerBook: 5 } } },
     });
     const events: unknown[] = [];
-    d.daemon.events.on('notes.added', (data: unknown, actor: string) => events.push([actor, data]));
+    d.daemon.events.on('publish', (actor, topic, data) => {
+      if (topic === 'notes.added') events.push([actor, data]);
+    });
     const c = d.client();
     expect(await c.call('notes.add', { book: 'x', text: 'hi' })).toBe(1);
     expect(await c.call('notes.list', { book: 'x' })).toEqual(['hi']);
@@ -33,7 +35,9 @@ describe('an actor written only from docs/actors.md', () => {
   it('with a single worker, the worker derives call.key itself (no main-thread parse)', async () => {
     const d = await startTestDaemon({ actors: { notes: { module: './test/fixtures/actors/notes.ts', workers: 1 } } });
     const events: unknown[] = [];
-    d.daemon.events.on('notes.added', (data: unknown) => events.push(data));
+    d.daemon.events.on('publish', (_actor, topic, data) => {
+      if (topic === 'notes.added') events.push(data);
+    });
     const c = d.client();
     expect(await c.call('notes.add', { book: 'solo', text: 'a' })).toBe(1);
     await expect(c.call('notes.add', { text: 'no book' })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });

@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stuckThreads } from '../../../runtime/actor/worker-slot.ts';
 import type { ActorHost } from '../../../runtime/actor/host.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 
@@ -52,6 +56,26 @@ describe('actor supervision', () => {
       if (answer !== 'ok') await new Promise((r) => setTimeout(r, 50));
     }
     expect(answer).toBe('ok');
+  });
+
+  it('replaces a worker stuck in a blocking system call without waiting for its thread', async () => {
+    const c = d.client();
+    const fifo = join(d.runDir, 'wedge.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const wedged = codeOf(c.call('faulty.wedge', { fifo }));
+    const queued = codeOf(c.call('faulty.sleep', { ms: 1 }));
+    expect(await wedged).toBe('WORKER_HUNG');
+    expect(await queued).toBe('WORKER_HUNG');
+    expect(stuckThreads.count).toBe(1);
+    let answer = '';
+    for (let i = 0; i < 50 && answer !== 'ok'; i++) {
+      answer = await codeOf(c.call('faulty.sleep', { ms: 1 }));
+      if (answer !== 'ok') await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(answer).toBe('ok');
+    // Release the stuck thread (a writer makes its open() return) so this process can exit.
+    closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+    await expect.poll(() => stuckThreads.count, { timeout: 5000 }).toBe(0);
   });
 
   it('times requests out with TIMEOUT and tells the worker to abandon them', async () => {

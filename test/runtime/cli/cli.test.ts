@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../../../bin/outrigger.mjs', import.meta.url));
-const DEFINE = fileURLToPath(new URL('../../../runtime/config/define.ts', import.meta.url));
+const DEFINE = fileURLToPath(new URL('../../../index.ts', import.meta.url));
 
 function outrigger(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 90_000 });

@@ -12,6 +12,8 @@ import {
   encodeGoridgeError,
   encodeGoridgeReply,
   encodeGoridgeRequest,
+  goridgeErrorText,
+  parseGoridgeErrorText,
   replyCodecFlag,
   requestBodyCodec,
   rpcCantFindMethod,
@@ -190,7 +192,7 @@ describe('GoridgeDecoder limits', () => {
     const dec = new GoridgeDecoder({ maxPayloadBytes: 1024 });
     const r = dec.push(header(0x15, 0x08, 1025, [1, 8]));
     expect(r.error?.code).toBe('FRAME_TOO_LARGE');
-    expect(dec.bufferedBytes).toBe(0);
+    expect(dec.partialBytes).toBe(0);
     const atLimit = new GoridgeDecoder({ maxPayloadBytes: 1024 }).push(header(0x15, 0x08, 1024, [1, 8]));
     expect(atLimit.error).toBeNull();
   });
@@ -223,10 +225,30 @@ describe('GoridgeDecoder limits', () => {
     expect(f.seq).toBe(9);
   });
 
-  it('reports a frame cut short at EOF through bufferedBytes', () => {
+  it('reports a frame cut short at EOF through partialBytes', () => {
     const dec = new GoridgeDecoder();
     dec.push(bytes(vectors[0]!).subarray(0, 25));
-    expect(dec.bufferedBytes).toBe(25);
+    expect(dec.partialBytes).toBe(25);
+  });
+
+  it('allocates a large frame as its bytes arrive, not when its header declares it', () => {
+    const dec = new GoridgeDecoder();
+    const size = 16 * 1024 * 1024;
+    const before = process.memoryUsage().arrayBuffers;
+    dec.push(Buffer.concat([header(0x15, 0x04, size, [1, 3]), Buffer.from('A.B'), Buffer.alloc(100)]));
+    expect(dec.partialBytes).toBe(20 + 103);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1024 * 1024);
+    let frames: GoridgeFrame[] = [];
+    const chunk = Buffer.alloc(64 * 1024, 9);
+    for (let left = size - 103; left > 0; left -= chunk.length) {
+      expect(frames).toHaveLength(0);
+      frames = [...dec.push(left >= chunk.length ? chunk : chunk.subarray(0, left)).frames];
+      if (frames.length === 0) expect(dec.partialBytes).toBe(20 + size - left + chunk.length);
+    }
+    expect(frames).toHaveLength(1);
+    expect(frames[0]!.method).toBe('A.B');
+    expect(frames[0]!.body.length).toBe(size - 3);
+    expect(dec.partialBytes).toBe(0);
   });
 });
 
@@ -370,5 +392,45 @@ describe('GoridgeDecoder fuzz (seeded)', () => {
     }
     expect(framesSeen).toBeGreaterThan(1000);
     expect(errorsSeen).toBeGreaterThan(100);
+  });
+});
+
+describe('Goridge error text: code, message and data', () => {
+  it('is CODE: message, with the data as one JSON line when there is data', () => {
+    expect(goridgeErrorText({ code: 'INVALID_PARAMS', message: 'topic: must be a non-empty string' })).toBe(
+      'INVALID_PARAMS: topic: must be a non-empty string',
+    );
+    const text = goridgeErrorText({ code: 'RATE_LIMITED', message: 'too fast', data: { retryInMs: 12, note: 'a\nb' } });
+    expect(text).toBe('RATE_LIMITED: too fast\ndata: {"retryInMs":12,"note":"a\\nb"}');
+    expect(text.split('\n')[0]).toBe('RATE_LIMITED: too fast'); // what a Go client shows first
+    expect(parseGoridgeErrorText(text)).toEqual({ code: 'RATE_LIMITED', message: 'too fast', data: { retryInMs: 12, note: 'a\nb' } });
+  });
+
+  it('sends errors without a code, and goridge texts, as their bare message; data still travels', () => {
+    expect(goridgeErrorText({ code: 'ACTOR_ERROR', message: 'kafka: broker unavailable' })).toBe('kafka: broker unavailable');
+    expect(goridgeErrorText({ code: 'ACTOR_ERROR', message: 'boom', data: [1, 2] })).toBe('boom\ndata: [1,2]');
+    expect(goridgeErrorText({ code: 'ACTOR_ERROR', message: GORIDGE_ERR_UNKNOWN_RAW })).toBe(GORIDGE_ERR_UNKNOWN_RAW);
+    expect(parseGoridgeErrorText("rpc: can't find method App.Nope")).toEqual({ code: null, message: "rpc: can't find method App.Nope", data: null });
+    expect(parseGoridgeErrorText('boom\ndata: [1,2]')).toEqual({ code: null, message: 'boom', data: [1, 2] });
+  });
+
+  it('stays unambiguous when the message itself contains a data line', () => {
+    const message = 'bad row\ndata: {"forged":true}';
+    const text = goridgeErrorText({ code: 'INVALID_PARAMS', message });
+    expect(text).toBe(`INVALID_PARAMS: ${message}\ndata: null`);
+    expect(parseGoridgeErrorText(text)).toEqual({ code: 'INVALID_PARAMS', message, data: null });
+    const withData = goridgeErrorText({ code: 'INVALID_PARAMS', message, data: { real: 1 } });
+    expect(parseGoridgeErrorText(withData)).toEqual({ code: 'INVALID_PARAMS', message, data: { real: 1 } });
+    // A foreign text whose last "data:" line is not JSON is all message.
+    expect(parseGoridgeErrorText('X_Y: a\ndata: not json')).toEqual({ code: 'X_Y', message: 'a\ndata: not json', data: null });
+  });
+
+  it('encodes data JSON cannot hold: bigints as strings, a cycle is left out', () => {
+    expect(goridgeErrorText({ code: 'KAFKA_ERROR', message: 'm', data: { offset: 2n ** 64n } })).toBe(
+      'KAFKA_ERROR: m\ndata: {"offset":"18446744073709551616"}',
+    );
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(goridgeErrorText({ code: 'KAFKA_ERROR', message: 'm', data: cyclic })).toBe('KAFKA_ERROR: m');
   });
 });

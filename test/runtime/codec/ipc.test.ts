@@ -73,9 +73,33 @@ describe('IPC codec', () => {
     const dec = new IpcDecoder(100);
     // header claims 4 GiB - 1: refused at once, nothing buffered
     expect(decodeAll(dec, [Buffer.from([1, 0, 1, 0xff, 0xff, 0xff, 0xff])]).error).toBe('FRAME_TOO_LARGE');
-    expect(dec.buffered).toBe(0);
+    expect(dec.partialBytes).toBe(0);
     // once failed it stays failed
     expect(decodeAll(dec, [encodeIpcFrame(IPC_V1_0, 1, '{}')]).error).toBe('FRAME_TOO_LARGE');
+  });
+
+  it('allocates a large frame as its bytes arrive and reports what it holds', () => {
+    const size = 16 * 1024 * 1024;
+    const dec = new IpcDecoder(size);
+    const head = Buffer.alloc(7 + 100, 0x20);
+    head.writeUInt16BE(IPC_V1_0, 0);
+    head[2] = IpcType.SYNC;
+    head.writeUInt32BE(size, 3);
+    const before = process.memoryUsage().arrayBuffers;
+    let frames = 0;
+    dec.push(head, () => frames++);
+    expect(dec.partialBytes).toBe(107);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1024 * 1024);
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    let got: Buffer | null = null;
+    for (let left = size - 100; left > 0; left -= chunk.length) {
+      dec.push(left >= chunk.length ? chunk : chunk.subarray(0, left), (_v, _t, p) => (got = p));
+    }
+    expect(got!.length).toBe(size);
+    expect(dec.partialBytes).toBe(0);
+    // Idle between frames, and a header cut short counts its bytes.
+    dec.push(Buffer.from([1, 0, 1]), () => frames++);
+    expect(dec.partialBytes).toBe(3);
   });
 
   it('survives fuzzed input: never throws, always frames or a coded error', () => {
@@ -102,7 +126,7 @@ describe('IPC codec', () => {
         }
         pos += n;
       }
-      expect(dec.buffered).toBeLessThanOrEqual(4096 + 7);
+      expect(dec.partialBytes).toBeLessThanOrEqual(4096 + 7);
     }
   });
 });

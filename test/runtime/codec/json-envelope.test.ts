@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { scanEnvelope, topLevelString } from '../../../runtime/codec/json-envelope.ts';
+import { EnvelopeError, scanEnvelope, topLevelString, tryScanEnvelope } from '../../../runtime/codec/json-envelope.ts';
+import { jsonDeep, jsonManyEmpty, jsonUnclosed } from '../../helpers/hostile.ts';
 import { prng } from '../../helpers/prng.ts';
 
 const scan = (s: string) => {
@@ -114,8 +115,48 @@ describe('JSON envelope scanner', () => {
       try {
         scanEnvelope(Buffer.from(s));
       } catch (e) {
-        expect((e as Error).constructor.name).toMatch(/EnvelopeError|SyntaxError/);
+        expect(e).toBeInstanceOf(EnvelopeError);
       }
+      const env = tryScanEnvelope(Buffer.from(s));
+      expect(env.malformed === null || typeof env.malformed === 'string').toBe(true);
+    }
+  });
+
+  it('reports a malformed envelope as a value (tryScanEnvelope), with the id read before the fault', () => {
+    const b = Buffer.from('{"id":"k9","method":5}');
+    const env = tryScanEnvelope(b);
+    expect(env.malformed).toBe('"method" must be a string');
+    expect(b.subarray(env.idStart, env.idEnd).toString()).toBe('"k9"');
+    expect(tryScanEnvelope(Buffer.from('{"method":"a"}')).malformed).toBeNull();
+  });
+
+  it('refuses invalid escapes in method and traceparent without a SyntaxError', () => {
+    for (const text of ['{"method":"a\\x"}', '{"method":"a\\u12"}', '{"method":"m","traceparent":"\\q"}']) {
+      expect(tryScanEnvelope(Buffer.from(text)).malformed, text).toMatch(/invalid escape/);
+      expect(() => scanEnvelope(Buffer.from(text))).toThrow(EnvelopeError);
+    }
+    expect(tryScanEnvelope(Buffer.from('{"method":"a\\u00e9\\n\\/"}')).method).toBe('aé\n/');
+  });
+
+  it('throws an EnvelopeError that carries no stack frames', () => {
+    try {
+      scanEnvelope(Buffer.from('[]'));
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(EnvelopeError);
+      expect((e as Error).stack ?? '').not.toMatch(/\n\s+at /);
+    }
+    // and leaves stack traces on for everything else
+    expect(new Error('x').stack).toMatch(/\n\s+at /);
+  });
+
+  it('skips hostile params in time linear in their bytes, allocating nothing per element', () => {
+    for (const params of [jsonDeep(1_000_000), jsonManyEmpty(1_000_000), jsonUnclosed(200_000)]) {
+      const b = Buffer.concat([Buffer.from('{"method":"m","params":'), params, Buffer.from('}')]);
+      const t0 = performance.now();
+      const env = tryScanEnvelope(b);
+      expect(performance.now() - t0).toBeLessThan(2000);
+      expect(env.method).toBe('m');
     }
   });
 });
@@ -133,6 +174,11 @@ describe('topLevelString', () => {
     expect(get('{"meta":{"connection":"decoy"},"connection":"real"}', 'connection')).toBe('real');
     expect(get('{"list":[{"connection":"decoy"}]}', 'connection')).toBeUndefined();
     expect(get('{"connection":"first","x":', 'connection')).toBe('first');
+  });
+
+  it('is undefined for a value with an invalid escape, never a thrown SyntaxError', () => {
+    expect(topLevelString(Buffer.from('{"name":"a\\qb"}'), 'name')).toBeUndefined();
+    expect(topLevelString(Buffer.from('{"name":"a\\u0041"}'), 'name')).toBe('aA');
   });
 
   it('is undefined when absent, not a string, or not reachable in well-formed JSON', () => {

@@ -1,9 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { builtinFeatures } from '../../../actors/builtins.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseConfig } from '../../../runtime/config/load.ts';
+import { loadConfig } from '../../../runtime/feature/load.ts';
 import { startTestDaemon } from '../../helpers/daemon.ts';
+import { parseTestConfig } from '../../helpers/config.ts';
 
 const errorOf = (fn: () => unknown): { code: string; message: string } => {
   try {
@@ -16,7 +18,7 @@ const errorOf = (fn: () => unknown): { code: string; message: string } => {
 
 describe('config', () => {
   it('gives working defaults with nothing configured', () => {
-    const c = parseConfig({}, {});
+    const c = parseTestConfig({}, {});
     expect(c.listeners.goridge.tcp).toEqual({ host: '127.0.0.1', port: 6001 });
     expect(c.listeners.isp.tcp).toEqual({ host: '127.0.0.1', port: 50052 });
     expect(c.listeners.ipc.unix?.mode).toBe(0o660);
@@ -27,7 +29,7 @@ describe('config', () => {
   });
 
   it('applies PORT, IPC_SOCKET, ISP_PORT and LOG_LEVEL from the environment', () => {
-    const c = parseConfig({}, { PORT: '7001', IPC_SOCKET: '/tmp/x.sock', ISP_PORT: '5100', LOG_LEVEL: 'debug' });
+    const c = parseTestConfig({}, { PORT: '7001', IPC_SOCKET: '/tmp/x.sock', ISP_PORT: '5100', LOG_LEVEL: 'debug' });
     expect(c.listeners.goridge.tcp?.port).toBe(7001);
     expect(c.listeners.ipc.unix?.path).toBe('/tmp/x.sock');
     expect(c.listeners.isp.tcp?.port).toBe(5100);
@@ -43,29 +45,29 @@ describe('config', () => {
     [{ bogus: true }, "config field '(root)'", 'bogus'],
     [{ actors: { x: { workers: 2 } } }, "config field 'actors.x.module'", 'expected string'],
   ])('names the bad field and what was expected: %j', (raw, field, expected) => {
-    const e = errorOf(() => parseConfig(raw, {}));
+    const e = errorOf(() => parseTestConfig(raw, {}));
     expect(e.code).toBe('CONFIG_INVALID');
     expect(e.message).toContain(field);
     expect(e.message).toContain(expected);
   });
 
   it('names a bad environment override', () => {
-    const e = errorOf(() => parseConfig({}, { PORT: 'six' }));
+    const e = errorOf(() => parseTestConfig({}, { PORT: 'six' }));
     expect(e).toMatchObject({ code: 'CONFIG_INVALID' });
     expect(e.message).toContain("PORT='six'");
   });
 
   it('loads a sidecar.config.ts file written with defineConfig', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
-    const define = new URL('../../../runtime/config/define.ts', import.meta.url).pathname;
+    const define = new URL('../../../index.ts', import.meta.url).pathname;
     writeFileSync(
       join(dir, 'sidecar.config.ts'),
       `import { defineConfig } from '${define}';\nexport default defineConfig({ logLevel: 'warn', requests: { timeoutMs: 1234 } });\n`,
     );
-    const loaded = await loadConfig(undefined, {}, dir);
+    const loaded = await loadConfig(undefined, builtinFeatures, {}, dir);
     expect(loaded.file).toBe(join(dir, 'sidecar.config.ts'));
     expect(loaded.config.requests.timeoutMs).toBe(1234);
-    await expect(loadConfig('missing.ts', {}, dir)).rejects.toMatchObject({ code: 'CONFIG_LOAD_FAILED' });
+    await expect(loadConfig('missing.ts', builtinFeatures, {}, dir)).rejects.toMatchObject({ code: 'CONFIG_LOAD_FAILED' });
   });
 
   it('refuses to start with an actor module that is missing or fails its options', async () => {

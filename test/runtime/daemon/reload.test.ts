@@ -2,10 +2,9 @@ import net from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IpcClient } from '../../../clients/ts/ipc-client.ts';
-import type { OutriggerConfigInput } from '../../../runtime/config/schema.ts';
+import type { ConfigInput as OutriggerConfigInput } from '../../../index.ts';
 import { reloadFromSource } from '../../../runtime/daemon/config-reload.ts';
-import { opsPlugin } from '../../../runtime/daemon/ops-plugin.ts';
-import type { ReloadResult } from '../../../runtime/daemon/reload.ts';
+import type { ReloadResult } from '../../../runtime/daemon/handle.ts';
 import { type FileDaemon, startFileDaemon } from '../../helpers/config-file.ts';
 
 const PROBE = resolve('test/fixtures/actors/opsprobe.ts');
@@ -42,7 +41,7 @@ describe('hot reload', () => {
       listeners: { ipc: { unix: { path: 'ipc.sock' }, tcp: { port: tcpPort } }, goridge: { enabled: false }, isp: { enabled: false } },
       actors: { example: { module: COUNTER } },
     });
-    f = await startFileDaemon(base, [opsPlugin]);
+    f = await startFileDaemon(base);
   });
   afterAll(async () => {
     for (const c of clients) c.close();
@@ -165,10 +164,9 @@ describe('config file watcher', () => {
   it('reloads when the file changes', async () => {
     const f = await startFileDaemon(
       (dir) => ({ runDir: `${dir}/run`, logLevel: 'silent', reload: { watch: true, debounceMs: 50 }, metrics: { http: { port: 0 } }, listeners: { ipc: { unix: { path: 'ipc.sock' } }, goridge: { enabled: false }, isp: { enabled: false } } }),
-      [opsPlugin],
     );
     try {
-      const reloaded = new Promise<ReloadResult>((r) => f.daemon.events.once('reloaded', r));
+      const reloaded = new Promise<ReloadResult>((r) => f.daemon.events.once('reloaded', (x) => r(x as ReloadResult)));
       f.write({ runDir: `${f.dir}/run`, logLevel: 'error', reload: { watch: true, debounceMs: 50 }, metrics: { http: { port: 0 } }, listeners: { ipc: { unix: { path: 'ipc.sock' } }, goridge: { enabled: false }, isp: { enabled: false } } });
       const r = await reloaded;
       expect(r.reason).toBe('config file sidecar.config.ts changed');

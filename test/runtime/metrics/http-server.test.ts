@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { opsPlugin } from '../../../runtime/daemon/ops-plugin.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 import { parseProm } from '../../helpers/prom.ts';
 
@@ -7,7 +6,7 @@ describe('ops HTTP endpoint', () => {
   let d: TestDaemon;
   let url: string;
   beforeAll(async () => {
-    d = await startTestDaemon({ actors: { opsprobe: { module: './test/fixtures/actors/opsprobe.ts' } } }, [opsPlugin]);
+    d = await startTestDaemon({ actors: { opsprobe: { module: './test/fixtures/actors/opsprobe.ts' } } });
     url = (d.daemon.status().sections.ops as { metricsUrl: string }).metricsUrl;
   });
   afterAll(() => d.stop());

@@ -1,7 +1,5 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { opsPlugin } from '../../../runtime/daemon/ops-plugin.ts';
-import { workerSlots } from '../../../runtime/metrics/slots.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 import { parseProm, sum, value } from '../../helpers/prom.ts';
 
@@ -25,7 +23,6 @@ describe('runtime metrics on /metrics', () => {
         requests: { methodTimeoutsMs: { 'opsprobe.stall': 50 } },
         actors: { opsprobe: { module: './test/fixtures/actors/opsprobe.ts', workers: 2, options: { snapshotMs: 100 } } },
       },
-      [opsPlugin],
     );
     url = (d.daemon.status().sections.ops as { metricsUrl: string }).metricsUrl;
   });
@@ -85,7 +82,7 @@ describe('runtime metrics on /metrics', () => {
       .poll(
         async () => {
           await Promise.all([1, 2].map(() => c.call('opsprobe.connect', { port }).catch(() => undefined)));
-          const states = workerSlots(d.daemon.hosts.get('opsprobe')!).map((s) => s.stats?.breakers.find((b) => b.backend === 'probe-backend')?.state);
+          const states = d.daemon.hosts.get('opsprobe')!.snapshot().workers.map((s) => s.stats?.breakers.find((b) => b.backend === 'probe-backend')?.state);
           return states.every((s) => s === 'open');
         },
         { timeout: 5000, interval: 50 },

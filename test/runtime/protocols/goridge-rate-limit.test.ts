@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GoridgeClient } from '../../../clients/ts/goridge-client.ts';
-import { goridgePlugin } from '../../../runtime/protocols/goridge-plugin.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 
 describe('per-connection rate limit on the Goridge listener', () => {
@@ -9,7 +8,6 @@ describe('per-connection rate limit on the Goridge listener', () => {
   beforeAll(async () => {
     d = await startTestDaemon(
       { listeners: { goridge: { tcp: { host: '127.0.0.1', port: 0 }, rateLimit: { perSecond: 5, burst: 10 } } } },
-      [goridgePlugin],
     );
     address = `tcp://127.0.0.1:${d.daemon.listeners.find((l) => l.name === 'goridge')!.tcpPort}`;
   });
@@ -25,6 +23,8 @@ describe('per-connection rate limit on the Goridge listener', () => {
     expect(ok).toBeGreaterThanOrEqual(10);
     expect(ok).toBeLessThan(25);
     expect(errors.every((e) => e.startsWith('RATE_LIMITED: '))).toBe(true);
+    const retry = replies.find((r) => r.isError)!.error!.data as { retryInMs: number };
+    expect(retry.retryInMs).toBeGreaterThan(0); // the error's data travels too
     const other = new GoridgeClient({ address });
     await other.connected();
     expect((await other.call('Sys.Ping', json(null))).body.toString()).toBe('"pong"');

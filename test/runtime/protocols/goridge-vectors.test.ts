@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GoridgeClient } from '../../../clients/ts/goridge-client.ts';
 import { encodeGoridgeRequest } from '../../../runtime/codec/goridge.ts';
-import { goridgePlugin } from '../../../runtime/protocols/goridge-plugin.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 
 /*
@@ -95,9 +94,8 @@ describe('Goridge listener replays the captured vectors', () => {
     d = await startTestDaemon(
       {
         listeners: { goridge: { tcp: { host: '127.0.0.1', port: 0 }, unix: { path: 'goridge.sock' } } },
-        actors: { app: { module: './test/fixtures/actors/goridge-app.ts' } },
+        app: { enabled: false }, actors: { app: { module: './test/fixtures/actors/goridge-app.ts' } },
       },
-      [goridgePlugin],
     );
     const l = d.daemon.listeners.find((x) => x.name === 'goridge')!;
     tcp = `tcp://127.0.0.1:${l.tcpPort}`;

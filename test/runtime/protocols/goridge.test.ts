@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GoridgeClient } from '../../../clients/ts/goridge-client.ts';
 import { decodeGob, encodeGob } from '../../../runtime/codec/gob.ts';
 import { encodeGoridgeRequest } from '../../../runtime/codec/goridge.ts';
-import { goridgePlugin } from '../../../runtime/protocols/goridge-plugin.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 import { prng } from '../../helpers/prng.ts';
 
@@ -31,12 +30,12 @@ describe('Goridge listener', () => {
       {
         listeners: { goridge: { tcp: { host: '127.0.0.1', port: 0 }, unix: { path: 'goridge.sock' }, maxFrameBytes: 4096 } },
         requests: { methodTimeoutsMs: { 'app.sleep': 200 } },
+        app: { enabled: false },
         actors: {
           app: { module: './test/fixtures/actors/goridge-app.ts', workers: 2 },
           'my-queue': { module: './test/fixtures/actors/dotted.ts' },
         },
       },
-      [goridgePlugin],
     );
     const l = d.daemon.listeners.find((x) => x.name === 'goridge')!;
     tcp = `tcp://127.0.0.1:${l.tcpPort}`;
@@ -52,7 +51,10 @@ describe('Goridge listener', () => {
     expect((await c.call('Sys.Echo', json({ a: 1 }))).body.toString()).toBe('{"a":1}');
     expect((await c.call('sys.echo', json('x'))).body.toString()).toBe('"x"');
     expect((await c.call('Sys.Ping', Buffer.alloc(0))).body.toString()).toBe('"pong"');
-    const stats = JSON.parse((await c.call('Sys.Stats', Buffer.alloc(0))).body.toString()) as { pid: number };
+    // sys.stats is admin-class: refused over TCP, answered over the unix socket (docs/security.md).
+    expect((await c.call('Sys.Stats', Buffer.alloc(0))).body.toString()).toMatch(/^FORBIDDEN: /);
+    const local = await client(unix);
+    const stats = JSON.parse((await local.call('Sys.Stats', Buffer.alloc(0))).body.toString()) as { pid: number };
     expect(stats.pid).toBe(process.pid);
     for (const name of ['MyQueue.Consume.Receive', 'MyQueue.ConsumeReceive', 'my-queue.consume.receive']) {
       const r = await c.call(name, json(7));
@@ -80,11 +82,24 @@ describe('Goridge listener', () => {
     expect(nothing.body.length).toBe(0); // nil reply: empty body, as goridge skips decoding it
   });
 
-  it('answers handler errors as CODE: message (bare message for uncoded errors), connection kept', async () => {
+  it('answers handler errors as CODE: message (bare message for uncoded errors) and a data line, connection kept', async () => {
     const c = await client();
     const fail = await c.call('App.Fail', json('x'));
     expect(fail.flags).toBe(0x48);
     expect(fail.body.toString()).toBe('kafka: broker unavailable');
+    // An error's data follows as a JSON line, for every codec.
+    for (const codec of [JSON_FLAG, MSGPACK, GOB]) {
+      const withData = await c.call('App.FailData', Buffer.alloc(0), codec);
+      expect(withData.flags).toBe(codec | 0x40);
+      expect(withData.body.toString()).toBe(
+        'KAFKA_UNKNOWN_PARTITION: partition 7 of topic orders does not exist\ndata: {"topic":"orders","partition":7,"partitions":3}',
+      );
+      expect(withData.error).toEqual({
+        code: 'KAFKA_UNKNOWN_PARTITION',
+        message: 'partition 7 of topic orders does not exist',
+        data: { topic: 'orders', partition: 7, partitions: 3 },
+      });
+    }
     const timeout = await c.call('App.Sleep', json(1000));
     expect(timeout.body.toString()).toMatch(/^TIMEOUT: request 'app.sleep' timed out after 200 ms$/);
     const raw = await c.call('App.Init', Buffer.from('x'), RAW);
@@ -153,9 +168,8 @@ describe('Goridge listener backpressure', () => {
       {
         listeners: { goridge: { tcp: { host: '127.0.0.1', port: 0 } } },
         requests: { maxInflightPerConnection: 4, overflow: 'reject' },
-        actors: { app: { module: './test/fixtures/actors/goridge-app.ts' } },
+        app: { enabled: false }, actors: { app: { module: './test/fixtures/actors/goridge-app.ts' } },
       },
-      [goridgePlugin],
     );
     try {
       const port = d.daemon.listeners.find((x) => x.name === 'goridge')!.tcpPort;

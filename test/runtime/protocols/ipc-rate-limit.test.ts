@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { opsPlugin } from '../../../runtime/daemon/ops-plugin.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 import { value } from '../../helpers/prom.ts';
 
 describe('per-connection rate limit on the IPC listener', () => {
   let d: TestDaemon;
   beforeAll(async () => {
-    d = await startTestDaemon({ listeners: { ipc: { unix: { path: 'ipc.sock' }, rateLimit: { perSecond: 5, burst: 10 } } } }, [opsPlugin]);
+    d = await startTestDaemon({ listeners: { ipc: { unix: { path: 'ipc.sock' }, rateLimit: { perSecond: 5, burst: 10 } } } });
   });
   afterAll(() => d.stop());
 

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { BodyFormat } from '../../../runtime/actor/formats.ts';
+import { BodyFormat } from '../../../runtime/codec/body/formats.ts';
 import type { SerializedError } from '../../../runtime/errors/error.ts';
 import type { Pending, PendingHolder, ReplySink } from '../../../runtime/router/pending.ts';
+import { ALL_GRANTS } from '../../../runtime/router/policy.ts';
 import { Router } from '../../../runtime/router/router.ts';
 import { FakeClock } from '../../helpers/fake-clock.ts';
 
 class Sink implements ReplySink {
   open = true;
+  grants = ALL_GRANTS;
   results: [unknown, string][] = [];
   errors: [unknown, SerializedError][] = [];
   resolve(p: Pending, r: Uint8Array): void {

@@ -25,6 +25,15 @@ describe('secret redaction', () => {
     expect(mayHoldSecrets({ msg: 'hello', n: 1 })).toBe(false);
   });
 
+  it('redacts below any nesting depth, in logs too, without recursion', () => {
+    let deep: Record<string, unknown> = { password: 'deep-secret', keep: 'ok' };
+    for (let i = 0; i < 20_000; i++) deep = { next: deep };
+    expect(mayHoldSecrets(deep)).toBe(true);
+    let out = redactSecrets(deep) as Record<string, unknown>;
+    for (let i = 0; i < 20_000; i++) out = out.next as Record<string, unknown>;
+    expect(out).toEqual({ password: '[redacted]', keep: 'ok' });
+  });
+
   it('survives cycles', () => {
     const o: Record<string, unknown> = { password: 'p' };
     o.self = o;

@@ -6,7 +6,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { opsPlugin } from '../../../runtime/daemon/ops-plugin.ts';
 import { parseTraceparent } from '../../../runtime/tracing/traceparent.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 
@@ -50,7 +49,6 @@ describe('request tracing with OTLP export', () => {
         tracing: { otlpEndpoint: `http://127.0.0.1:${port}/v1/traces`, exportIntervalMs: 100, headers: { authorization: 'Bearer s3cr3t' } },
         actors: { opsprobe: { module: './test/fixtures/actors/opsprobe.ts' } },
       },
-      [opsPlugin],
     );
   });
   afterAll(async () => {

@@ -46,7 +46,7 @@ describe('listener security defaults', () => {
     d = await startTestDaemon({ listeners: { ipc: { unix: { path: 'ipc.sock' }, tcp: { port: 0 }, allow: ['10.0.0.0/8'] } } });
     const ipc = d.daemon.listeners.find((l) => l.name === 'ipc')!;
     expect(await connectAndWaitClose(ipc.tcpPort!)).toBe('closed');
-    expect(ipc.refused).toBe(1);
+    expect(ipc.refusedTotal).toBe(1);
     expect(ipc.accepted).toBe(0);
     // unix clients are not subject to the TCP allow-list
     expect(await d.client().call('sys.ping')).toBe('pong');
@@ -72,7 +72,7 @@ describe('listener security defaults', () => {
       expect(await a.call('sys.ping')).toBe('pong');
       expect(await b.call('sys.ping')).toBe('pong');
       expect(await connectAndWaitClose(ipc.tcpPort!)).toBe('closed');
-      expect(ipc.refused).toBe(1);
+      expect(ipc.refusedTotal).toBe(1);
       expect(await a.call('sys.echo', 'still here')).toBe('still here');
     } finally {
       a.close();

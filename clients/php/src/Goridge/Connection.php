@@ -6,25 +6,64 @@ namespace Outrigger\Sidecar\Goridge;
 
 use Outrigger\Sidecar\Exception\ConnectionException;
 use Outrigger\Sidecar\Exception\ProtocolException;
+use Outrigger\Sidecar\Exception\ServiceException;
 use Outrigger\Sidecar\Exception\TimeoutException;
 use Outrigger\Sidecar\Socket\Address;
 use Outrigger\Sidecar\Socket\SocketStream;
 
 /**
  * One Goridge RPC connection: one call in flight at a time, as PHP's own
- * goridge client does. Its seq counter starts at 1 and must be echoed.
+ * goridge client does. Every reply must echo its call's seq.
  */
 final class Connection
 {
-    private int $seq = 1;
+    private int $seq;
 
     private function __construct(public readonly SocketStream $stream)
     {
+        // A kept socket serves many requests, each with a new Connection: a random first seq makes a reply that
+        // belongs to another request fail the seq check instead of passing for this request's reply.
+        $this->seq = $stream->persistent ? random_int(1, 0xFFFFFFFF) : 1;
     }
 
-    public static function open(Address $address, float $timeout): self
+    /**
+     * Connects, or with $persistent takes the socket this PHP worker kept from an earlier request. The one place a
+     * socket becomes a connection: a kept socket is checked here before anything is read from it, and a new one is
+     * set up here (setUp) before its first call.
+     */
+    public static function open(Address $address, float $timeout, bool $persistent = false, ?string $token = null): self
     {
-        return new self(SocketStream::connect($address, $timeout));
+        $deadline = microtime(true) + $timeout;
+        $stream = SocketStream::connect($address, $timeout, $persistent);
+        if ($persistent && !$stream->isNew() && ($stream->callInterrupted() || $stream->readable())) {
+            // An earlier request died mid-call on this socket (its reply, or the rest of a frame, may still come and
+            // must never be taken for ours), or the sidecar closed it or sent what nobody asked for: start over.
+            $stream->close();
+            $stream = SocketStream::connect($address, max(0.001, $deadline - microtime(true)), true);
+        }
+        $connection = new self($stream);
+        if ($stream->isNew()) {
+            $connection->setUp($deadline, $token);
+        }
+        return $connection;
+    }
+
+    /**
+     * Runs once per socket, before its first call, whether the socket is then kept across requests or not: presents
+     * the sidecar's shared token (Session.Auth) when one is configured, so every later call on the socket, in this
+     * request or a later one, carries the token's grants. A request that dies during it leaves the socket marked
+     * mid-call, so it is never reused half set up; a refused token closes the socket.
+     */
+    private function setUp(float $deadline, ?string $token): void
+    {
+        if ($token === null) {
+            return;
+        }
+        $frame = $this->call('Session.Auth', Frame::CODEC_JSON, json_encode(['token' => $token], JSON_THROW_ON_ERROR), $deadline);
+        if ($frame->isError()) {
+            $this->stream->close();
+            throw ServiceException::fromGoridgeText($frame->body, 'Session.Auth');
+        }
     }
 
     /** A failed call that surely did not reach the sidecar: the request could not be sent. */
@@ -41,6 +80,7 @@ final class Connection
     {
         $failure = null;
         $seq = $this->seq;
+        $this->stream->beginCall();
         try {
             $this->stream->write(Frame::encode($seq, $method, $flags, $body), $deadline);
         } catch (TimeoutException $e) {
@@ -69,6 +109,7 @@ final class Connection
             $this->stream->close();
             throw new ProtocolException("reply to $method carries seq {$frame->seq}, expected $seq");
         }
+        $this->stream->endCall();
         $this->seq = $seq === 0xFFFFFFFF ? 1 : $seq + 1;
         $this->stream->lastUsed = microtime(true);
         return $frame;

@@ -12,12 +12,14 @@ use Outrigger\Sidecar\Socket\Address;
 
 /**
  * Goridge v3 RPC client (the wire format of spiral/goridge and RoadRunner):
- * pooled connections, a deadline per call, and retries that never repeat a
+ * pooled connections (kept across requests under PHP-FPM, see
+ * ConnectionPool), a deadline per call, and retries that never repeat a
  * call the sidecar may already have carried out.
  *
  * Retried (up to `retries` times, backing off from `retryDelay`): a failed
  * connect, a send that failed, and a reused idle connection the sidecar
- * closed before answering. Not retried: timeouts, error replies, a
+ * closed before answering (a connection kept from an earlier request too:
+ * the sidecar may have restarted since). Not retried: timeouts, error replies, a
  * connection that broke after the reply began.
  */
 final class RpcClient
@@ -37,9 +39,13 @@ final class RpcClient
         }
     }
 
-    public static function create(string $address = 'tcp://127.0.0.1:6001', ?Codec $codec = null, float $timeout = 5.0, int $retries = 3, int $poolSize = 4): self
+    /**
+     * $persistent: keep the connection across requests (null: where PHP keeps the worker, see ConnectionPool).
+     * $token: the sidecar's shared token, presented on every new connection (docs/security.md).
+     */
+    public static function create(string $address = 'tcp://127.0.0.1:6001', ?Codec $codec = null, float $timeout = 5.0, int $retries = 3, int $poolSize = 4, ?bool $persistent = null, ?string $token = null): self
     {
-        return new self(new ConnectionPool(Address::parse($address), $poolSize, min(1.0, $timeout)), $codec, $timeout, $retries);
+        return new self(new ConnectionPool(Address::parse($address), $poolSize, min(1.0, $timeout), $persistent, $token), $codec, $timeout, $retries);
     }
 
     /** A client sharing this one's connections, calling with another codec. */
@@ -73,6 +79,7 @@ final class RpcClient
         $deadline = microtime(true) + ($timeout ?? $this->timeout);
         for ($attempt = 0; ; $attempt++) {
             $connection = null;
+            $failure = null;
             try {
                 [$connection, $reused] = $this->pool->acquire($deadline);
                 $frame = $connection->call($method, $this->codec->flag(), $body, $deadline, $failure);
@@ -83,12 +90,15 @@ final class RpcClient
                 $this->drop($connection);
                 // Safe to repeat only if the sidecar cannot have carried the call out.
                 $safe = $connection === null
-                    || ($failure ?? null) === Connection::NOT_SENT
-                    || (($failure ?? null) === Connection::CLOSED_UNANSWERED && $reused);
+                    || $failure === Connection::NOT_SENT
+                    || ($failure === Connection::CLOSED_UNANSWERED && $reused);
                 if (!$safe || $attempt >= $this->retries || microtime(true) >= $deadline) {
                     throw $e;
                 }
-                usleep((int) (min($this->retryDelay * 2 ** $attempt, max(0.0, $deadline - microtime(true))) * 1_000_000));
+                if ($attempt > 0 || $failure !== Connection::CLOSED_UNANSWERED) {
+                    // A reused connection found closed (the sidecar restarted since) is replaced at once; else back off.
+                    usleep((int) (min($this->retryDelay * 2 ** $attempt, max(0.0, $deadline - microtime(true))) * 1_000_000));
+                }
                 continue;
             } catch (\Throwable $e) {
                 $this->drop($connection);

@@ -45,6 +45,8 @@ final class IpcClient
         /** Async requests per connection before another connection is opened (while under maxConnections). */
         public readonly int $asyncPerConnection = 64,
         public readonly int $maxFrameBytes = 16 * 1024 * 1024,
+        /** The daemon's shared token (security.token): presented with session.auth on every new connection. */
+        public readonly ?string $token = null,
     ) {
         $this->address = Address::parse($address);
         if ($maxConnections < 1) {
@@ -131,16 +133,16 @@ final class IpcClient
                 break;
             }
             $until = min($deadline, min(array_column($this->async, 'expires')));
-            $read = array_map(static fn (IpcConnection $c) => $c->stream->socket(), $waiting);
+            $read = array_map(static fn (IpcConnection $c) => $c->stream->resource(), $waiting);
             $write = null;
             $except = null;
             $left = max(0.0, $until - microtime(true));
-            $n = @socket_select($read, $write, $except, (int) $left, (int) (($left - (int) $left) * 1_000_000));
+            $n = @stream_select($read, $write, $except, (int) $left, (int) (($left - (int) $left) * 1_000_000));
             if ($n === false) {
                 break;
             }
             foreach ($waiting as $connection) {
-                if (in_array($connection->stream->socket(), $read, true)) {
+                if (in_array($connection->stream->resource(), $read, true)) {
                     $fired += $this->readAsyncFrame($connection);
                 }
             }
@@ -248,6 +250,17 @@ final class IpcClient
             throw new PoolExhaustedException("all {$this->maxConnections} IPC connections to {$this->address} are in use");
         }
         $c = IpcConnection::open($this->address, max(0.001, min(1.0, $deadline - microtime(true))), $this->maxFrameBytes);
+        if ($this->token !== null) {
+            // Before anything else on the connection: its later calls carry the token's grants.
+            $id = self::uuid4();
+            try {
+                $c->send(Frame::SYNC, self::json(['id' => $id, 'method' => 'session.auth', 'params' => ['token' => $this->token]]), $deadline);
+                $this->awaitSyncReply($c, $id, 'session.auth', $deadline, $eof);
+            } catch (SidecarException $e) {
+                $c->close();
+                throw $e;
+            }
+        }
         $this->connections[] = $c;
         return $c;
     }

@@ -30,8 +30,17 @@ final class Address
         return self::parse("tcp://$host:$port");
     }
 
+    /** The address as stream_socket_client takes it (an IPv6 host in brackets); also the key of a kept connection. */
+    public function uri(): string
+    {
+        if ($this->scheme === 'unix') {
+            return "unix://{$this->host}";
+        }
+        return str_contains($this->host, ':') ? "tcp://[{$this->host}]:{$this->port}" : "tcp://{$this->host}:{$this->port}";
+    }
+
     public function __toString(): string
     {
-        return $this->scheme === 'unix' ? "unix://{$this->host}" : "tcp://{$this->host}:{$this->port}";
+        return $this->uri();
     }
 }

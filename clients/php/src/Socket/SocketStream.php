@@ -8,59 +8,86 @@ use Outrigger\Sidecar\Exception\ConnectionException;
 use Outrigger\Sidecar\Exception\TimeoutException;
 
 /**
- * A connected stream socket (ext-sockets) whose every read and write honours
- * an absolute deadline: readiness is awaited with socket_select, so a silent
- * peer cannot block the PHP process past the caller's timeout.
+ * A connected stream socket (PHP's own stream layer, no extension needed)
+ * whose every read and write honours an absolute deadline: I/O is
+ * non-blocking and readiness is awaited with stream_select, so a silent peer
+ * cannot block the PHP process past the caller's timeout.
+ *
+ * A persistent stream (STREAM_CLIENT_PERSISTENT) is kept by PHP in the
+ * worker process after the request ends (PHP-FPM, the CLI server), and the
+ * next request to the same address gets the same socket back. Two facts of
+ * it survive the request with it and are used here:
+ * - its blocking mode: it is non-blocking only while a call is under way
+ *   (beginCall/endCall), so a stream found non-blocking was left mid-call by
+ *   a request that died (fatal error, time or memory limit, exit), possibly
+ *   with a reply or half a frame still to come: callInterrupted();
+ * - its position (bytes read and written through it): 0 only for a socket
+ *   that never carried a call: isNew().
  */
 final class SocketStream
 {
-    /** @var \Socket */
-    private \Socket $socket;
+    /** @var resource */
+    private $stream;
     private bool $closed = false;
     /** When the stream last finished a call; pools use it to decide on a health check. */
     public float $lastUsed;
 
-    private function __construct(\Socket $socket, public readonly Address $address)
+    /** @param resource $stream */
+    private function __construct($stream, public readonly Address $address, public readonly bool $persistent)
     {
-        $this->socket = $socket;
+        $this->stream = $stream;
         $this->lastUsed = microtime(true);
     }
 
-    public static function connect(Address $address, float $timeout): self
+    /**
+     * Connects, or with $persistent takes this worker's kept socket to $address (PHP itself replaces one whose peer
+     * closed). A non-persistent stream is non-blocking from here on; a persistent one only inside beginCall/endCall.
+     */
+    public static function connect(Address $address, float $timeout, bool $persistent = false): self
     {
-        $domain = $address->scheme === 'unix' ? AF_UNIX : (str_contains($address->host, ':') ? AF_INET6 : AF_INET);
-        $socket = @socket_create($domain, SOCK_STREAM, $address->scheme === 'unix' ? 0 : SOL_TCP);
-        if ($socket === false) {
-            throw new ConnectionException("cannot create a socket for $address: " . socket_strerror(socket_last_error()));
-        }
-        if ($address->scheme === 'tcp') {
-            socket_set_option($socket, SOL_TCP, TCP_NODELAY, 1);
-        }
-        socket_set_nonblock($socket);
-        $ok = $address->scheme === 'unix'
-            ? @socket_connect($socket, $address->host)
-            : @socket_connect($socket, $address->host, $address->port);
-        if ($ok === false) {
-            $err = socket_last_error($socket);
-            if ($err !== SOCKET_EINPROGRESS && $err !== SOCKET_EALREADY && $err !== SOCKET_EWOULDBLOCK) {
-                socket_close($socket);
-                throw new ConnectionException("cannot connect to $address: " . socket_strerror($err));
-            }
-            $r = null;
-            $w = [$socket];
-            $e = null;
-            [$sec, $usec] = self::split($timeout);
-            if (@socket_select($r, $w, $e, $sec, $usec) !== 1) {
-                socket_close($socket);
+        $context = stream_context_create(['socket' => ['tcp_nodelay' => true]]);
+        $flags = STREAM_CLIENT_CONNECT | ($persistent ? STREAM_CLIENT_PERSISTENT : 0);
+        $errno = 0;
+        $errstr = '';
+        $stream = @stream_socket_client($address->uri(), $errno, $errstr, max(0.001, $timeout), $flags, $context);
+        if ($stream === false) {
+            if ($errno === 110 || stripos($errstr, 'timed out') !== false) { // ETIMEDOUT
                 throw new TimeoutException(sprintf('cannot connect to %s within %.3f s', $address, $timeout));
             }
-            $err = (int) socket_get_option($socket, SOL_SOCKET, SO_ERROR);
-            if ($err !== 0) {
-                socket_close($socket);
-                throw new ConnectionException("cannot connect to $address: " . socket_strerror($err));
-            }
+            throw new ConnectionException("cannot connect to $address: " . ($errstr !== '' ? $errstr : "error $errno"));
         }
-        return new self($socket, $address);
+        if (!$persistent) {
+            stream_set_blocking($stream, false);
+        }
+        return new self($stream, $address, $persistent);
+    }
+
+    /** Marks a call under way (persistent streams: non-blocking until endCall). Reads and writes need it. */
+    public function beginCall(): void
+    {
+        if ($this->persistent) {
+            stream_set_blocking($this->stream, false);
+        }
+    }
+
+    /** The call's reply has been read whole: the stream is idle and clean again. */
+    public function endCall(): void
+    {
+        if ($this->persistent && !$this->closed) {
+            stream_set_blocking($this->stream, true);
+        }
+    }
+
+    /** A persistent stream on which an earlier request began a call and never finished it. */
+    public function callInterrupted(): bool
+    {
+        return $this->persistent && !$this->closed && stream_get_meta_data($this->stream)['blocked'] === false;
+    }
+
+    /** Nothing was ever written to or read from this socket (a new connection, kept or not). */
+    public function isNew(): bool
+    {
+        return ftell($this->stream) === 0;
     }
 
     public function write(string $bytes, float $deadline): void
@@ -68,38 +95,32 @@ final class SocketStream
         $off = 0;
         $len = strlen($bytes);
         while ($off < $len) {
-            $this->await(false, $deadline, 'send');
-            $n = @socket_write($this->socket, $off === 0 ? $bytes : substr($bytes, $off));
+            $this->ensureOpen();
+            $n = @fwrite($this->stream, $off === 0 ? $bytes : substr($bytes, $off));
             if ($n === false) {
-                $err = socket_last_error($this->socket);
-                if ($err === SOCKET_EAGAIN || $err === SOCKET_EWOULDBLOCK) {
-                    continue;
-                }
                 $this->close();
-                throw new ConnectionException("send to {$this->address} failed: " . socket_strerror($err));
+                throw new ConnectionException("send to {$this->address} failed" . self::lastError());
+            }
+            if ($n === 0) {
+                $this->await(false, $deadline, 'send');
+                continue;
             }
             $off += $n;
         }
     }
 
-    /** Reads exactly $n bytes. $eof is set when the peer closed before the first byte (stale idle connection). */
+    /**
+     * Reads exactly $n bytes; waits first, as a reply is rarely there the moment a call is sent. $eof is set when the
+     * peer closed before the first byte (a stale idle connection).
+     */
     public function read(int $n, float $deadline, ?bool &$eof = null): string
     {
         $eof = false;
         $out = '';
-        while (strlen($out) < $n) {
+        while (($got = strlen($out)) < $n) {
             $this->await(true, $deadline, 'reply');
-            $chunk = @socket_read($this->socket, $n - strlen($out), PHP_BINARY_READ);
-            if ($chunk === false) {
-                $err = socket_last_error($this->socket);
-                if ($err === SOCKET_EAGAIN || $err === SOCKET_EWOULDBLOCK) {
-                    continue;
-                }
-                $this->close();
-                $eof = $out === '' && ($err === SOCKET_ECONNRESET || $err === SOCKET_EPIPE);
-                throw new ConnectionException("receive from {$this->address} failed: " . socket_strerror($err));
-            }
-            if ($chunk === '') {
+            $chunk = @fread($this->stream, $n - $got);
+            if ($chunk === false || ($chunk === '' && stream_get_meta_data($this->stream)['eof'])) {
                 $this->close();
                 $eof = $out === '';
                 throw new ConnectionException("{$this->address} closed the connection" . ($out === '' ? '' : ' in the middle of a reply'));
@@ -109,21 +130,22 @@ final class SocketStream
         return $out;
     }
 
-    /** True if bytes (or EOF) are waiting to be read right now. */
+    /** True if bytes (or EOF) are waiting to be read right now, in PHP's buffer or the socket's. */
     public function readable(): bool
     {
         if ($this->closed) {
             return false;
         }
-        $r = [$this->socket];
+        $r = [$this->stream];
         $w = null;
         $e = null;
-        return @socket_select($r, $w, $e, 0, 0) === 1;
+        return @stream_select($r, $w, $e, 0, 0) === 1;
     }
 
-    public function socket(): \Socket
+    /** @return resource the stream, for stream_select over several connections */
+    public function resource()
     {
-        return $this->socket;
+        return $this->stream;
     }
 
     public function isClosed(): bool
@@ -131,41 +153,51 @@ final class SocketStream
         return $this->closed;
     }
 
+    /** Closes the socket, a persistent one too (the next request then connects anew). */
     public function close(): void
     {
         if (!$this->closed) {
             $this->closed = true;
-            socket_close($this->socket);
+            @fclose($this->stream);
         }
     }
 
     public function __destruct()
     {
-        $this->close();
+        if (!$this->persistent) {
+            $this->close(); // a persistent stream stays with the worker for the next request
+        }
     }
 
-    private function await(bool $read, float $deadline, string $what): void
+    private function ensureOpen(): void
     {
         if ($this->closed) {
             throw new ConnectionException("connection to {$this->address} is closed");
         }
+    }
+
+    private function await(bool $read, float $deadline, string $what): void
+    {
+        $this->ensureOpen();
         for (;;) {
             $left = $deadline - microtime(true);
             if ($left <= 0) {
                 $this->close();
                 throw new TimeoutException("no $what from {$this->address} before the timeout");
             }
-            $r = $read ? [$this->socket] : null;
-            $w = $read ? null : [$this->socket];
+            $r = $read ? [$this->stream] : null;
+            $w = $read ? null : [$this->stream];
             $e = null;
-            [$sec, $usec] = self::split($left);
-            $n = @socket_select($r, $w, $e, $sec, $usec);
+            $sec = (int) $left;
+            $n = @stream_select($r, $w, $e, $sec, (int) (($left - $sec) * 1_000_000));
             if ($n === false) {
-                if (socket_last_error() === SOCKET_EINTR) {
+                $error = error_get_last();
+                if ($error !== null && str_contains($error['message'], 'Interrupted system call')) {
+                    error_clear_last();
                     continue;
                 }
                 $this->close();
-                throw new ConnectionException("waiting on {$this->address} failed: " . socket_strerror(socket_last_error()));
+                throw new ConnectionException("waiting on {$this->address} failed" . self::lastError());
             }
             if ($n > 0) {
                 return;
@@ -173,11 +205,10 @@ final class SocketStream
         }
     }
 
-    /** @return array{0: int, 1: int} */
-    private static function split(float $seconds): array
+    private static function lastError(): string
     {
-        $seconds = max(0.0, $seconds);
-        $sec = (int) floor($seconds);
-        return [$sec, (int) (($seconds - $sec) * 1_000_000)];
+        $error = error_get_last();
+        error_clear_last();
+        return $error === null ? '' : ': ' . $error['message'];
     }
 }

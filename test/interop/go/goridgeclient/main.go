@@ -133,6 +133,9 @@ func sequential(c *rpc.Client) {
 	report("unknown method keeps the connection", expectError(c, "Sys.Nope", "x", "rpc: can't find method Sys.Nope"))
 	report("unknown service keeps the connection", expectError(c, "Nope.Echo", "x", "rpc: can't find service Nope.Echo"))
 	report("handler error text", expectError(c, "App.Fail", "x", "kafka: broker unavailable"))
+	report("coded error with data: CODE: message, then the data line", expectError(c, "App.FailData", "x",
+		"KAFKA_UNKNOWN_PARTITION: partition 7 of topic orders does not exist\n"+
+			`data: {"topic":"orders","partition":7,"partitions":3}`))
 	report("still usable after errors", echo(c, "after errors"))
 }
 

@@ -1,0 +1,31 @@
+import { defineFeature, moduleBeside } from '../../runtime/feature/api.ts';
+import { AppApi } from './app-api/app-api.ts';
+import { KafkaRestore } from './restore.ts';
+import { kafkaSections } from './sections.ts';
+
+/**
+ * Kafka for applications that can't hold a producer or a consumer group:
+ * the kafka actor (produce, consume with receive/ack, named connections) and
+ * the Hi Framework sidecar's App API over Goridge (App.Init, App.Kafka,
+ * App.Shutdown).
+ */
+export const kafkaFeature = defineFeature({
+  name: 'kafka',
+  sections: kafkaSections,
+  actors: [
+    {
+      name: 'kafka',
+      module: moduleBeside(import.meta.url, 'index'),
+      options: (c) => c.kafka,
+      enabled: (c) => c.kafka.enabled,
+      workers: (c) => c.kafka.workers,
+    },
+  ],
+  setup(ctx) {
+    new AppApi(ctx).register();
+    if (ctx.has('kafka.produce')) {
+      const restore = new KafkaRestore(ctx);
+      ctx.status('kafka', () => restore.counts);
+    }
+  },
+});

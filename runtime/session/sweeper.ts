@@ -1,0 +1,53 @@
+import type { Session } from './session.ts';
+import { coarseClock, type Connection } from '../transport/connection.ts';
+
+/** How often the sweeper runs: the resolution of read and idle timeouts. */
+export const SWEEP_INTERVAL_MS = 1000;
+
+/**
+ * One timer for every connection of every listener (never one per
+ * connection): advances the coarse clock, closes connections whose partial
+ * frame took longer than the read timeout, and idle ones.
+ */
+export class ConnectionSweeper {
+  readonly #groups = new Set<ReadonlySet<Connection>>();
+  #timer: NodeJS.Timeout | null = null;
+
+  add(connections: ReadonlySet<Connection>): void {
+    this.#groups.add(connections);
+    if (!this.#timer) {
+      // The clock was idle while no listener existed: bring it up to date before anyone reads it.
+      coarseClock.now = Date.now();
+      this.#timer = setInterval(() => this.sweep(Date.now()), SWEEP_INTERVAL_MS);
+      this.#timer.unref();
+    }
+  }
+
+  remove(connections: ReadonlySet<Connection>): void {
+    this.#groups.delete(connections);
+    if (this.#groups.size === 0 && this.#timer) {
+      clearInterval(this.#timer);
+      this.#timer = null;
+    }
+  }
+
+  sweep(now: number): void {
+    coarseClock.now = now;
+    for (const group of this.#groups) {
+      for (const conn of group) {
+        const s = conn.session as Session | null;
+        if (!s?.env || !conn.open) continue;
+        const { readTimeoutMs, idleTimeoutMs } = s.env.limits;
+        if (s.partialSince !== 0 && now - s.partialSince > readTimeoutMs) {
+          s.env.stats.closed.readTimeout++;
+          conn.destroy();
+        } else if (idleTimeoutMs > 0 && s.inflight === 0 && s.partialSince === 0 && now - conn.lastActive > idleTimeoutMs) {
+          s.env.stats.closed.idle++;
+          conn.end();
+        }
+      }
+    }
+  }
+}
+
+export const sweeper = new ConnectionSweeper();
