@@ -4,12 +4,13 @@
 // for Elasticsearch, set up for the server version it finds (7.x or 8+, see
 // cluster-version.ts). Client-side retries are off: the pipeline owns
 // retries, ordering and the version guard.
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { Client as EsClient } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import type { ClusterConfig, TlsFiles } from './config.ts';
+import { MAX_PEM_BYTES } from '../kafka/config.ts';
+import { readRegularFile } from '../../runtime/security/safe-file.ts';
 import type { BulkResponseBody } from './bulk-result.ts';
 import { detectElasticsearch } from './cluster-version.ts';
 
@@ -36,11 +37,13 @@ export class ClusterRequestError extends Error {
 
 export function tlsOptions(files: TlsFiles | undefined, baseDir: string): TlsOptions | undefined {
   if (!files) return undefined;
-  const read = (p: string | undefined): Buffer | undefined => (p ? readFileSync(isAbsolute(p) ? p : resolve(baseDir, p)) : undefined);
+  // Opened without blocking and size-capped, like every file the config names (a FIFO would hang the worker).
+  const read = (p: string | undefined, what: string): Buffer | undefined =>
+    p ? readRegularFile(isAbsolute(p) ? p : resolve(baseDir, p), { maxBytes: MAX_PEM_BYTES, what: `cluster.tls.${what}` }) : undefined;
   const out: TlsOptions = { rejectUnauthorized: files.rejectUnauthorized };
-  const ca = read(files.caFile);
-  const cert = read(files.certFile);
-  const key = read(files.keyFile);
+  const ca = read(files.caFile, 'caFile');
+  const cert = read(files.certFile, 'certFile');
+  const key = read(files.keyFile, 'keyFile');
   if (ca) out.ca = ca;
   if (cert) out.cert = cert;
   if (key) out.key = key;

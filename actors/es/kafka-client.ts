@@ -1,17 +1,18 @@
 // A pipeline's Kafka connection, opened through the Kafka actor's drivers
 // (kafkajs or memory) like any connection of the `kafka` section: one client
-// factory, one logger bridge, one TLS file reader. TLS paths are relative to
-// the config file here.
+// factory, one logger bridge, one TLS reader. TLS material is PEM text or a
+// file path, as in the `kafka` section; a path is relative to the config file
+// here.
 import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { OutriggerError } from '../../runtime/errors/error.ts';
-import type { KafkaConnection } from '../kafka/config.ts';
+import { isInlinePem, type KafkaConnection } from '../kafka/config.ts';
 import type { DriverClient } from '../kafka/driver.ts';
 import { loadDriver } from '../kafka/registry.ts';
 
 function withAbsoluteTls(c: KafkaConnection, baseDir: string): KafkaConnection {
   if (!c.tls) return c;
-  const abs = (p: string | undefined): string | undefined => (p === undefined || isAbsolute(p) ? p : resolve(baseDir, p));
+  const abs = (p: string | undefined): string | undefined => (p === undefined || isInlinePem(p) || isAbsolute(p) ? p : resolve(baseDir, p));
   const tls = { ...c.tls };
   for (const k of ['root_ca', 'cert', 'key'] as const) {
     const p = abs(tls[k]);
