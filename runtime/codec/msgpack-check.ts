@@ -10,7 +10,8 @@
  * records, Sets, RegExps and typed arrays turn params into things handlers do
  * not expect. PHP's msgpack extension and Go's vmihailenco/msgpack send plain
  * msgpack plus, from Go, the timestamp extension (type -1), so that is the one
- * extension accepted. Every value must also start inside the body: a header
+ * extension accepted, besides the 3 bytes d4 00 00 JavaScript encoders
+ * (msgpackr among them) write for `undefined`, which decode to nothing. Every value must also start inside the body: a header
  * declaring more values than bytes remain is refused here, before any of it
  * is allocated.
  */
@@ -88,7 +89,8 @@ export function checkMsgpack(b: Uint8Array): string | null {
         default: {
           // 0xd4..0xd8: fixext 1, 2, 4, 8, 16
           const type = b[pos];
-          if (type !== TIMESTAMP_EXT) return extRefused(type);
+          const jsUndefined = t === 0xd4 && type === 0 && b[pos + 1] === 0;
+          if (type !== TIMESTAMP_EXT && !jsUndefined) return extRefused(type);
           pos += 1 + (1 << (t - 0xd4));
         }
       }

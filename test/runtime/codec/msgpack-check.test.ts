@@ -28,6 +28,9 @@ describe('checkMsgpack', () => {
     // Go vmihailenco/msgpack time.Time: fixext 8, type -1; and ext 8 with 12 bytes.
     expect(checkMsgpack(Buffer.from('d7ff0000000065538f80', 'hex'))).toBeNull();
     expect(checkMsgpack(Buffer.from('c70cff000000000000000065538f80', 'hex'))).toBeNull();
+    // what JavaScript encoders write for an undefined member: fixext 1, type 0, data 0
+    expect(checkMsgpack(plain.pack({ a: 1, gone: undefined }))).toBeNull();
+    expect(checkMsgpack(Buffer.from('d40001', 'hex'))).toMatch(/type 0 is not accepted/);
   });
 
   it('refuses headers that declare more than the bytes behind them', () => {
