@@ -121,7 +121,7 @@ export const pipelineLimitsSchema = z.strictObject({
   bulkBytes: z.number().int().min(1024).max(100 * MiB).default(5 * MiB),
   /** A partly filled bulk is sent after this long. */
   flushIntervalMs: ms.default(200),
-  /** Bulk requests in flight at once (seed 003's max_worker_count). Same-document operations never overlap. */
+  /** Bulk requests in flight at once. Same-document operations never overlap. */
   maxWorkerCount: z.number().int().min(1).max(64).default(4),
   /** Operations buffered before Kafka consumption pauses; default bulkActions × (maxWorkerCount + 1). */
   maxBufferedOps: z.number().int().positive().optional(),
@@ -145,7 +145,7 @@ export const pipelineSchema = z
   /** Topic for rejected documents and undecodable messages (same Kafka connection). */
   deadLetterTopic: z.string().min(1),
   limits: pipelineLimitsSchema.prefault({}),
-  /** stop drains in-flight bulks for at most this long, then commits what finished (seed 003 waits 10 s). */
+  /** stop drains in-flight bulks for at most this long, then commits what finished. */
   stopTimeoutMs: ms.default(10_000),
   commitIntervalMs: ms.default(1000),
   /** Field holding the per-table versions that guard partial updates. */
