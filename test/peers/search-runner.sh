@@ -44,8 +44,10 @@ cmd_install() {
   local tmp="$BASE/libs.tmp.$$"
   rm -rf "$tmp"
   log "resolving jars with maven from Maven Central"
+  # Maven 3.8 -q still emits bare ANSI resets; strip them. pipefail keeps mvn's exit status.
   mvn -q -B -Dstyle.color=never -f "$POM" dependency:copy-dependencies -DincludeScope=runtime \
-    -DoutputDirectory="$tmp" >&2 || { rm -rf "$tmp"; die "mvn copy-dependencies failed"; }
+    -DoutputDirectory="$tmp" 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g' -e '/^$/d' >&2 \
+    || { rm -rf "$tmp"; die "mvn copy-dependencies failed"; }
   pom_hash > "$tmp/.pom.sha256"
   rm -rf "$LIBS"
   mv "$tmp" "$LIBS"
