@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 # Outrigger sidecar image. Multi-stage: dependencies are installed (and
-# native addons built) in a full image, the runtime stage copies only what
-# runs. TypeScript runs through tsx, so there is no compile step.
+# native addons built) and the TypeScript compiled to dist/ in a full image;
+# the runtime stage copies only what runs: the compiled JavaScript, the bin
+# and the production dependencies (tsx among them, for a mounted config or
+# actor written in TypeScript).
 #
 #   docker build -t outrigger:0.1.0 .
 #   docker run --rm -p 9464:9464 -v outrigger-run:/run/outrigger outrigger:0.1.0
@@ -14,8 +16,12 @@ WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json index.ts cli.ts ./
+COPY runtime ./runtime
+COPY actors ./actors
+COPY clients/ts ./clients/ts
+# npm ci runs `prepare`, the build (dist/); then the dev dependencies go.
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
@@ -24,10 +30,8 @@ ENV NODE_ENV=production \
 WORKDIR /opt/outrigger
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
-COPY bin ./bin
-COPY runtime ./runtime
-COPY actors ./actors
-COPY clients/ts ./clients/ts
+COPY bin/outrigger.mjs ./bin/outrigger.mjs
+COPY --from=deps /app/dist ./dist
 COPY deploy/docker/sidecar.config.mts /etc/outrigger/sidecar.config.mts
 # The socket directory is shared with the PHP container (an emptyDir in Kubernetes).
 RUN mkdir -p /run/outrigger && chown node:node /run/outrigger

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.peers/**', 'clients/php/**', 'dist/**', 'bench/peers/**', 'test/interop/go/**'] },
+  { ignores: ['node_modules/**', '.peers/**', 'clients/php/**', 'dist/**', 'bench/peers/**', 'test/interop/go/**', '.tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

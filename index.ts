@@ -26,9 +26,11 @@ export { retry, type RetryOptions } from './runtime/resilience/retry.ts';
 export { withTimeout } from './runtime/resilience/timeout.ts';
 export { policy, type Policy, type PolicyOptions } from './runtime/resilience/policy.ts';
 export { createActorHarness, type ActorHarness, type HarnessCallOptions } from './runtime/testing/actor-harness.ts';
-export { IpcClient, type IpcClientOptions } from './clients/ts/ipc-client.ts';
-export { GoridgeClient } from './clients/ts/goridge-client.ts';
-export { IspClient } from './clients/ts/isp-client.ts';
+export { IpcClient, type CallOptions as IpcCallOptions, type IpcClientOptions } from './clients/ts/ipc-client.ts';
+export { GoridgeClient, type GoridgeClientOptions, type GoridgeReply } from './clients/ts/goridge-client.ts';
+/** Goridge frame flags; a GoridgeClient call's codec is one of JSON (the default), MSGPACK, RAW, GOB. */
+export { GORIDGE_FLAG } from './runtime/codec/goridge.ts';
+export { IspClient, type IspClientOptions, type IspPoint } from './clients/ts/isp-client.ts';
 
 /** What sidecar.config.ts may hold: the core's fields and the built-in features' sections. */
 export type ConfigInput = ConfigInputOf<BuiltinSections> & { readonly [section: string]: unknown };

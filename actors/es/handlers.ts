@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import type { HandlerSpec } from './config.ts';
 import { OutriggerError } from '../../runtime/errors/error.ts';
+import { importModule } from '../../runtime/loader/modules.ts';
 import { defaultHandler } from './default-handler.ts';
 import { isHandlerDefinition, type TableHandler } from './handler-api.ts';
 
@@ -25,7 +26,7 @@ async function loadModule(pipeline: string, pattern: string, spec: { module: str
   const path = isAbsolute(spec.module) ? spec.module : resolve(baseDir, spec.module);
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    mod = (await importModule(pathToFileURL(path).href)) as { default?: unknown };
   } catch (err) {
     throw new OutriggerError('CONFIG_INVALID', `config field '${field}': cannot import ${path}: ${(err as Error).message}`);
   }

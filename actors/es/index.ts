@@ -21,7 +21,9 @@ const PUBLISH_MS = 1000;
  * in-flight bulks, dead-letter count and last error; `{ "pipeline": name }`
  * narrows it to one.
  */
-export default defineActor({
+// Named, then exported: TypeScript 5.9 leaves the .ts specifier of a dynamic
+// import inside an `export default <expression>` unrewritten in the build.
+const actor = defineActor({
   name: 'es',
   kind: 'pooled',
   methods: ['status'],
@@ -67,3 +69,5 @@ export default defineActor({
     };
   },
 });
+
+export default actor;

@@ -28,7 +28,9 @@ function pinKey(method: Method, params: unknown): string {
  *   modbus.declare   {device}   a device of the config file (admin: the feature calls it)
  *   modbus.undeclare {device}
  */
-export default defineActor({
+// Named, then exported: TypeScript 5.9 leaves the .ts specifier of a dynamic
+// import inside an `export default <expression>` unrewritten in the build.
+const actor = defineActor({
   name: 'modbus',
   kind: 'pinned',
   methods: ['configure', 'remove', 'status', 'read', 'write', 'declare', 'undeclare'],
@@ -63,3 +65,5 @@ export default defineActor({
     };
   },
 });
+
+export default actor;

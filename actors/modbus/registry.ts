@@ -8,7 +8,7 @@ import type { DataPublisher } from './publisher.ts';
 import { DeviceLink } from './link.ts';
 import { DevicePoller, decodeItem, readBlock } from './poller.ts';
 import { planReads } from './planner.ts';
-import { type DeviceSpec, type RegisterSpec, parseDeviceSpec, parseRegisterSpec } from './spec.ts';
+import { type DeviceSpec, type RegisterSpec, type SpecWarning, parseDeviceSpec, parseRegisterSpec } from './spec.ts';
 import type { RawValue } from './values.ts';
 import { performWrite } from './write.ts';
 
@@ -47,6 +47,8 @@ export interface ConfigureResult {
   registers: number;
   reads: number;
   replaced: boolean;
+  /** Fields accepted but read differently from what they say (a float32 given quantity 1 is read as 2 registers). */
+  warnings?: SpecWarning[];
 }
 
 export class DeviceRegistry {
@@ -92,7 +94,10 @@ export class DeviceRegistry {
     poller.start();
     this.announce({ device: spec.name, event: 'configured', config: p.device as Record<string, unknown>, static: isStatic });
     this.log.info({ device: spec.name, address: spec.address, registers: spec.registers.length, reads: poller.blocks.length, replaced: !!old }, 'modbus device configured');
-    return { device: spec.name, registers: spec.registers.length, reads: poller.blocks.length, replaced: !!old };
+    const result = { device: spec.name, registers: spec.registers.length, reads: poller.blocks.length, replaced: !!old };
+    if (spec.warnings.length === 0) return result;
+    this.log.warn({ device: spec.name, warnings: spec.warnings.map((w) => w.message) }, 'modbus device configured with fields read differently from what they say');
+    return { ...result, warnings: [...spec.warnings] };
   }
 
   /** Removes a device configured at run time. */

@@ -123,8 +123,16 @@ export interface DeviceSpec {
   readonly circuit: { readonly failures: number; readonly resetMs: number };
   readonly serial: { readonly baudRate: number; readonly dataBits: 7 | 8; readonly stopBits: 1 | 2; readonly parity: 'none' | 'even' | 'odd' };
   readonly registers: readonly RegisterSpec[];
+  /** Fields accepted as read differently from what they say (a CONFIG's RESPONSE carries them). */
+  readonly warnings: readonly SpecWarning[];
   /** Device-level defaults, for registers given later (on-demand reads and writes by address). */
   readonly defaults: RegisterDefaults;
+}
+
+/** A field accepted with a different reading than it states, e.g. a float32 with `"quantity": 1`. */
+export interface SpecWarning {
+  readonly field: string;
+  readonly message: string;
 }
 
 function fieldOf(path: readonly PropertyKey[]): string {
@@ -167,10 +175,11 @@ function normalizeDevice(d: DeviceParsed, prefix: string): DeviceSpec & { named:
   }
   if (d.reconnect_max_ms < d.reconnect_min_ms) throw invalid('reconnect_max_ms', 'must be >= reconnect_min_ms', prefix);
   const keys = new Set<string>();
+  const warnings: SpecWarning[] = [];
   const registers = d.registers.map((reg, i) => {
     if (keys.has(reg.key)) throw invalid(`registers[${i}].key`, `duplicate key '${reg.key}'`, prefix);
     keys.add(reg.key);
-    return normalizeRegister(reg, d, `registers[${i}]`, prefix);
+    return normalizeRegister(reg, d, `registers[${i}]`, prefix, warnings);
   });
   return {
     name: d.name ?? '',
@@ -187,6 +196,7 @@ function normalizeDevice(d: DeviceParsed, prefix: string): DeviceSpec & { named:
     circuit: { failures: d.circuit_failures, resetMs: d.circuit_reset_ms },
     serial: { baudRate: d.baud_rate, dataBits: d.data_bits, stopBits: d.stop_bits, parity: d.parity },
     registers,
+    warnings,
     defaults: { device_id: d.device_id, byte_order: d.byte_order, word_order: d.word_order, on_change: d.on_change },
   };
 }
@@ -209,7 +219,14 @@ export function parseRegisterSpec(raw: unknown, defaults: Defaults, field: strin
   return normalizeRegister(r.data, defaults, field, '');
 }
 
-function normalizeRegister(reg: RegisterParsed, d: Defaults, at: string, prefix: string): RegisterSpec {
+/**
+ * The cross-field rules of one register. A multi-register type given a
+ * smaller `quantity` (the ISP gateway protocol's own CONFIG example sends a
+ * float32 with `"quantity": 1`) reads the type's full width, with a warning
+ * naming the field: a gateway that sends it can only mean that one value. A
+ * larger quantity is refused, as it could mean a longer read or several values.
+ */
+function normalizeRegister(reg: RegisterParsed, d: Defaults, at: string, prefix: string, warnings: SpecWarning[] = []): RegisterSpec {
   const bad = (f: string, msg: string): OutriggerError => {
     const field = `${prefix}${at}.${f}`;
     return new OutriggerError('MODBUS_INVALID_REGISTER', `${field}: ${msg}`, { field });
@@ -220,10 +237,13 @@ function normalizeRegister(reg: RegisterParsed, d: Defaults, at: string, prefix:
   if (bits && type !== 'bool') throw bad('function', `function ${fn} reads single bits; type must be bool, not ${type}`);
   const width = type === 'string' ? undefined : TYPE_WORDS[type];
   if (type === 'string' && reg.quantity === undefined) throw bad('quantity', 'a string needs quantity (registers, 2 characters each)');
-  const quantity = reg.quantity ?? width!;
+  let quantity = reg.quantity ?? width!;
   if (width !== undefined && quantity !== width) {
     const unit = bits ? 'bit' : width === 1 ? 'register' : 'registers';
-    throw bad('quantity', `${type} spans ${width} ${unit}, quantity is ${quantity}`);
+    if (quantity > width) throw bad('quantity', `${type} spans ${width} ${unit}, quantity is ${quantity}`);
+    const field = `${prefix}${at}.quantity`;
+    warnings.push({ field, message: `${field}: ${type} spans ${width} ${unit}; quantity ${quantity} is read as ${width}` });
+    quantity = width;
   }
   if (reg.address + quantity - 1 > 65535) {
     throw bad('address', `address ${reg.address} + quantity ${quantity} runs past 65535`);

@@ -1,11 +1,14 @@
 // Daemon config for bench/ipc: only the IPC listener, sys actor on a worker
 // (default) or inline on the main thread (BENCH_MODE=inline) for the ceiling.
+// The piscina modes (bench/ipc/piscina/daemon.ts) start it as a worker actor
+// and move it onto a piscina pool.
 import { defineConfig } from '../../index.ts';
 
-const inline = process.env.BENCH_MODE === 'inline';
+const mode = process.env.BENCH_MODE ?? 'worker';
+const inline = mode === 'inline';
 
 export default defineConfig({
-  runDir: `/tmp/outrigger-bench-ipc-${inline ? 'inline' : 'worker'}`,
+  runDir: `/tmp/outrigger-bench-ipc-${mode}`,
   logLevel: 'warn',
   requests: { maxInflightPerConnection: 4096 },
   listeners: {

@@ -1,16 +1,21 @@
 // bench/ipc: sys.echo through the worker hop vs the same daemon running sys
 // inline on the main thread (the ceiling), measured side by side, rounds
-// interleaved. Run: node bin/run-ts.mjs bench/ipc/run.ts [--rounds 3] [--duration 4]
+// interleaved. --piscina adds the same daemon with sys on a piscina pool, one
+// task per batch and one task per request (bench/ipc/piscina/), compared
+// with the worker hop in the same rounds (piscina is a dev dependency: the
+// daemon does not use it, docs/design/piscina.md says why).
+// Run: node bin/run-ts.mjs bench/ipc/run.ts [--rounds 3] [--duration 4] [--piscina]
 import { processCpuMs } from '../lib/proc-cpu.ts';
 import { type LoadResult, median, numberOption } from '../lib/stats.ts';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const cpuSecondsOf = (pid: number): number => processCpuMs(pid) / 1000;
 const ROUNDS = numberOption('rounds', 3);
 const DURATION = numberOption('duration', 4);
+const PISCINA = process.argv.includes('--piscina');
 
 const LOADS = [
   { name: '1x1 (idle latency)', conns: 1, inflight: 1 },
@@ -19,7 +24,14 @@ const LOADS = [
   { name: '8x128 (seed: 1000+ async in flight)', conns: 8, inflight: 128 },
 ];
 
-type Mode = 'worker' | 'inline';
+type Mode = 'worker' | 'inline' | 'piscina-batch' | 'piscina-task';
+const MODES: Mode[] = PISCINA ? ['worker', 'inline', 'piscina-batch', 'piscina-task'] : ['worker', 'inline'];
+const LABEL: Record<Mode, string> = {
+  worker: 'worker hop   ',
+  inline: 'inline       ',
+  'piscina-batch': 'piscina batch',
+  'piscina-task': 'piscina task ',
+};
 interface Daemon {
   mode: Mode;
   proc: ChildProcess;
@@ -28,11 +40,11 @@ interface Daemon {
 type Result = LoadResult;
 
 function startDaemon(mode: Mode): Promise<Daemon> {
-  const proc = spawn(
-    process.execPath,
-    [`${ROOT}bin/outrigger.mjs`, 'start', '--foreground', '--config', `${ROOT}bench/ipc/bench.config.ts`],
-    { env: { ...process.env, BENCH_MODE: mode }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const entry = mode.startsWith('piscina') ? [`${ROOT}bin/run-ts.mjs`, `${ROOT}bench/ipc/piscina/daemon.ts`] : [`${ROOT}bin/outrigger.mjs`, 'start', '--foreground'];
+  const proc = spawn(process.execPath, [...entry, '--config', `${ROOT}bench/ipc/bench.config.ts`], {
+    env: { ...process.env, BENCH_MODE: mode },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     proc.stdout!.on('data', (b: Buffer) => {
       if (b.toString().includes('OUTRIGGER READY')) resolve({ mode, proc, path: `/tmp/outrigger-bench-ipc-${mode}/ipc.sock` });
@@ -56,31 +68,44 @@ function runLoad(d: Daemon, conns: number, inflight: number): Result {
 
 const k = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0));
 const ms = (n: number): string => n.toFixed(3);
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {
-  const daemons = { worker: await startDaemon('worker'), inline: await startDaemon('inline') };
+  const daemons = {} as Record<Mode, Daemon>;
+  for (const mode of MODES) daemons[mode] = await startDaemon(mode);
   console.log(`bench/ipc — ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, node ${process.version}`);
-  console.log(`${ROUNDS} interleaved rounds per load, 1 s warm-up + ${DURATION} s measured; medians shown\n`);
-  const rows: string[][] = [];
-  for (const load of LOADS) {
-    const res: Record<Mode, Result[]> = { worker: [], inline: [] };
+  console.log(`${ROUNDS} interleaved rounds per load, 1 s warm-up + ${DURATION} s measured; medians shown; load average ${load()}\n`);
+  const table: string[] = [];
+  for (const l of LOADS) {
+    const res = Object.fromEntries(MODES.map((m) => [m, [] as Result[]])) as Record<Mode, Result[]>;
     for (let round = 0; round < ROUNDS; round++) {
-      for (const mode of ['worker', 'inline'] as const) res[mode].push(runLoad(daemons[mode], load.conns, load.inflight));
+      for (const mode of MODES) res[mode].push(runLoad(daemons[mode], l.conns, l.inflight));
     }
     const m = (mode: Mode, key: keyof Result): number => median(res[mode].map((r) => r[key]));
-    const errors = res.worker.reduce((n, r) => n + r.errors, 0) + res.inline.reduce((n, r) => n + r.errors, 0);
-    rows.push([
-      load.name,
-      `${k(m('worker', 'rps'))} req/s  p50 ${ms(m('worker', 'p50'))}  p99 ${ms(m('worker', 'p99'))}  cpu ${(m('worker', 'cpu') * 100).toFixed(0)}%`,
-      `${k(m('inline', 'rps'))} req/s  p50 ${ms(m('inline', 'p50'))}  p99 ${ms(m('inline', 'p99'))}  cpu ${(m('inline', 'cpu') * 100).toFixed(0)}%`,
-      (m('worker', 'rps') / m('inline', 'rps')).toFixed(2),
-      errors === 0 ? '' : `${errors} error frames!`,
-    ]);
-    const last = rows[rows.length - 1]!;
-    console.log(`${last[0]}\n  worker hop : ${last[1]}\n  inline     : ${last[2]}\n  ratio worker/inline = ${last[3]} ${last[4]}`);
-    if (load.conns * load.inflight >= 1000) {
+    // Daemon CPU per request (all threads): a cost that a busy box distorts less than throughput.
+    const perReq = (mode: Mode): string => ((m(mode, 'cpu') / m(mode, 'rps')) * 1e6).toFixed(1);
+    const cell = (mode: Mode): string =>
+      `${k(m(mode, 'rps'))} req/s  p50 ${ms(m(mode, 'p50'))}  p99 ${ms(m(mode, 'p99'))}  cpu ${(m(mode, 'cpu') * 100).toFixed(0)}% (${perReq(mode)} µs/req)`;
+    const errors = MODES.reduce((n, mode) => n + res[mode].reduce((e, r) => e + r.errors, 0), 0);
+    const ratio = (a: Mode, b: Mode): string => (m(a, 'rps') / m(b, 'rps')).toFixed(2);
+    console.log(l.name);
+    for (const mode of MODES) console.log(`  ${LABEL[mode]} : ${cell(mode)}`);
+    console.log(`  ratio worker/inline = ${ratio('worker', 'inline')}${errors === 0 ? '' : `  ${errors} error frames!`}`);
+    if (PISCINA) console.log(`  piscina / worker hop: per batch ${ratio('piscina-batch', 'worker')}, per request ${ratio('piscina-task', 'worker')}`);
+    if (l.conns * l.inflight >= 1000) {
       console.log(`  seed 004 target 5,000 QPS with 1,000+ in flight: worker hop reaches ${(m('worker', 'rps') / 5000).toFixed(0)}x it`);
     }
+    if (PISCINA) {
+      table.push(
+        `| ${l.name} | ${cell('worker')} | ${cell('piscina-batch')} | **${ratio('piscina-batch', 'worker')}** | ${cell('piscina-task')} | **${ratio('piscina-task', 'worker')}** |`,
+      );
+    }
+  }
+  if (PISCINA) {
+    console.log(`\nload average at end: ${load()}\n`);
+    console.log('| load | current host (worker hop) | piscina, task per batch | batch / current | piscina, task per request | request / current |');
+    console.log('| --- | --- | --- | --- | --- | --- |');
+    for (const row of table) console.log(row);
   }
   for (const d of Object.values(daemons)) d.proc.kill('SIGTERM');
 }

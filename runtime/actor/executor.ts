@@ -1,7 +1,7 @@
 // The execution path of an actor's handlers, shared by worker threads
 // (worker-main.ts) and inline hosts: decode, bounded concurrency with a FIFO
 // wait queue, cancellation, encode, and sampled timing statistics.
-import { createHistogram, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import type { ActorDefinition, CallContext, Handler } from './api.ts';
 import type { WorkerStats } from './messages.ts';
 import { RingQueue } from './ring-queue.ts';
@@ -9,6 +9,7 @@ import { decodeBody, encodeResult } from '../codec/body/body-codec.ts';
 import type { BodyFormat } from '../codec/body/formats.ts';
 import { OutriggerError, pinKeyError, serializeError } from '../errors/error.ts';
 import { BucketCounts } from '../stats/buckets.ts';
+import { RecentPercentiles } from '../stats/recent-percentiles.ts';
 
 /** A request's call context; the AbortController is made only if a handler asks for the signal. */
 class Call implements CallContext {
@@ -61,8 +62,8 @@ export class ActorExecutor {
   #abandoned = 0;
   #lateResults = 0;
   #sampleTick = 0;
-  readonly #runHist = createHistogram();
-  readonly #waitHist = createHistogram();
+  readonly #runRecent = new RecentPercentiles();
+  readonly #waitRecent = new RecentPercentiles();
   readonly #runBuckets = new BucketCounts();
   readonly #waitBuckets = new BucketCounts();
   #idleWaiters: (() => void)[] = [];
@@ -128,25 +129,24 @@ export class ActorExecutor {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  /** Statistics since the last call (percentiles) and since start (counters, buckets). */
-  stats(): Omit<WorkerStats, 'heapUsed' | 'bootId' | 'breakers'> {
-    const s = {
+  /** Statistics of the last minute or two (percentiles) and since start (counters, buckets). */
+  stats(now = Date.now()): Omit<WorkerStats, 'heapUsed' | 'bootId' | 'breakers'> {
+    const [runP50, runP99] = this.#runRecent.percentiles([50, 99], now);
+    const [waitP50, waitP99] = this.#waitRecent.percentiles([50, 99], now);
+    return {
       handled: this.#handled,
       failed: this.#failed,
       running: this.#running,
       queued: this.#queue.length,
       abandoned: this.#abandoned,
       lateResults: this.#lateResults,
-      runP50: pct(this.#runHist, 50),
-      runP99: pct(this.#runHist, 99),
-      waitP50: pct(this.#waitHist, 50),
-      waitP99: pct(this.#waitHist, 99),
+      runP50: runP50!,
+      runP99: runP99!,
+      waitP50: waitP50!,
+      waitP99: waitP99!,
       run: this.#runBuckets.snapshot(),
       wait: this.#waitBuckets.snapshot(),
     };
-    this.#runHist.reset();
-    this.#waitHist.reset();
-    return s;
   }
 
   #fail(handle: number, err: unknown): void {
@@ -168,7 +168,7 @@ export class ActorExecutor {
 
   #recordRun(started: number): void {
     const ms = performance.now() - started;
-    this.#runHist.record(Math.max(1, Math.round(ms * 1e6)));
+    this.#runRecent.record(ms * 1e6);
     this.#runBuckets.observe(ms / 1000, SAMPLE_WEIGHT);
   }
 
@@ -187,7 +187,7 @@ export class ActorExecutor {
     const sampled = (this.#sampleTick++ & SAMPLE_MASK) === 0;
     const started = sampled ? performance.now() : 0;
     if (sampled && arrived > 0) {
-      this.#waitHist.record(Math.max(1, Math.round((started - arrived) * 1e6)));
+      this.#waitRecent.record((started - arrived) * 1e6);
       this.#waitBuckets.observe((started - arrived) / 1000, SAMPLE_WEIGHT);
     }
     let result: unknown;
@@ -249,8 +249,4 @@ export class ActorExecutor {
       for (const fn of waiters) fn();
     }
   }
-}
-
-function pct(h: ReturnType<typeof createHistogram>, p: number): number {
-  return h.count === 0 ? 0 : h.percentile(p) / 1e6;
 }

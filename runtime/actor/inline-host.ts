@@ -103,6 +103,13 @@ export class InlineHost extends EventEmitter implements ActorRuntime, PendingHol
     this.log.level = level;
   }
 
+  #inlineStats(): NonNullable<ActorSnapshot['inline']> {
+    const e = this.#executor;
+    if (!e) return { handled: 0, failed: 0, runP50: 0, runP99: 0 };
+    const { handled, failed, runP50, runP99 } = e.stats();
+    return { handled, failed, runP50, runP99 };
+  }
+
   snapshot(): ActorSnapshot {
     return {
       name: this.name,
@@ -113,7 +120,7 @@ export class InlineHost extends EventEmitter implements ActorRuntime, PendingHol
       restarts: 0,
       lateReplies: 0,
       workers: [],
-      inline: { handled: this.#executor?.handled ?? 0, failed: this.#executor?.failed ?? 0 },
+      inline: this.#inlineStats(),
     };
   }
 }

@@ -11,6 +11,7 @@ export interface WorkerStats {
   /** Handlers whose request was cancelled (timeout) while still running. */
   abandoned: number;
   lateResults: number;
+  /** Percentiles of the last one to two minutes (status); the buckets below are cumulative. */
   runP50: number;
   runP99: number;
   waitP50: number;

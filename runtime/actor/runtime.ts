@@ -39,6 +39,6 @@ export interface ActorSnapshot {
     pinnedKeys: number;
     stats: WorkerStats | null;
   }[];
-  /** Inline actors only: counts of requests run on the main thread. */
-  inline?: { handled: number; failed: number };
+  /** Inline actors only: requests run on the main thread, and their recent run time percentiles (ms). */
+  inline?: { handled: number; failed: number; runP50: number; runP99: number };
 }

@@ -11,6 +11,7 @@ import type { BodyFormat } from '../codec/body/formats.ts';
 import { serializeError } from '../errors/error.ts';
 import { breakerSnapshots } from '../resilience/breakers.ts';
 import { createLogger } from '../log.ts';
+import { importModule } from '../loader/modules.ts';
 
 const port = parentPort!;
 const boot = workerData as WorkerBoot;
@@ -20,7 +21,7 @@ function post(msg: WorkerToMain, transfer?: ArrayBuffer[]): void {
   port.postMessage(msg, transfer);
 }
 
-const mod = (await import(boot.actorModule)) as { default?: unknown };
+const mod = (await importModule(boot.actorModule)) as { default?: unknown };
 if (!isActorDefinition(mod.default)) throw new Error(`${boot.actorModule} does not default-export defineActor(...)`);
 const def: ActorDefinition = mod.default;
 

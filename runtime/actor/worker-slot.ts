@@ -3,12 +3,17 @@ import { BatchWriter } from './batch.ts';
 import type { MainToWorker, WorkerBoot, WorkerStats, WorkerToMain } from './messages.ts';
 import type { Backoff } from '../resilience/backoff.ts';
 import type { Pending } from '../router/pending.ts';
+import { isTypeScriptModule, moduleBeside } from '../loader/modules.ts';
 
 export type SlotState = 'starting' | 'ready' | 'backoff' | 'closing' | 'closed';
 export type ExitReason = 'crashed' | 'hung' | 'closed';
 
-const BOOT_URL = new URL('./worker-boot.mjs', import.meta.url);
-const ENTRY_URL = new URL('./worker-main.ts', import.meta.url).href;
+// Compiled, a worker starts straight at worker-main.js (it registers the
+// TypeScript loader itself if the actor's module needs it). Run from source,
+// the entry is TypeScript, which a new thread can't load before a loader is
+// registered in it: worker-boot.mjs does that first.
+const ENTRY_URL = moduleBeside(import.meta.url, 'worker-main');
+const START_URL = isTypeScriptModule(ENTRY_URL) ? new URL('./worker-boot.mjs', import.meta.url) : ENTRY_URL;
 
 export interface SlotEvents {
   message(slot: WorkerSlot, msg: WorkerToMain): void;
@@ -59,8 +64,8 @@ export class WorkerSlot {
   spawn(): void {
     this.state = 'starting';
     this.#killReason = null;
-    const workerData: WorkerBoot = { ...this.boot, entry: ENTRY_URL, workerIndex: this.index };
-    const w = new Worker(BOOT_URL, { workerData, name: `${this.boot.actorName}#${this.index}` });
+    const workerData: WorkerBoot = { ...this.boot, entry: ENTRY_URL.href, workerIndex: this.index };
+    const w = new Worker(START_URL, { workerData, name: `${this.boot.actorName}#${this.index}` });
     this.worker = w;
     w.on('message', (msg: WorkerToMain) => {
       if (this.worker === w) this.events.message(this, msg);

@@ -58,9 +58,9 @@ export function formatStatus(s: DaemonStatus): string {
       ['ACTOR', 'KIND', 'WORKERS', 'QUEUE', 'RESTARTS', 'RUN p50/p99 ms', 'WAIT p99 ms', 'HANDLED'],
       ...s.actors.map((a) => {
         const ready = a.workers.filter((w) => w.state === 'ready').length;
-        const handled = a.workers.reduce((n, w) => n + (w.stats?.handled ?? 0), 0);
-        const p50 = Math.max(0, ...a.workers.map((w) => w.stats?.runP50 ?? 0));
-        const p99 = Math.max(0, ...a.workers.map((w) => w.stats?.runP99 ?? 0));
+        const handled = a.inline?.handled ?? a.workers.reduce((n, w) => n + (w.stats?.handled ?? 0), 0);
+        const p50 = a.inline?.runP50 ?? Math.max(0, ...a.workers.map((w) => w.stats?.runP50 ?? 0));
+        const p99 = a.inline?.runP99 ?? Math.max(0, ...a.workers.map((w) => w.stats?.runP99 ?? 0));
         const wait = Math.max(0, ...a.workers.map((w) => w.stats?.waitP99 ?? 0));
         return [
           a.name,

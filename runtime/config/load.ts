@@ -4,6 +4,7 @@ import { applyEnv, buildConfigSchema, type ConfigContribution, envOverrides } fr
 import { formatIssues } from './issues.ts';
 import type { CoreConfig } from './schema.ts';
 import { OutriggerError } from '../errors/error.ts';
+import { importModule } from '../loader/modules.ts';
 
 /** A validated config: the core's fields typed, the features' sections present under their keys. */
 export type OutriggerConfig = CoreConfig & Record<string, unknown>;
@@ -38,7 +39,7 @@ function resolvePaths(config: OutriggerConfig): OutriggerConfig {
 export async function importConfigModule(file: string, query = ''): Promise<unknown> {
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(file).href + query)) as { default?: unknown };
+    mod = (await importModule(pathToFileURL(file).href + query)) as { default?: unknown };
   } catch (err) {
     const hint = /require\(\)|require\(esm\)|cjs/i.test((err as Error).message)
       ? ' (the file was loaded as CommonJS: put it next to a package.json with "type": "module", or name it .mts)'

@@ -1,9 +1,7 @@
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ActorRuntime } from '../actor/runtime.ts';
 import { stuckThreads } from '../actor/worker-slot.ts';
-import { ensureRunDir } from '../config/run-dir.ts';
+import { acquireRunLock, ensureRunDir, type RunLock } from '../config/run-dir.ts';
 import type { OutriggerConfig } from '../config/load.ts';
 import type { LoadedConfig } from '../feature/load.ts';
 import type { DaemonEventMap, ReloadHook } from '../feature/api.ts';
@@ -55,6 +53,8 @@ export class Daemon implements DaemonHandle {
     /** Replaced by hot reload. */
     public loaded: LoadedConfig,
     readonly log: Logger,
+    /** runDir's pid file, held from before anything in runDir is touched until the end of teardown. */
+    readonly lock: RunLock,
   ) {
     const c = loaded.config;
     this.router = new Router({
@@ -73,14 +73,18 @@ export class Daemon implements DaemonHandle {
     return this.loaded.config;
   }
 
-  get pidFile(): string {
-    return join(this.config.runDir, 'outrigger.pid');
-  }
-
   static async start(loaded: LoadedConfig, log?: Logger): Promise<Daemon> {
     const c = loaded.config;
     ensureRunDir(c.runDir);
-    const d = new Daemon(loaded, log ?? createLogger(c.logLevel, { name: 'outrigger' }));
+    // Before anything in runDir is touched: a second instance stops here, harming nothing.
+    const lock = acquireRunLock(c.runDir);
+    let d: Daemon;
+    try {
+      d = new Daemon(loaded, log ?? createLogger(c.logLevel, { name: 'outrigger' }), lock);
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
     try {
       const hosts = await startActors(actorsFromConfig(loaded), c, d.router, d.log);
       for (const h of hosts.values()) d.addHost(h);
@@ -92,7 +96,6 @@ export class Daemon implements DaemonHandle {
       await d.#teardown();
       throw err;
     }
-    writeFileSync(d.pidFile, `${process.pid}\n`, { mode: 0o644 });
     d.running = true;
     d.log.info({ listeners: d.listeners.flatMap((l) => l.bound), actors: [...d.hosts.keys()] }, 'outrigger started');
     return d;
@@ -278,7 +281,7 @@ export class Daemon implements DaemonHandle {
         await l.stopAccepting();
         retire(l);
       }
-      if (this.running) rmSync(this.pidFile, { force: true });
+      this.lock.release();
       if (stuckThreads.count > 0) {
         this.log.error({ threads: stuckThreads.count }, 'worker threads stuck in a system call cannot be joined; the process will end with SIGKILL');
       }

@@ -9,6 +9,7 @@ import type { OutriggerConfig } from '../config/load.ts';
 import type { LoadedConfig } from '../feature/load.ts';
 import { OutriggerError } from '../errors/error.ts';
 import type { FeatureConfig } from '../feature/api.ts';
+import { importModule } from '../loader/modules.ts';
 import type { Settler } from '../router/pending.ts';
 
 const DEFAULT_MAX_QUEUE = 65_536;
@@ -65,7 +66,7 @@ export function actorsFromConfig(loaded: LoadedConfig): ActorToStart[] {
 async function importDefinition(a: ActorToStart): Promise<ActorDefinition> {
   let mod: { default?: unknown };
   try {
-    mod = (await import(a.moduleUrl)) as { default?: unknown };
+    mod = (await importModule(a.moduleUrl)) as { default?: unknown };
   } catch (err) {
     throw new OutriggerError('CONFIG_INVALID', `config field 'actors.${a.name}.module': cannot import ${a.moduleUrl}: ${(err as Error).message}`);
   }
@@ -86,12 +87,18 @@ async function importDefinition(a: ActorToStart): Promise<ActorDefinition> {
   return def;
 }
 
-/** Imports, validates and starts actors; a failure stops the ones already started and reports the reason. */
+/**
+ * Imports and validates every actor (module, name, options), then starts
+ * them: a config mistake is reported before any worker thread exists, and a
+ * failure while starting stops the ones already started.
+ */
 export async function startActors(list: ActorToStart[], config: OutriggerConfig, settler: Settler, log: Logger): Promise<Map<string, ActorRuntime>> {
+  const defs: ActorDefinition[] = [];
+  for (const a of list) defs.push(await importDefinition(a));
   const hosts = new Map<string, ActorRuntime>();
   try {
-    for (const a of list) {
-      const def = await importDefinition(a);
+    for (const [i, a] of list.entries()) {
+      const def = defs[i]!;
       const actorLog = log.child({ actor: def.name });
       const host: ActorRuntime =
         a.mode === 'inline'

@@ -62,15 +62,8 @@ export function defineFeature<const S extends SectionSchemas = Record<never, nev
   return def;
 }
 
-/**
- * The URL of a module next to `metaUrl` (pass import.meta.url), with the
- * same extension: `.ts` when run from source, `.js` once compiled. For the
- * actor modules a feature names, which workers import by URL.
- */
-export function moduleBeside(metaUrl: string, name: string): URL {
-  const ext = /\.[cm]?[jt]s$/.exec(new URL(metaUrl).pathname)?.[0] ?? '.js';
-  return new URL(`./${name}${ext}`, metaUrl);
-}
+/** The URL of a module next to `metaUrl`, with its extension: for the actor modules a feature names, which workers import by URL. */
+export { moduleBeside } from '../loader/modules.ts';
 
 export function isFeatureDefinition(value: unknown): value is FeatureDefinition {
   if (typeof value !== 'object' || value === null) return false;

@@ -6,6 +6,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { importConfigModule, type OutriggerConfig, parseConfig } from '../config/load.ts';
 import { OutriggerError } from '../errors/error.ts';
+import { importModule } from '../loader/modules.ts';
 import { type FeatureDefinition, isFeatureDefinition } from './api.ts';
 
 type Env = Record<string, string | undefined>;
@@ -32,7 +33,7 @@ async function loadPlugins(raw: unknown, baseDir: string): Promise<FeatureDefini
     const url = pathToFileURL(isAbsolute(entry) ? entry : resolve(baseDir, entry)).href;
     let mod: { default?: unknown };
     try {
-      mod = (await import(url)) as { default?: unknown };
+      mod = (await importModule(url)) as { default?: unknown };
     } catch (err) {
       throw new OutriggerError('CONFIG_INVALID', `config field 'plugins.${i}': cannot import ${entry}: ${(err as Error).message}`);
     }

@@ -3,6 +3,8 @@
 // record's partition once (a sticky wrapper around kafkajs' Java-compatible
 // partitioner) so retries resend records to the same partitions and each
 // record's offset can be read from its partition's base offset.
+// First: kafkajs must find the linear message grouping in place when it loads.
+import './linear-grouping.ts';
 import kafkajs, { type Admin, type Kafka, type Message, type PartitionerArgs, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ConnectionOptions } from 'node:tls';

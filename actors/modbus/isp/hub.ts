@@ -203,7 +203,8 @@ export class IspHub implements IspSessionHost {
     let reserved = false;
     try {
       if (typeof name === 'string') reserved = this.#reserve(session, name);
-      const r = await this.call<{ device: string; registers: number; reads: number; replaced: boolean }>('modbus.configure', { device });
+      // warnings: fields accepted as read differently from what they say (docs/isp.md, CONFIG).
+      const r = await this.call<{ device: string; registers: number; reads: number; replaced: boolean; warnings?: unknown[] }>('modbus.configure', { device });
       // The gateway left while the actor configured it: the device goes too.
       if (!this.sessions.has(session) && reserved) void this.call('modbus.remove', { device: r.device }).catch(() => {});
       session.send(encodeResponse(msg.id, { success: true, ...r }));

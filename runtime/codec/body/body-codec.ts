@@ -3,6 +3,7 @@ import { checkMsgpack } from '../msgpack-check.ts';
 import { OutriggerError } from '../../errors/error.ts';
 import { BodyFormat, FORMAT_NAMES, type FormatCodec } from './formats.ts';
 import { gobBodyCodec } from './gob-body.ts';
+import { asWireFloat, floatMarksOf, noteWholeFloats } from './msgpack-floats.ts';
 
 /**
  * Decodes request bodies and encodes results for every body format. Shared by
@@ -22,16 +23,19 @@ const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSiz
 /**
  * msgpackr writes a number beyond 32 bits as float64, so PHP would read a
  * Kafka offset or an epoch-ms timestamp as a float and Go would refuse it as
- * an int64. As a bigint it is written as int64/uint64. Returns `v` itself
- * unless something had to change.
+ * an int64. As a bigint it is written as int64/uint64. A member that was a
+ * whole-number float when its container was decoded is written as a float
+ * again (msgpack-floats.ts). Returns `v` itself unless something had to change.
  */
 function widenIntegers(v: unknown, depth = 0): unknown {
   if (typeof v === 'number') return Number.isSafeInteger(v) && (v > 0xffffffff || v < -0x80000000) ? BigInt(v) : v;
   if (typeof v !== 'object' || v === null || depth > 100 || ArrayBuffer.isView(v)) return v;
+  const floats = floatMarksOf(v);
   if (Array.isArray(v)) {
     let out: unknown[] | null = null;
     for (let i = 0; i < v.length; i++) {
-      const w = widenIntegers(v[i], depth + 1);
+      const f = asWireFloat(v[i], floats, i);
+      const w = f !== v[i] ? f : widenIntegers(v[i], depth + 1);
       if (w !== v[i]) (out ??= v.slice())[i] = w;
     }
     return out ?? v;
@@ -40,7 +44,8 @@ function widenIntegers(v: unknown, depth = 0): unknown {
   let out: Record<string, unknown> | null = null;
   for (const k in v) {
     const x = (v as Record<string, unknown>)[k];
-    const w = widenIntegers(x, depth + 1);
+    const f = asWireFloat(x, floats, k);
+    const w = f !== x ? f : widenIntegers(x, depth + 1);
     if (w !== x) (out ??= { ...(v as Record<string, unknown>) })[k] = w;
   }
   return out ?? v;
@@ -63,7 +68,9 @@ const codecs = new Map<BodyFormat, FormatCodec>([
         if (b.length === 0) return undefined;
         const refused = checkMsgpack(b);
         if (refused !== null) throw new OutriggerError('INVALID_PARAMS', `cannot decode msgpack body: ${refused}`);
-        return packr.unpack(b);
+        const v: unknown = packr.unpack(b);
+        noteWholeFloats(b, v);
+        return v;
       },
       encode: (v) => packr.pack(v === undefined ? null : widenIntegers(v)),
     },

@@ -18,8 +18,8 @@ describe('modbus config section', () => {
       }
       throw new Error('expected CONFIG_INVALID');
     };
-    expect(bad([{ ...device, registers: [{ key: 't', address: 0, type: 'float32', quantity: 1 }] }])).toContain(
-      "config field 'modbus.devices.0.registers.0.quantity': float32 spans 2 registers, quantity is 1",
+    expect(bad([{ ...device, registers: [{ key: 't', address: 0, type: 'float32', quantity: 4 }] }])).toContain(
+      "config field 'modbus.devices.0.registers.0.quantity': float32 spans 2 registers, quantity is 4",
     );
     expect(bad([{ address: 'h' }])).toContain("config field 'modbus.devices.0.name'");
     expect(bad([device, device])).toContain("config field 'modbus.devices.1.name': duplicate device name 'boiler'");

@@ -49,13 +49,24 @@ describe('device spec', () => {
     ]);
   });
 
+  it("reads a multi-register type given a smaller quantity (the ISP protocol's own CONFIG example) at its width, with a warning", () => {
+    const d = parseDeviceSpec({ ...seedPayload, registers: [{ ...seedPayload.registers[0], quantity: 1 }, { key: 'n', address: 4, type: 'uint64', quantity: 2 }] }, 'payload.');
+    expect(d.registers.map((r) => r.quantity)).toEqual([2, 4]);
+    expect(d.warnings).toEqual([
+      { field: 'payload.registers[0].quantity', message: 'payload.registers[0].quantity: float32 spans 2 registers; quantity 1 is read as 2' },
+      { field: 'payload.registers[1].quantity', message: 'payload.registers[1].quantity: uint64 spans 4 registers; quantity 2 is read as 4' },
+    ]);
+    expect(parseDeviceSpec(seedPayload).warnings).toEqual([]);
+  });
+
   it('names the bad field with a specific code', () => {
     const withReg = (r: object) => ({ address: 'h', registers: [{ key: 'ok', address: 0, type: 'int16' }, { key: 'x', address: 0, type: 'int16', ...r }] });
     expect(errorOf(withReg({ type: 'float' }))).toMatchObject({ code: 'MODBUS_INVALID_REGISTER', field: 'registers[1].type' });
-    expect(errorOf({ ...seedPayload, registers: [{ ...seedPayload.registers[0], quantity: 1 }] })).toMatchObject({
+    // More registers than the type spans: a longer read, or several values? Refused.
+    expect(errorOf({ ...seedPayload, registers: [{ ...seedPayload.registers[0], quantity: 3 }] })).toMatchObject({
       code: 'MODBUS_INVALID_REGISTER',
       field: 'registers[0].quantity',
-      message: 'registers[0].quantity: float32 spans 2 registers, quantity is 1',
+      message: 'registers[0].quantity: float32 spans 2 registers, quantity is 3',
     });
     expect(errorOf(withReg({ address: 70000 }))).toMatchObject({ field: 'registers[1].address' });
     expect(errorOf(withReg({ address: 65535, type: 'int32' }))).toMatchObject({ field: 'registers[1].address' });

@@ -52,7 +52,7 @@ describe('outrigger CLI', () => {
     expect(stop.out).toMatch(/outrigger stopped \(pid \d+\): 0 of 0 in-flight requests drained, 0 abandoned/);
     expect(existsSync(join(runDir, 'outrigger.pid'))).toBe(false);
     expect(outrigger(['status', '--config', file]).out).toContain('NOT_RUNNING');
-  });
+  }, 240_000); // seven CLI processes in a row, each starting tsx and Node: minutes on a loaded box
 
   it('drains on SIGTERM and exits at once on a second signal', async () => {
     const faulty = fileURLToPath(new URL('../../fixtures/actors/faulty.ts', import.meta.url));

@@ -105,6 +105,18 @@ describe('ISP listener: the seed telnet session', () => {
     t.close();
   });
 
+  it("accepts the protocol's own example CONFIG (a float32 with quantity 1) and warns in the RESPONSE", async () => {
+    const t = await Telnet.open(d.ispPort);
+    const registers = [{ key: 'temperature', address: 0, quantity: 1, type: 'float32', function: 3, scale: 0.1, device_id: 1, tags: { unit: '°C' } }];
+    t.send(JSON.stringify({ type: 'CONFIG', id: 'c-q1', payload: { name: 'q1', mode: 'tcp', address: '127.0.0.1:1', timeout_ms: 3000, interval_ms: 2000, registers } }));
+    expect(payload(await t.reply('c-q1'))).toMatchObject({
+      success: true,
+      registers: 1,
+      warnings: [{ field: 'registers[0].quantity', message: 'registers[0].quantity: float32 spans 2 registers; quantity 1 is read as 2' }],
+    });
+    t.close();
+  });
+
   it('refuses bad lines with specific coded errors and keeps the connection', async () => {
     const t = await Telnet.open(d.ispPort);
     t.send('hello');
@@ -118,7 +130,7 @@ describe('ISP listener: the seed telnet session', () => {
     const reg = (r: object) => JSON.stringify({ type: 'CONFIG', id: 'c-x', payload: { address: '127.0.0.1:502', registers: [{ key: 'k', address: 0, type: 'int16', ...r }] } });
     const cases: [object, string][] = [
       [{ type: 'float' }, 'registers[0].type'],
-      [{ type: 'float32', quantity: 1 }, 'registers[0].quantity'],
+      [{ type: 'float32', quantity: 3 }, 'registers[0].quantity'],
       [{ address: 65535, type: 'int32' }, 'registers[0].address'],
       [{ address: -1 }, 'registers[0].address'],
       [{ function: 7 }, 'registers[0].function'],
