@@ -15,7 +15,8 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createTopic, KAFKA_BROKER, OPENSEARCH_URL, recreateIndex, requirePeers } from '../../test/actors/es/peers.ts';
+import { createTopic, KAFKA_BROKER, requirePeers } from '../../test/actors/es/peers.ts';
+import { OPENSEARCH } from '../../test/actors/es/search-peers.ts';
 import { type SoakRates, type SoakTargets, startLoads } from './loads.ts';
 import { plotSvg, summarize } from './report.ts';
 import { Sampler } from './sample.ts';
@@ -72,7 +73,7 @@ function startDaemon(): Promise<ChildProcess> {
     SOAK_METRICS_PORT: String(PORTS.metrics),
     SOAK_MODBUS_PORT: String(PORTS.modbus),
     SOAK_KAFKA: KAFKA_BROKER,
-    SOAK_OPENSEARCH: OPENSEARCH_URL,
+    SOAK_OPENSEARCH: OPENSEARCH.url,
     SOAK_CANAL_TOPIC: targets.canalTopic,
   };
   const proc = spawn(process.execPath, [`${ROOT}bin/outrigger.mjs`, 'start', '--foreground', '--config', `${ROOT}bench/soak/soak.config.ts`], {
@@ -90,10 +91,10 @@ function startDaemon(): Promise<ChildProcess> {
 const modbus = (...args: string[]): string => execFileSync(`${ROOT}test/peers/modbus.sh`, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
 async function main(): Promise<number> {
-  await requirePeers();
+  await requirePeers([OPENSEARCH]);
   await createTopic(targets.eventsTopic, 4);
   await createTopic(targets.canalTopic, 2);
-  await recreateIndex('soak_orders');
+  await OPENSEARCH.recreateIndex('soak_orders');
   modbus('stop', String(PORTS.modbus));
   modbus('start-libmodbus', String(PORTS.modbus));
   mkdirSync(a.out!, { recursive: true });
