@@ -145,7 +145,7 @@ export const pipelineSchema = z
   /** Topic for rejected documents and undecodable messages (same Kafka connection). */
   deadLetterTopic: z.string().min(1),
   limits: pipelineLimitsSchema.prefault({}),
-  /** stop drains in-flight bulks for at most this long, then commits what finished. */
+  /** stop drains in-flight bulks for at most this long, then commits what finished (10 s by default). */
   stopTimeoutMs: ms.default(10_000),
   commitIntervalMs: ms.default(1000),
   /** Field holding the per-table versions that guard partial updates. */

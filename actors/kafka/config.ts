@@ -1,5 +1,5 @@
 // The `kafka` section of sidecar.config.ts and the shape of a named
-// connection. Connection fields follow seed 000's application.yaml
+// connection. Connection fields follow the Hi Framework sidecar's application.yaml
 // (snake_case: brokers, auto_create_topics_enable, tls, sasl, ping) so the
 // same object works in the config file and in App.Init / kafka.connections.set.
 import { z } from 'zod';

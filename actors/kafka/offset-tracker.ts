@@ -122,7 +122,7 @@ export class PartitionOffsets<R> {
     return 'acked';
   }
 
-  /** Acknowledges every delivered record (seed 000's ack(connection, topic)). */
+  /** Acknowledges every delivered record (the App API's ack(connection, topic)). */
   ackDelivered(): number {
     let n = 0;
     const entries = this.#entries;

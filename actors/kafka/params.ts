@@ -1,4 +1,4 @@
-// Params of the kafka.* methods (shapes follow seed 000's BridgeInterface;
+// Params of the kafka.* methods (shapes follow the App API's PHP BridgeInterface;
 // docs/kafka.md documents them). Bad input fails with INVALID_PARAMS naming
 // the field. kafka.produce, the hot path, is parsed by hand in produce-params.ts.
 import { z } from 'zod';
@@ -46,12 +46,12 @@ const initSchema = z.strictObject({
     session_timeout: duration.optional(),
     rebalance_timeout: duration.optional(),
     heartbeat_interval: duration.optional(),
-    /** Accepted for seed compatibility; kafkajs has no static membership (docs/kafka.md). */
+    /** Accepted because the App API's group options carry it; kafkajs has no static membership (docs/kafka.md). */
     instance_id: z.string().min(1).optional(),
   }),
   consume_options: z.strictObject({
     topics: z.array(z.string().min(1)).min(1),
-    /** Where a partition without a committed offset starts (seed: ConsumeOffsetType::AtStart / AtEnd). Default AtEnd. */
+    /** Where a partition without a committed offset starts (the PHP client's ConsumeOffsetType::AtStart / AtEnd). Default AtEnd. */
     offset: offsetType.optional(),
     /** Records buffered ahead per topic; partitions pause when that many are buffered or unacked. */
     fetch_size: z.number().int().positive().max(1_000_000).optional(),

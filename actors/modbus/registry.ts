@@ -89,7 +89,7 @@ export class DeviceRegistry {
     const poller = new DevicePoller(spec, link, (name, points, ts) => this.publisher.add(name, points, ts), log, observe);
     const device: Device = { spec, link, poller, isStatic, configuredAt: Date.now() };
     this.#devices.set(spec.name, device);
-    // Nothing to poll means nothing to connect for (seed telnet CONFIG has "registers": []).
+    // Nothing to poll means nothing to connect for (a gateway may send "registers": [], docs/isp.md).
     if (spec.registers.length > 0) link.start();
     poller.start();
     this.announce({ device: spec.name, event: 'configured', config: p.device as Record<string, unknown>, static: isStatic });

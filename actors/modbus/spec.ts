@@ -1,7 +1,7 @@
 // Device and register definitions: one schema for the ISP CONFIG payload,
 // `modbus.configure` params and the static `modbus.devices` config entries,
 // so a gateway's CONFIG payload can be pasted into sidecar.config.ts as is.
-// Field names are snake_case as in seed 001's CONFIG message.
+// Field names are snake_case as in the ISP gateway protocol's CONFIG message.
 import { z } from 'zod';
 import { OutriggerError } from '../../runtime/errors/error.ts';
 

@@ -4,11 +4,15 @@
 // task per batch and one task per request (bench/ipc/piscina/), compared
 // with the worker hop in the same rounds (piscina is a dev dependency: the
 // daemon does not use it, docs/design/piscina.md says why).
-// Run: node bin/run-ts.mjs bench/ipc/run.ts [--rounds 3] [--duration 4] [--piscina]
+// --baseline DIR adds the worker-hop daemon of another checkout (DIR, with its
+// own node_modules) to the same rounds, for a change measured against its
+// parent: the ratio now/baseline is printed per load.
+// Run: node bin/run-ts.mjs bench/ipc/run.ts [--rounds 3] [--duration 4] [--piscina] [--baseline DIR]
 import { processCpuMs } from '../lib/proc-cpu.ts';
 import { type LoadResult, median, numberOption } from '../lib/stats.ts';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -16,17 +20,25 @@ const cpuSecondsOf = (pid: number): number => processCpuMs(pid) / 1000;
 const ROUNDS = numberOption('rounds', 3);
 const DURATION = numberOption('duration', 4);
 const PISCINA = process.argv.includes('--piscina');
+const baselineAt = process.argv.indexOf('--baseline');
+const BASELINE = baselineAt >= 0 ? resolve(process.argv[baselineAt + 1]!) + '/' : null;
 
 const LOADS = [
   { name: '1x1 (idle latency)', conns: 1, inflight: 1 },
   { name: '1x256 unix', conns: 1, inflight: 256 },
   { name: '64x4 unix', conns: 64, inflight: 4 },
-  { name: '8x128 (seed: 1000+ async in flight)', conns: 8, inflight: 128 },
+  { name: '8x128 (1000+ async in flight)', conns: 8, inflight: 128 },
 ];
 
-type Mode = 'worker' | 'inline' | 'piscina-batch' | 'piscina-task';
-const MODES: Mode[] = PISCINA ? ['worker', 'inline', 'piscina-batch', 'piscina-task'] : ['worker', 'inline'];
+type Mode = 'worker' | 'inline' | 'piscina-batch' | 'piscina-task' | 'baseline';
+const MODES: Mode[] = [
+  'worker',
+  'inline',
+  ...(PISCINA ? (['piscina-batch', 'piscina-task'] as const) : []),
+  ...(BASELINE ? (['baseline'] as const) : []),
+];
 const LABEL: Record<Mode, string> = {
+  baseline: 'baseline hop ',
   worker: 'worker hop   ',
   inline: 'inline       ',
   'piscina-batch': 'piscina batch',
@@ -40,9 +52,12 @@ interface Daemon {
 type Result = LoadResult;
 
 function startDaemon(mode: Mode): Promise<Daemon> {
-  const entry = mode.startsWith('piscina') ? [`${ROOT}bin/run-ts.mjs`, `${ROOT}bench/ipc/piscina/daemon.ts`] : [`${ROOT}bin/outrigger.mjs`, 'start', '--foreground'];
-  const proc = spawn(process.execPath, [...entry, '--config', `${ROOT}bench/ipc/bench.config.ts`], {
-    env: { ...process.env, BENCH_MODE: mode },
+  const root = mode === 'baseline' ? BASELINE! : ROOT;
+  const entry = mode.startsWith('piscina') ? [`${ROOT}bin/run-ts.mjs`, `${ROOT}bench/ipc/piscina/daemon.ts`] : [`${root}bin/outrigger.mjs`, 'start', '--foreground'];
+  // The baseline is the other checkout's worker-hop daemon, in a run directory of its own.
+  const env = mode === 'baseline' ? { BENCH_MODE: 'worker', OUTRIGGER_RUN_DIR: '/tmp/outrigger-bench-ipc-baseline' } : { BENCH_MODE: mode };
+  const proc = spawn(process.execPath, [...entry, '--config', `${root}bench/ipc/bench.config.ts`], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -91,9 +106,10 @@ async function main(): Promise<void> {
     console.log(l.name);
     for (const mode of MODES) console.log(`  ${LABEL[mode]} : ${cell(mode)}`);
     console.log(`  ratio worker/inline = ${ratio('worker', 'inline')}${errors === 0 ? '' : `  ${errors} error frames!`}`);
+    if (BASELINE) console.log(`  worker hop now / baseline = ${ratio('worker', 'baseline')}`);
     if (PISCINA) console.log(`  piscina / worker hop: per batch ${ratio('piscina-batch', 'worker')}, per request ${ratio('piscina-task', 'worker')}`);
     if (l.conns * l.inflight >= 1000) {
-      console.log(`  seed 004 target 5,000 QPS with 1,000+ in flight: worker hop reaches ${(m('worker', 'rps') / 5000).toFixed(0)}x it`);
+      console.log(`  binary IPC design target 5,000 QPS with 1,000+ in flight: worker hop reaches ${(m('worker', 'rps') / 5000).toFixed(0)}x it`);
     }
     if (PISCINA) {
       table.push(

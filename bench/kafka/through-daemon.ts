@@ -8,7 +8,7 @@ export interface Caller {
   close(): void;
 }
 
-/** The subset of clients/ts/goridge-client.ts (goridge-app branch) the bench uses. */
+/** The subset of clients/ts/goridge-client.ts the bench uses. */
 interface GoridgeClientLike {
   connected(): Promise<void>;
   call(method: string, body: Uint8Array): Promise<{ isError: boolean; body: Buffer }>;
@@ -16,14 +16,14 @@ interface GoridgeClientLike {
 }
 
 /**
- * Seed 000's PHP Bridge path: App.Kafka over Goridge, `{"action": "produce", "produce_message": {...}}`, answered
+ * The App API's PHP Bridge path: App.Kafka over Goridge, `{"action": "produce", "produce_message": {...}}`, answered
  * `true`. Only kafka.produce is mapped (the sync-latency scenario); the client module is loaded at run time so this
- * file also compiles in a tree without the goridge-app branch.
+ * file also compiles in a tree without the Goridge client.
  */
 async function goridgeCaller(address: string): Promise<Caller> {
   const url = new URL('../../clients/ts/goridge-client.ts', import.meta.url).href;
   const mod = (await import(url).catch(() => {
-    throw new Error('--transport goridge needs clients/ts/goridge-client.ts and the Goridge listener (goridge-app branch)');
+    throw new Error('--transport goridge needs clients/ts/goridge-client.ts and the Goridge listener');
   })) as { GoridgeClient: new (o: { address: string; timeoutMs: number }) => GoridgeClientLike };
   const client = new mod.GoridgeClient({ address, timeoutMs: 120_000 });
   await client.connected();
@@ -41,7 +41,7 @@ async function goridgeCaller(address: string): Promise<Caller> {
 /**
  * How the bench reaches the daemon, one Caller per client connection set.
  * `ipc`: Outrigger's binary IPC over the unix socket, `connections` sockets per Caller.
- * `goridge`: App.Kafka over a Goridge TCP connection (seed 000's Bridge), for `--only sync`.
+ * `goridge`: App.Kafka over a Goridge TCP connection (the App API's PHP Bridge path), for `--only sync`.
  */
 export const TRANSPORTS: Record<string, (d: DaemonProcess, connections: number) => Promise<Caller>> = {
   ipc: async (d, connections) => d.client({ pool: connections, timeoutMs: 120_000 }),

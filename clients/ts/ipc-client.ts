@@ -192,7 +192,7 @@ class ClientConnection {
   }
 }
 
-/** Client for Outrigger's binary IPC protocol (seed 004). */
+/** Client for Outrigger's binary IPC protocol (docs/ipc.md). */
 export class IpcClient {
   readonly opts: IpcClientOptions;
   readonly maxFrameBytes: number;

@@ -30,7 +30,7 @@ interface Waiter {
 }
 
 /**
- * A gateway's side of ISP (seed 001): CONFIG / STATUS requests matched to
+ * A gateway's side of the ISP gateway protocol (docs/isp.md): CONFIG / STATUS requests matched to
  * their RESPONSE by id, DATA points delivered to `onPoints`. Every line from
  * the sidecar is validated, so tests using it also check the wire format.
  */

@@ -13,7 +13,7 @@ export default defineConfig({
       group: 'outrigger-es-shop',
       cluster: { type: 'opensearch', nodes: ['http://127.0.0.1:9201'] },
       handlers: {
-        // Hand-written handlers (app/<name>/: a handler and a service).
+        // Hand-written handlers (app/<name>/: a handler and a service per table).
         'shop.orders': { module: './app/shop/orders.ts' },
         'shop.order_payments': { module: './app/shop/order-payments.ts', options: { index: 'shop_orders' } },
         // No code: mirror a table into an index by primary key.

@@ -12,7 +12,7 @@ import { BucketCounts } from '../stats/buckets.ts';
 import { RecentPercentiles } from '../stats/recent-percentiles.ts';
 
 /** A request's call context; the AbortController is made only if a handler asks for the signal. */
-class Call implements CallContext {
+export class Call implements CallContext {
   #controller: AbortController | null = null;
   cancelled = false;
   constructor(

@@ -1,6 +1,7 @@
 /*
  * Goridge v3 frame codec (RoadRunner RPC, goridge v3.8.3 net/rpc mapping).
- * Pure: no I/O, no timers. Spec: shared/protocols/goridge.md.
+ * Pure: no I/O, no timers. The wire format is the layout below, as goridge v3.8.3
+ * writes it; docs/goridge.md has what the listener does with it.
  *
  *   offset size  field
  *   0      1     version << 4 | HL (header length in 32-bit words, incl. 3 fixed words)

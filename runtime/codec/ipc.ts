@@ -1,5 +1,5 @@
 /*
- * Binary IPC protocol of seed 004. Pure codec: no sockets, no timers.
+ * The binary IPC protocol (docs/ipc.md). Pure codec: no sockets, no timers.
  *
  *   offset 0      2       3               7
  *          +------+-------+---------------+---------------------+

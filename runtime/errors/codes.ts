@@ -63,7 +63,7 @@ export const ERROR_CODES = {
   // kafka multi-record produce (kafka.produce with `messages`)
   KAFKA_BATCH_TOO_LARGE: 'A multi-record produce carries more records or bytes than the per-call cap; nothing was accepted.',
   KAFKA_BATCH_PARTIAL: 'Some records of a sync multi-record produce were acknowledged and others failed; data lists both.',
-  // ISP listener (seed 001 gateways) and the Modbus actor
+  // ISP listener (gateways speaking the ISP gateway protocol) and the Modbus actor
   ISP_INVALID_UTF8: 'An ISP line is not valid UTF-8.',
   ISP_INVALID_MESSAGE: 'An ISP message lacks a required field or a field has the wrong type.',
   ISP_UNKNOWN_TYPE: 'An ISP message type is not CONFIG, DATA, STATUS, RESPONSE or HEARTBEAT.',

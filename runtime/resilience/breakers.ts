@@ -49,7 +49,7 @@ export function breakerSnapshots(): BreakerSnapshot[] {
   return out;
 }
 
-/** Numeric state for Prometheus, matching seed 002's alert `circuit_breaker_state == 1`. */
+/** Numeric state for Prometheus: 0 closed, 1 open, 2 half-open, so the usual alert rule `circuit_breaker_state == 1` means open. */
 export function breakerStateValue(s: BreakerState): number {
   return s === 'closed' ? 0 : s === 'open' ? 1 : 2;
 }

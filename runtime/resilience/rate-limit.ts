@@ -1,6 +1,6 @@
 /*
- * Per-connection request rate limits for listeners (seed 002's rate
- * limiting): a token bucket per connection, refilled continuously. A request
+ * Per-connection request rate limits for listeners: a token bucket per
+ * connection, refilled continuously. A request
  * that finds the bucket empty is answered RATE_LIMITED at once and never
  * reaches an actor; the connection and its other requests are untouched.
  */

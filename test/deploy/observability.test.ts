@@ -67,7 +67,7 @@ describe('dashboard and alert rules use real metric names', () => {
     expect(missing).toEqual([]);
   });
 
-  it('every alert rule selects metrics that /metrics has, and covers the seed 002 cases', () => {
+  it('every alert rule selects metrics that /metrics has, and covers the usual service alerts (down, error rate, open breaker)', () => {
     const rules = alertExprs();
     const missing = rules.flatMap((r) => metricNames(r.expr).filter((n) => !exposed.has(n) && !SYNTHETIC.has(n)).map((n) => `${r.alert}: ${n}`));
     expect(missing).toEqual([]);

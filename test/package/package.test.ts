@@ -48,7 +48,6 @@ describe('the npm tarball', () => {
         // sources: only compiled JavaScript and declarations ship
         (/\.ts$/.test(f) && !f.endsWith('.d.ts')) ||
         /^(tsconfig.*|vitest\.config\.ts|eslint\.config\.js|sidecar\.config\.ts|Dockerfile|BENCHMARKS\.md|package-lock\.json)$/.test(f) ||
-        f.startsWith('docs/notes/') ||
         f.startsWith('dist/actors/example/') ||
         f === 'bin/run-ts.mjs',
     );

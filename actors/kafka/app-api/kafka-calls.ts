@@ -1,8 +1,8 @@
 import type { KafkaConnection, KafkaPayload } from './schema.ts';
 
 /*
- * How seed 000's App API maps onto the Kafka actor (actors/kafka, methods and
- * params in docs/kafka.md). The actor already speaks seed 000's snake_case
+ * How the Hi Framework sidecar's App API maps onto the Kafka actor (methods and
+ * params in docs/kafka.md). The actor already speaks the App API's snake_case
  * shapes, so App.Kafka's `<action>_message` goes through almost unchanged;
  * this file is the one place that knows the method names and the few renames.
  */

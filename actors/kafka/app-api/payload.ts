@@ -1,7 +1,7 @@
 import { OutriggerError } from '../../../runtime/errors/error.ts';
 
 /**
- * Seed 000's PHP bridge sends its payload as `json_encode($payload)` through
+ * The App API's PHP client sends its payload as `json_encode($payload)` through
  * goridge's JSON codec, so the body is a JSON string holding JSON (encoded
  * twice); a client may also send the array itself. Both arrive here: a
  * string (or raw bytes) is parsed once more, anything else is taken as is.

@@ -3,7 +3,7 @@ import { goDurationMs } from '../config.ts';
 import { OutriggerError } from '../../../runtime/errors/error.ts';
 
 /*
- * Shapes of seed 000's App API (`App.Init`, `App.Kafka`), validated before
+ * Shapes of the Hi Framework sidecar's App API (`App.Init`, `App.Kafka`), validated before
  * anything is forwarded. docs/app-api.md documents every field; keep the two
  * in step. Errors name the field (`configs.kafka.main.sasl.type: ...`) and
  * never echo a value, so a bad password cannot end up in a reply or a log.
@@ -30,7 +30,7 @@ const broker = z.string().refine((s) => {
 }, 'must be "host:port"');
 
 /**
- * Seed 000's connection fields are checked here, with App.Init's field names.
+ * The App API's own connection fields are checked here, with App.Init's field names.
  * Other fields (Outrigger's extensions: client_id, request_timeout, retry,
  * circuit, ...) pass through to kafka.connections.set, whose strict schema
  * refuses unknown ones (actors/kafka/config.ts, docs/kafka.md).
@@ -115,7 +115,7 @@ export const produceMessagesSchema = z.strictObject({
 
 const OFFSET_START = ['atstart', 'start', 'earliest', 'beginning', 'oldest'];
 const OFFSET_END = ['atend', 'end', 'latest', 'newest'];
-/** Seed: ConsumeOffsetType::AtStart / AtEnd, in any of these spellings (case and _ - ignored). */
+/** The PHP client's ConsumeOffsetType::AtStart / AtEnd, in any of these spellings (case and _ - ignored). */
 const offset = z.string().refine((o) => {
   const v = o.toLowerCase().replace(/[^a-z]/g, '');
   return OFFSET_START.includes(v) || OFFSET_END.includes(v);

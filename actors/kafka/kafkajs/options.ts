@@ -1,4 +1,4 @@
-// A named connection (seed 000 shape) as a kafkajs client config. TLS
+// A named connection (the App API's shape) as a kafkajs client config. TLS
 // material is PEM text, or read from the PEM files the connection names,
 // once, when the connection is registered, so a wrong path is reported then.
 // Which paths a client may name is the registry's check (kafka.tlsFiles).

@@ -1,5 +1,5 @@
 // The `memory` driver: a functional Kafka inside the worker thread, so the
-// daemon runs with no broker (seed 000's NullBridge intent) while what is
+// daemon runs with no broker (what the PHP client's NullBridge is for) while what is
 // produced can still be consumed, with groups and committed offsets.
 import type { CommittedOffset, ConsumerEvents, DriverClient, DriverConsumer, GroupMemberOptions, KafkaDriver, OutgoingRecord, PartitionWatermarks, ProducedRecord } from '../driver.ts';
 import type { KafkaConnection } from '../config.ts';

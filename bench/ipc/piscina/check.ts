@@ -123,7 +123,6 @@ async function checkHost(host: Host): Promise<string[]> {
         example: { module: fileURLToPath(new URL('../../../actors/example/counter.ts', import.meta.url)), workers: 2 },
       },
     },
-    [],
   );
   try {
     if (host !== 'current') {

@@ -6,8 +6,9 @@
 // handler sees its signal abort and its late result is dropped.
 import { MessageChannel, type MessagePort, parentPort, threadId, workerData } from 'node:worker_threads';
 import { move } from 'piscina';
-import { isActorDefinition, type ActorDefinition, type ActorInstance, type CallContext, type Handler } from '../../../runtime/actor/api.ts';
+import { isActorDefinition, type ActorDefinition, type ActorInstance, type Handler } from '../../../runtime/actor/api.ts';
 import { BatchWriter, readRequests } from '../../../runtime/actor/batch.ts';
+import { Call } from '../../../runtime/actor/executor.ts';
 import { decodeBody, encodeResult } from '../../../runtime/codec/body/body-codec.ts';
 import '../../../runtime/actor/extra-formats.ts';
 import type { BodyFormat } from '../../../runtime/codec/body/formats.ts';
@@ -32,26 +33,6 @@ function claimSlot(): number {
 
 const slot = claimSlot();
 const log = createLogger(boot.logLevel, { actor: boot.actorName, worker: slot });
-
-class Call implements CallContext {
-  #controller: AbortController | null = null;
-  cancelled = false;
-  constructor(
-    readonly method: string,
-    readonly deadline: number,
-    readonly key: string | undefined,
-    readonly traceparent: string | undefined,
-  ) {}
-  get signal(): AbortSignal {
-    this.#controller ??= new AbortController();
-    if (this.cancelled) this.#controller.abort();
-    return this.#controller.signal;
-  }
-  cancel(): void {
-    this.cancelled = true;
-    this.#controller?.abort();
-  }
-}
 
 /** Where a request's outcome goes: its batch's reply writer, or its own task's answer. */
 interface Sink {

@@ -2,7 +2,7 @@
 
 declare(strict_types=1);
 
-// Lets code written against seed 000's Hi\Sidecar classes run on this
+// Lets code written against the Hi Framework's Hi\Sidecar classes run on this
 // library unchanged: require it once (after autoload.php or Composer's
 // autoloader). Names the application already defines are left alone.
 foreach ([

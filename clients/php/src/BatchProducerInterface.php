@@ -6,7 +6,7 @@ namespace Outrigger\Sidecar;
 
 /**
  * Many Kafka records of one topic per call (an Outrigger extension: App.Kafka `produce` with
- * `produce_messages`). A separate interface, so seed 000's BridgeInterface stays exactly as it was and
+ * `produce_messages`). A separate interface, so the Hi Framework's BridgeInterface stays exactly as it was and
  * classes that implement it elsewhere keep working; Bridge and NullBridge implement both.
  */
 interface BatchProducerInterface

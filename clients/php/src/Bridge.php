@@ -13,10 +13,10 @@ use Outrigger\Sidecar\Goridge\RpcClient;
 use Outrigger\Sidecar\Socket\Address;
 
 /**
- * Seed 000's Bridge over Goridge RPC: talks to Outrigger (or the Go
+ * The Hi Framework sidecar's Bridge over Goridge RPC: talks to Outrigger (or the Go
  * sidecar) through the `App` service — App.Init, App.Kafka, App.Shutdown.
  *
- * Config keys (seed 000's database.php block plus a few more):
+ * Config keys (the Hi Framework's sidecar block of database.php, plus a few more):
  *   host, port        TCP address (default 127.0.0.1:6001); a host holding a whole address
  *                     (application.yaml's `sidecar.host: tcp://host:6001`) is used as `address`, or
  *   address           'tcp://host:port' / 'unix:///path/to.sock' (wins over host/port)

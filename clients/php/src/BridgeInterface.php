@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace Outrigger\Sidecar;
 
 /**
- * Seed 000's sidecar bridge (Hi\Sidecar\BridgeInterface), method for method.
+ * The Hi Framework sidecar's bridge (Hi\Sidecar\BridgeInterface), method for method.
  * compat/hi-sidecar-aliases.php maps the Hi\Sidecar names onto these classes.
  */
 interface BridgeInterface

@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace Outrigger\Sidecar;
 
 /**
- * Development stand-in (seed 000): every call succeeds without a sidecar;
+ * Development stand-in (as the Hi Framework's NullBridge): every call succeeds without a sidecar;
  * produced messages go nowhere and nothing is ever received.
  */
 final class NullBridge implements BridgeInterface, BatchProducerInterface

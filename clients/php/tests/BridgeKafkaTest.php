@@ -11,7 +11,7 @@ use Outrigger\Sidecar\Exception\ServiceException;
 use PHPUnit\Framework\TestCase;
 
 /**
- * Seed 000's whole Kafka flow from PHP, through Outrigger's App API and
+ * The App API's whole Kafka flow from PHP, through Outrigger's App API and
  * Kafka actor, against a real Kafka broker: App.Init with a named connection,
  * produce (sync and async, key, headers), consumer group init, receive, ack,
  * close — over JSON and over msgpack.

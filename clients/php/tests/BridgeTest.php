@@ -13,7 +13,7 @@ use PHPUnit\Framework\TestCase;
  * The Bridge against a live daemon whose App API forwards to a Kafka actor
  * that does not exist (app.kafkaActor 'absent-kafka'): App.Init of the
  * application block, validation of every App.Kafka shape (done before any
- * Kafka work), and the seed's double-encoded payload style. The Kafka round
+ * Kafka work), and the App API's documented double-encoded payload style. The Kafka round
  * trip itself is BridgeKafkaTest, against a broker.
  */
 final class BridgeTest extends TestCase
@@ -24,7 +24,7 @@ final class BridgeTest extends TestCase
         return [
             'json over tcp' => [['address' => Env::get('OUTRIGGER_GORIDGE_TCP')]],
             'msgpack over unix' => [['address' => Env::get('OUTRIGGER_GORIDGE_UNIX'), 'codec' => 'msgpack']],
-            'seed 000 host/port config' => [self::hostPort()],
+            'Hi Framework host/port config' => [self::hostPort()],
             'application.yaml sidecar.host address' => [['host' => Env::get('OUTRIGGER_GORIDGE_TCP')]],
         ];
     }
@@ -91,9 +91,9 @@ final class BridgeTest extends TestCase
         }
     }
 
-    public function testTheSeedBridgesDoubleEncodedPayloadIsAcceptedToo(): void
+    public function testTheHiFrameworkBridgesDoubleEncodedPayloadIsAcceptedToo(): void
     {
-        // Seed 000's Bridge: $this->call('Kafka', json_encode($payload)) -- a JSON string holding JSON.
+        // The Hi Framework's Bridge: $this->call('Kafka', json_encode($payload)) -- a JSON string holding JSON.
         $rpc = RpcClient::create(Env::goridgeTcp());
         self::assertTrue($rpc->call('App.Init', json_encode(['application' => ['name' => 'seed']])));
         try {

@@ -10,7 +10,7 @@ use Outrigger\Sidecar\Exception\TimeoutException;
 use Outrigger\Sidecar\Ipc\IpcClient;
 use PHPUnit\Framework\TestCase;
 
-/** Seed 004's binary IPC from PHP against the live daemon. */
+/** The binary IPC protocol from PHP against the live daemon. */
 final class IpcClientTest extends TestCase
 {
     /** @return array<string, array{0: string}> */
@@ -128,7 +128,7 @@ final class IpcClientTest extends TestCase
                 $done++;
             });
         }
-        self::assertSame(20, $ipc->connectionCount(), 'default maximum of seed 004: 20 connections');
+        self::assertSame(20, $ipc->connectionCount(), 'default maximum of the binary IPC protocol: 20 connections');
         $ipc->wait(10.0);
         self::assertSame(60, $done);
         $small = new IpcClient(Env::ipcUnix(), 5.0, 2, 30.0, 5.0, 1);

@@ -13,7 +13,7 @@ describe('kafka config section', () => {
     expect(c.kafka.producer.lingerMs).toBe(5);
   });
 
-  it('reads seed 000 connections: durations, TLS file paths, SASL types', () => {
+  it('reads App API connections: durations, TLS file paths, SASL types', () => {
     const k = kafkaConfigSchema.parse({
       connections: {
         'aliyun-kafka-public': {

@@ -45,7 +45,7 @@ function randomValue(rand: () => number, depth = 0): unknown {
 }
 
 describe('kafka params', () => {
-  it('parses a seed 000 produce message (PHP json_encode of an empty headers array is [])', () => {
+  it('parses an App API produce message (PHP json_encode of an empty headers array is [])', () => {
     const p = parseProduce({ connection: 'kafka-common', topic: 't', value: 'v', headers: [], sync_mode: true });
     expect(p).toMatchObject({ connection: 'kafka-common', sync: true, record: { topic: 't', key: null, headers: [] } });
     expect(p.record.value!.toString()).toBe('v');
@@ -84,7 +84,7 @@ describe('kafka params', () => {
     expect(fieldOf(() => connectionOf('connections.set', { connection: 'c' }))).toBe('name');
   });
 
-  it('reads seed 000 consume options: offset types, durations, defaults', () => {
+  it('reads App API consume options: offset types, durations, defaults', () => {
     const p = parseInit({
       connection: 'c',
       group_options: { group_id: 'g', session_timeout: '10s', heartbeat_interval: 500 },

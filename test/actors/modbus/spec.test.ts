@@ -3,7 +3,8 @@ import { parseDeviceSpec } from '../../../actors/modbus/spec.ts';
 import { OutriggerError } from '../../../runtime/errors/error.ts';
 import { prng } from '../../helpers/prng.ts';
 
-const seedPayload = {
+/** The ISP gateway protocol's example CONFIG payload, with float32's own quantity (the example's `quantity: 1` is tested below). */
+const examplePayload = {
   mode: 'tcp',
   address: '127.0.0.1:502',
   timeout_ms: 3000,
@@ -22,8 +23,8 @@ function errorOf(raw: unknown, prefix = ''): { code: string; field: string; mess
 }
 
 describe('device spec', () => {
-  it('accepts the seed CONFIG payload and fills defaults', () => {
-    const d = parseDeviceSpec(seedPayload);
+  it('accepts the example CONFIG payload and fills defaults', () => {
+    const d = parseDeviceSpec(examplePayload);
     expect(d).toMatchObject({ mode: 'tcp', host: '127.0.0.1', port: 502, timeoutMs: 3000, intervalMs: 2000, named: false, maxGap: 16 });
     expect(d.registers[0]).toMatchObject({ key: 'temperature', quantity: 2, fn: 3, unitId: 1, scale: 0.1, byteSwap: false, wordSwap: false });
     expect(parseDeviceSpec({ address: 'plc.local' })).toMatchObject({ host: 'plc.local', port: 502, registers: [] });
@@ -50,20 +51,20 @@ describe('device spec', () => {
   });
 
   it("reads a multi-register type given a smaller quantity (the ISP protocol's own CONFIG example) at its width, with a warning", () => {
-    const d = parseDeviceSpec({ ...seedPayload, registers: [{ ...seedPayload.registers[0], quantity: 1 }, { key: 'n', address: 4, type: 'uint64', quantity: 2 }] }, 'payload.');
+    const d = parseDeviceSpec({ ...examplePayload, registers: [{ ...examplePayload.registers[0], quantity: 1 }, { key: 'n', address: 4, type: 'uint64', quantity: 2 }] }, 'payload.');
     expect(d.registers.map((r) => r.quantity)).toEqual([2, 4]);
     expect(d.warnings).toEqual([
       { field: 'payload.registers[0].quantity', message: 'payload.registers[0].quantity: float32 spans 2 registers; quantity 1 is read as 2' },
       { field: 'payload.registers[1].quantity', message: 'payload.registers[1].quantity: uint64 spans 4 registers; quantity 2 is read as 4' },
     ]);
-    expect(parseDeviceSpec(seedPayload).warnings).toEqual([]);
+    expect(parseDeviceSpec(examplePayload).warnings).toEqual([]);
   });
 
   it('names the bad field with a specific code', () => {
     const withReg = (r: object) => ({ address: 'h', registers: [{ key: 'ok', address: 0, type: 'int16' }, { key: 'x', address: 0, type: 'int16', ...r }] });
     expect(errorOf(withReg({ type: 'float' }))).toMatchObject({ code: 'MODBUS_INVALID_REGISTER', field: 'registers[1].type' });
     // More registers than the type spans: a longer read, or several values? Refused.
-    expect(errorOf({ ...seedPayload, registers: [{ ...seedPayload.registers[0], quantity: 3 }] })).toMatchObject({
+    expect(errorOf({ ...examplePayload, registers: [{ ...examplePayload.registers[0], quantity: 3 }] })).toMatchObject({
       code: 'MODBUS_INVALID_REGISTER',
       field: 'registers[0].quantity',
       message: 'registers[0].quantity: float32 spans 2 registers, quantity is 3',
@@ -100,7 +101,7 @@ describe('device spec fuzz', () => {
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
     let accepted = 0;
     for (let i = 0; i < 3000; i++) {
-      const payload = structuredClone(seedPayload) as Record<string, unknown>;
+      const payload = structuredClone(examplePayload) as Record<string, unknown>;
       const regs = payload.registers as Record<string, unknown>[];
       regs.push({ key: 'b', address: 10, type: 'int16' }, { key: 'c', address: 20, type: 'bool' });
       for (let m = 0; m < 1 + Math.floor(rand() * 3); m++) {

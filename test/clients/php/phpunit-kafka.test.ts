@@ -8,12 +8,12 @@ import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 import { phpunit } from './run-phpunit.ts';
 
 /*
- * clients/php/tests/BridgeKafkaTest.php: seed 000's Kafka flow from PHP
+ * clients/php/tests/BridgeKafkaTest.php: the App API's Kafka flow from PHP
  * (App.Init, produce, consume init/receive/ack/close) through the Goridge
  * listener, the App API and the Kafka actor (kafkajs driver) to the real
  * Kafka 3.9.1 test peer (`test/peers/kafka.sh start`, 127.0.0.1:19092).
  * It fails when the broker is down. It runs where the Kafka actor is part of
- * the tree (actors/kafka, from the kafka branch).
+ * the tree (actors/kafka).
  */
 
 const BROKER = { host: '127.0.0.1', port: 19092 };

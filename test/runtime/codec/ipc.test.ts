@@ -22,13 +22,13 @@ function decodeAll(dec: IpcDecoder, chunks: Buffer[]): { frames: Frame[]; error:
 }
 
 describe('IPC codec', () => {
-  it('encodes the seed 004 header: version BE, type, length BE', () => {
+  it('encodes the binary IPC header: version BE, type, length BE', () => {
     const f = encodeIpcFrame(IPC_V1_1, IpcType.ASYNC_REQUEST, '{"id":"a"}');
     expect(f.subarray(0, 7)).toEqual(Buffer.from([0x01, 0x01, 0x04, 0, 0, 0, 10]));
     expect(f.subarray(7).toString()).toBe('{"id":"a"}');
   });
 
-  it('matches what seed 004 PHP heartbeat sends: pack(n,0x0100).pack(C,2).pack(N,0)', () => {
+  it('matches what the protocol\'s reference PHP heartbeat sends: pack(n,0x0100).pack(C,2).pack(N,0)', () => {
     expect(encodeIpcFrame(IPC_V1_0, IpcType.HEARTBEAT, '')).toEqual(Buffer.from([1, 0, 2, 0, 0, 0, 0]));
   });
 

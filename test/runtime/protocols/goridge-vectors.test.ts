@@ -6,7 +6,7 @@ import { encodeGoridgeRequest } from '../../../runtime/codec/goridge.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 
 /*
- * Replays every captured client->server vector of shared/protocols/goridge.md
+ * Replays every captured client->server vector of test/fixtures/goridge-vectors.json
  * through the live listener, against the `App` service the captures were made
  * with (test/fixtures/actors/goridge-app.ts), and compares the reply with the
  * captured Go reply byte for byte. Where Outrigger knowingly differs from Go

@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace Outrigger\Sidecar\Ipc;
 
 /*
- * Binary IPC frame of seed 004:
+ * Frame of the binary IPC protocol:
  *
  *   0 u16be version (0x0100 v1.0, 0x0101 v1.1)   2 u8 type   3 u32be payload length   7 payload (JSON)
  *

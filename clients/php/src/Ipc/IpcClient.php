@@ -13,7 +13,7 @@ use Outrigger\Sidecar\Exception\TimeoutException;
 use Outrigger\Sidecar\Socket\Address;
 
 /**
- * Client of seed 004's binary IPC protocol (the UnixSocketReader design),
+ * Client of the binary IPC protocol (the design of its reference UnixSocketReader),
  * without its bugs: every read is complete and bounded by a deadline, the
  * connection pool is bounded (20 by default), idle connections are health
  * checked with a heartbeat round trip (not a blind write that leaves an

@@ -1,5 +1,5 @@
-// The "service" half of the shop example (a table's code is split into a
-// handler and a service): pure functions that shape rows into the
+// The "service" half of the shop example (the handler decides the operation,
+// the service builds the document): pure functions that shape rows into the
 // search document. Keeping them apart from the handler makes them easy to
 // unit-test and to reuse from a backfill script.
 import type { Document, Row } from '../../../../actors/es/handler-api.ts';

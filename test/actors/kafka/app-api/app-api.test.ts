@@ -13,7 +13,7 @@ import { REDACTED_PATHS } from '../../../../runtime/log.ts';
 import { startTestDaemon, tcpPortOf, type TestDaemon } from '../../../helpers/daemon.ts';
 
 const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
-/** What seed 000's PHP Bridge sends: json_encode($payload) through goridge's JSON codec (a JSON string of JSON). */
+/** What the Hi Framework's PHP Bridge sends: json_encode($payload) through goridge's JSON codec (a JSON string of JSON). */
 const php = (v: unknown): Buffer => json(JSON.stringify(v));
 const MSGPACK = 0x10;
 
@@ -71,7 +71,7 @@ describe('App API over Goridge (Kafka actor stand-in records the forwarded calls
     await d.stop();
   });
 
-  it('App.Init takes the seed payload (JSON string of JSON) and registers each connection once', async () => {
+  it('App.Init takes the App API\'s documented payload (JSON string of JSON) and registers each connection once', async () => {
     expect(await text('App.Init', php(CONFIGS))).toBe('true');
     const calls = await recorded();
     expect(calls.map((x) => x.method)).toEqual(['connections.set', 'connections.set']);
@@ -104,7 +104,7 @@ describe('App API over Goridge (Kafka actor stand-in records the forwarded calls
     expect(await text('App.Init', Buffer.from('"{not json"'))).toMatch(/^MALFORMED_JSON: configs: a string payload must hold JSON/);
   });
 
-  it('App.Kafka produce: seed payload, plain object and msgpack all answer true', async () => {
+  it('App.Kafka produce: the documented double-encoded payload, plain object and msgpack all answer true', async () => {
     const produce = {
       action: 'produce',
       produce_message: { connection: 'kafka-common', topic: 'orders', value: '{"id":1}', headers: { source: 'php-app' }, sync_mode: true },

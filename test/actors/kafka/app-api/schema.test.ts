@@ -13,7 +13,7 @@ function errorOf(f: () => unknown): OutriggerError {
 }
 
 describe('App.Init configs', () => {
-  it('accepts seed 000 application.yaml blocks with defaults filled in', () => {
+  it('accepts the Hi Framework sidecar\'s application.yaml blocks with defaults filled in', () => {
     const c = parseAppConfigs({
       application: { name: 'typing', module: 'jupiter', env: 'local', debug: true, runtime: 'swoole', timezone: 'UTC' },
       kafka: {

@@ -30,7 +30,7 @@ function errorOf(s: string, from: 'gateway' | 'sidecar' = 'gateway'): IspError &
 }
 
 describe('ISP line splitting', () => {
-  // The seed's example tags carry "°C"; Chinese keys are 3-byte UTF-8.
+  // The ISP gateway protocol's example tags carry "°C"; Chinese keys are 3-byte UTF-8.
   const lines = ['{"type":"STATUS","id":"温度-1"}', '', '{"tags":{"unit":"°C"}}', '{"type":"HEARTBEAT"}'];
   const stream = Buffer.from(lines.join('\n') + '\r\n\n');
 
@@ -82,7 +82,7 @@ describe('ISP line splitting', () => {
 });
 
 describe('ISP message validation', () => {
-  it('accepts the seed telnet session lines', () => {
+  it('accepts the lines of the protocol\'s example telnet session', () => {
     const config = parse(
       '{"type":"CONFIG","id":"test-001","timestamp":1751200000000000000,"payload":{"mode":"tcp","address":"127.0.0.1:502","timeout_ms":3000,"interval_ms":2000,"registers":[]}}',
     );

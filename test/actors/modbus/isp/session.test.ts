@@ -1,4 +1,4 @@
-// The ISP listener driven the way seed 001's telnet session drives it: a
+// The ISP listener driven the way the protocol's example telnet session drives it: a
 // plain TCP socket, hand-written lines, replies read line by line.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,14 +83,14 @@ class Telnet {
 type Payload = { success: boolean; error?: string; code?: string; field?: string; [k: string]: unknown };
 const payload = (m: Record<string, unknown>): Payload => m.payload as Payload;
 
-describe('ISP listener: the seed telnet session', () => {
+describe('ISP listener: the protocol\'s example telnet session', () => {
   let d: IspTestDaemon;
   beforeAll(async () => {
     d = await startIspDaemon({ listeners: { isp: { maxLineBytes: 4096, heartbeatMs: 60_000 } } });
   });
   afterAll(async () => d?.stop());
 
-  it('answers the seed CONFIG and STATUS lines', async () => {
+  it('answers the example CONFIG and STATUS lines', async () => {
     const t = await Telnet.open(d.ispPort);
     t.send('{"type":"CONFIG","id":"test-001","timestamp":1751200000000000000,"payload":{"mode":"tcp","address":"127.0.0.1:502","timeout_ms":3000,"interval_ms":2000,"registers":[]}}');
     const config = await t.reply('test-001');
