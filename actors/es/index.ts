@@ -2,6 +2,7 @@ import { defineActor } from '../../runtime/actor/api.ts';
 import { pipelinesSchema, type PipelineConfig } from './config.ts';
 import { OutriggerError } from '../../runtime/errors/error.ts';
 import type { Pipeline } from './pipeline.ts';
+import { esMetrics } from './metrics.ts';
 import type { PipelineStatus } from './status.ts';
 
 export interface EsActorOptions {
@@ -35,11 +36,12 @@ const actor = defineActor({
   },
   create: async (ctx) => {
     const { Pipeline } = await import('./pipeline.ts');
+    const metrics = esMetrics(ctx);
     const pipelines: Pipeline[] = [];
     try {
       for (const [name, cfg] of Object.entries(ctx.options.pipelines)) {
         if (!cfg.enabled) continue;
-        const p = new Pipeline(name, cfg, ctx.options.baseDir, ctx.log.child({ pipeline: name }));
+        const p = new Pipeline(name, cfg, ctx.options.baseDir, ctx.log.child({ pipeline: name }), metrics);
         await p.start();
         pipelines.push(p);
       }
@@ -47,7 +49,11 @@ const actor = defineActor({
       await Promise.allSettled(pipelines.map((p) => p.stop()));
       throw err;
     }
-    const snapshot = (): PipelineStatus[] => pipelines.map((p) => p.status());
+    const snapshot = (): PipelineStatus[] => {
+      const list = pipelines.map((p) => p.status());
+      for (const s of list) metrics.update(s);
+      return list;
+    };
     const timer = setInterval(() => ctx.publish(STATUS_TOPIC, snapshot()), PUBLISH_MS);
     ctx.publish(STATUS_TOPIC, snapshot());
     return {
@@ -64,6 +70,7 @@ const actor = defineActor({
         clearInterval(timer);
         const reports = await Promise.all(pipelines.map((p) => p.stop()));
         ctx.publish(STATUS_TOPIC, snapshot());
+        await metrics.close();
         ctx.log.info({ reports }, 'es pipelines stopped');
       },
     };

@@ -21,6 +21,7 @@ import { KafkaSource, type SourceRecord } from './kafka-source.ts';
 import { rowChanges } from './row-changes.ts';
 import { countersSnapshot, PipelineCounters, RateMeter, type PipelineState, type PipelineStatus } from './status.ts';
 import { breakerForCluster } from './cluster-breaker.ts';
+import { type EsMetrics, NO_ES_METRICS } from './metrics.ts';
 
 /** A Kafka record on its way through the pipeline. */
 interface InFlightRecord {
@@ -89,12 +90,13 @@ export class Pipeline {
     readonly cfg: PipelineConfig,
     readonly baseDir: string,
     readonly log: Logger,
+    readonly metrics: EsMetrics = NO_ES_METRICS,
   ) {}
 
   /** Loads handlers and clients (config errors throw here), then connects to Kafka in the background. */
   async start(): Promise<void> {
     this.#registry = await HandlerRegistry.load(this.name, this.cfg.handlers, this.baseDir, this.log);
-    this.#client = await openBulkClient(this.cfg.cluster, this.baseDir, this.log);
+    this.#client = this.metrics.measure(await openBulkClient(this.cfg.cluster, this.baseDir, this.log), this.#clusterLabel());
     const kafka = (this.#kafka = await openPipelineKafka(this.name, this.cfg.kafka, this.baseDir, this.log));
     this.#letters = new DeadLetterWriter(kafka, this.cfg.deadLetterTopic, this.name, this.cfg.limits, this.cfg.kafka.request_timeout, this.log);
     this.#writer = new BulkWriter(
@@ -265,13 +267,17 @@ export class Pipeline {
     return this.#committing;
   }
 
+  #clusterLabel(): string {
+    return `${this.cfg.cluster.type} ${this.cfg.cluster.nodes.join(',')}`;
+  }
+
   status(): PipelineStatus {
     const lag = this.#source?.lag ?? [];
     const state = this.#state === 'running' && this.#writer?.retrying > 0 ? 'retrying' : this.#state;
     return {
       name: this.name,
       state,
-      cluster: `${this.cfg.cluster.type} ${this.cfg.cluster.nodes.join(',')}`,
+      cluster: this.#clusterLabel(),
       topics: [...this.cfg.topics],
       group: this.cfg.group,
       assignment: { ...(this.#source?.assignment ?? {}) },

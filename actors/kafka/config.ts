@@ -131,6 +131,17 @@ export const consumerSchema = z.strictObject({
   sessionTimeoutMs: z.number().int().positive().default(30_000),
   rebalanceTimeoutMs: z.number().int().positive().default(60_000),
   heartbeatIntervalMs: z.number().int().positive().default(3000),
+  /**
+   * A record received and not acknowledged for this long has timed out (0 = never): its commit is
+   * what every later record of the partition waits for. Consume option ack_timeout overrides it.
+   */
+  ackTimeoutMs: z.number().int().min(0).max(86_400_000).default(300_000),
+  /**
+   * redeliver: the timed-out records go back to the buffer and the next receive hands them out again;
+   * fail: the consumer commits what was acknowledged, leaves the group and answers KAFKA_ACK_TIMEOUT
+   * until kafka.consume.init is called again. Consume option on_ack_timeout overrides it.
+   */
+  onAckTimeout: z.enum(['redeliver', 'fail']).default('redeliver'),
 });
 
 export const kafkaConfigSchema = z.strictObject({

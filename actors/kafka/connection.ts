@@ -8,6 +8,7 @@ import { describeConnection } from './config.ts';
 import { ConsumerSession, consumerNotFound } from './consumer-session.ts';
 import type { DriverClient, KafkaDriver, OutgoingRecord, ProducedRecord, TopicPartition } from './driver.ts';
 import { isBackendFailure, kafkaError } from './errors.ts';
+import { type KafkaMetrics, NO_KAFKA_METRICS } from './metrics.ts';
 import type { InitParams } from './params.ts';
 import { ProducePipeline } from './produce-pipeline.ts';
 
@@ -41,6 +42,23 @@ class FailureLog {
   }
 }
 
+function countByTopic(records: readonly OutgoingRecord[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  let topic = records[0]!.topic;
+  let n = 0;
+  // Requests mostly carry one topic: count runs, one map write per run.
+  for (const r of records) {
+    if (r.topic !== topic) {
+      counts.set(topic, (counts.get(topic) ?? 0) + n);
+      topic = r.topic;
+      n = 0;
+    }
+    n++;
+  }
+  counts.set(topic, (counts.get(topic) ?? 0) + n);
+  return counts;
+}
+
 export class Connection {
   readonly breaker: CircuitBreaker;
   readonly producer: ProducePipeline;
@@ -55,6 +73,7 @@ export class Connection {
     readonly driver: KafkaDriver,
     readonly settings: { producer: ProducerSettings; consumer: ConsumerSettings },
     readonly log: Logger,
+    readonly metrics: KafkaMetrics = NO_KAFKA_METRICS,
   ) {
     this.breaker = new CircuitBreaker(`kafka connection '${name}'`, {
       failureThreshold: config.circuit.failure_threshold,
@@ -66,7 +85,11 @@ export class Connection {
     this.producer = new ProducePipeline(
       (records) => this.#send(records),
       settings.producer,
-      (record, err) => this.#failures.add(err.code, record.topic, err.message),
+      (record, err, sync) => {
+        this.metrics.failed(name, record.topic, err.code);
+        // A sync caller got the error itself; async failures would go unseen without the log.
+        if (!sync) this.#failures.add(err.code, record.topic, err.message);
+      },
     );
   }
 
@@ -101,13 +124,21 @@ export class Connection {
   async #send(records: OutgoingRecord[]): Promise<ProducedRecord[]> {
     this.failFastIfOpen();
     const client = await this.client();
-    return this.breaker.call(() => client.produce(records, { timeoutMs: this.config.request_timeout }));
+    const t0 = performance.now();
+    const produced = await this.breaker.call(() => client.produce(records, { timeoutMs: this.config.request_timeout }));
+    this.metrics.delivered(this.name, countByTopic(records), (performance.now() - t0) / 1000);
+    return produced;
   }
 
   /** Starts a consumer, or hands the existing one back (redelivering what its previous user never acked). */
   async initConsumer(p: InitParams): Promise<{ session: ConsumerSession; reinitialized: boolean; redelivered: number; assignment: TopicPartition[] }> {
     const topics = [...new Set(p.consume_options.topics)];
-    const existing = topics.map((t) => this.#consumers.get(t)).find((s) => s !== undefined);
+    let existing = topics.map((t) => this.#consumers.get(t)).find((s) => s !== undefined);
+    if (existing?.failure) {
+      // Failed on an ack timeout and already closed: init starts a fresh member.
+      for (const t of existing.opts.topics) if (this.#consumers.get(t) === existing) this.#consumers.delete(t);
+      existing = undefined;
+    }
     if (existing) {
       if (!existing.sameAs(p.group_options.group_id, topics)) {
         throw kafkaError(
@@ -141,8 +172,14 @@ export class Connection {
         maxBytesPerPartition: o.max_bytes_per_partition ?? c.maxBytesPerPartition,
         fetchSize: o.fetch_size ?? c.fetchSize,
         concurrency: o.concurrency ?? 0,
+        ackTimeoutMs: o.ack_timeout ?? c.ackTimeoutMs,
+        onAckTimeout: o.on_ack_timeout ?? c.onAckTimeout,
       },
       this.log.child({ groupId: g.group_id }),
+      {
+        received: (topic, n) => this.metrics.consumed(this.name, g.group_id, topic, n),
+        lag: (topic, partition, lag) => this.metrics.lag(this.name, g.group_id, topic, partition, lag),
+      },
     );
     for (const t of topics) this.#consumers.set(t, session);
     try {
@@ -157,6 +194,7 @@ export class Connection {
 
   consumer(topic: string): ConsumerSession {
     const s = this.#consumers.get(topic);
+    if (s?.failure) throw s.failure;
     if (!s || s.closed) throw consumerNotFound(this.name, topic);
     return s;
   }
@@ -177,7 +215,7 @@ export class Connection {
     return {
       ...describeConnection(this.name, this.config, this.driver.name),
       circuit: this.breaker.snapshot(),
-      producer: this.producer.snapshot(),
+      producer: { ...this.producer.snapshot(), resent: this.#client?.resent?.() ?? 0 },
       consumers: [...new Set(this.#consumers.values())].map((s) => s.snapshot()),
     };
   }

@@ -5,14 +5,29 @@
 import type { Logger } from 'pino';
 import type { DriverClient, DriverConsumer, GroupMemberOptions, IncomingRecord, TopicPartition, TopicPartitionOffset } from './driver.ts';
 import { kafkaError } from './errors.ts';
+import type { OutriggerError } from '../../runtime/errors/error.ts';
 import { RecordBuffer } from './record-buffer.ts';
 import type { AckOutcome } from './offset-tracker.ts';
+
+/** What a session reports for the metrics (consumed records, lag per partition). */
+export interface SessionObserver {
+  received(topic: string, n: number): void;
+  /** null: the partition is no longer held here. */
+  lag(topic: string, partition: number, lag: number | null): void;
+}
+
+const COMMIT_RETRY_MS = 1000;
+
+const NO_OBSERVER: SessionObserver = { received: () => {}, lag: () => {} };
 
 export interface SessionOptions extends GroupMemberOptions {
   /** Records buffered + unacked per topic before its partitions pause. */
   fetchSize: number;
   /** Max records received and not yet acked per topic (0 = no limit). */
   concurrency: number;
+  /** Received and not acked for this long: the record timed out (0 = never). */
+  ackTimeoutMs: number;
+  onAckTimeout: 'redeliver' | 'fail';
 }
 
 export interface AckResult {
@@ -31,18 +46,37 @@ export class ConsumerSession {
   readonly #consumer: DriverConsumer;
   readonly #waiters = new Map<string, Set<Waiter>>();
   readonly #paused = new Set<string>();
+  /** Last high watermark the driver reported, by topic and partition. */
+  readonly #highWatermarks = new Map<string, Map<number, number>>();
   #rebalancing = true;
   #closed = false;
+  #ackTimer: NodeJS.Timeout | null = null;
+  #commitRetry: NodeJS.Timeout | null = null;
+  /** Set when the ack timeout failed the session (on_ack_timeout: fail); every later call answers it. */
+  #failure: OutriggerError | null = null;
   readonly started: Promise<TopicPartition[]>;
-  readonly stats = { fetched: 0, duplicatesDropped: 0, received: 0, acked: 0, commits: 0, commitFailures: 0, rebalances: 0, redelivered: 0, pauses: 0, errors: 0 };
+  readonly stats = {
+    fetched: 0,
+    duplicatesDropped: 0,
+    received: 0,
+    acked: 0,
+    commits: 0,
+    commitFailures: 0,
+    rebalances: 0,
+    redelivered: 0,
+    ackTimeouts: 0,
+    pauses: 0,
+    errors: 0,
+  };
 
   constructor(
     client: DriverClient,
     readonly opts: SessionOptions,
     readonly log: Logger,
+    readonly observer: SessionObserver = NO_OBSERVER,
   ) {
     this.#consumer = client.consumer(opts, {
-      records: (topic, partition, records) => this.#onRecords(topic, partition, records),
+      records: (topic, partition, records, highWatermark) => this.#onRecords(topic, partition, records, highWatermark),
       revoking: () => {
         this.#rebalancing = true;
       },
@@ -53,6 +87,14 @@ export class ConsumerSession {
       },
     });
     this.started = this.#consumer.start();
+    if (opts.ackTimeoutMs > 0) {
+      this.#ackTimer = setInterval(() => this.#checkAcks(), Math.min(5000, Math.max(50, opts.ackTimeoutMs / 4)));
+      this.#ackTimer.unref();
+    }
+  }
+
+  get failure(): OutriggerError | null {
+    return this.#failure;
   }
 
   get closed(): boolean {
@@ -65,9 +107,11 @@ export class ConsumerSession {
 
   /** Up to `size` records of `topic`, waiting at most `waitMs` (or until `signal` aborts) when none can be handed out. */
   async receive(topic: string, size: number, waitMs: number, signal?: AbortSignal): Promise<IncomingRecord[]> {
+    if (this.#failure) throw this.#failure;
     const deadline = Date.now() + waitMs;
     for (;;) {
       const got = this.#take(topic, size);
+      if (this.#failure) throw this.#failure;
       if (got.length > 0 || this.#closed) return got;
       const left = deadline - Date.now();
       if (left <= 0 || signal?.aborted) return got;
@@ -77,6 +121,7 @@ export class ConsumerSession {
 
   /** Acks the given records (or every received one) and commits what became contiguous. */
   async ack(topic: string, records?: readonly { partition: number; offset: number }[]): Promise<AckResult> {
+    if (this.#failure) throw this.#failure;
     const result: AckResult = { acked: 0, unknown: 0, notReceived: 0, committed: [] };
     if (records) {
       for (const r of records) {
@@ -101,10 +146,12 @@ export class ConsumerSession {
       await this.#consumer.commit(pending);
     } catch (err) {
       this.stats.commitFailures++;
+      this.#retryCommitSoon();
       throw err;
     }
     this.stats.commits++;
     this.buffer.markCommitted(pending);
+    for (const { topic, partition } of pending) this.#reportLag(topic, partition);
     return pending;
   }
 
@@ -118,6 +165,10 @@ export class ConsumerSession {
 
   /** Commits what was acknowledged, then leaves the group. */
   async close(): Promise<TopicPartitionOffset[]> {
+    if (this.#ackTimer) clearInterval(this.#ackTimer);
+    if (this.#commitRetry) clearTimeout(this.#commitRetry);
+    this.#ackTimer = null;
+    this.#commitRetry = null;
     if (this.#closed) return [];
     let committed: TopicPartitionOffset[] = [];
     try {
@@ -127,6 +178,8 @@ export class ConsumerSession {
       this.log.warn({ err, groupId: this.opts.groupId }, 'final commit failed; unacknowledged and uncommitted records will be redelivered');
     }
     this.#closed = true;
+    for (const [topic, partitions] of this.#highWatermarks) for (const partition of partitions.keys()) this.observer.lag(topic, partition, null);
+    this.#highWatermarks.clear();
     for (const t of this.#waiters.keys()) this.#wake(t);
     await this.#consumer.close().catch((err: unknown) => this.log.warn({ err }, 'leaving the group failed'));
     return committed;
@@ -146,13 +199,20 @@ export class ConsumerSession {
   #take(topic: string, size: number): IncomingRecord[] {
     if (this.#rebalancing || this.#closed) return [];
     const room = this.opts.concurrency > 0 ? Math.max(0, this.opts.concurrency - this.buffer.unacked(topic)) : size;
-    const got = this.buffer.take(topic, Math.min(size, room));
+    const got = this.buffer.take(topic, Math.min(size, room), Date.now());
     this.stats.received += got.length;
+    if (got.length > 0) this.observer.received(topic, got.length);
     return got;
   }
 
-  #onRecords(topic: string, partition: number, records: IncomingRecord[]): void {
+  #onRecords(topic: string, partition: number, records: IncomingRecord[], highWatermark: number | undefined): void {
     if (this.#closed) return;
+    if (highWatermark !== undefined && this.buffer.has(topic, partition)) {
+      let byPartition = this.#highWatermarks.get(topic);
+      if (!byPartition) this.#highWatermarks.set(topic, (byPartition = new Map()));
+      byPartition.set(partition, highWatermark);
+      this.#reportLag(topic, partition);
+    }
     let accepted = 0;
     for (const r of records) if (this.buffer.accept(topic, partition, r.offset, r)) accepted++;
     this.stats.fetched += accepted;
@@ -169,6 +229,9 @@ export class ConsumerSession {
   #onAssigned(tps: TopicPartition[]): void {
     const change = this.buffer.assign(tps);
     this.stats.rebalances++;
+    for (const { topic, partition } of change.revoked) {
+      if (this.#highWatermarks.get(topic)?.delete(partition)) this.observer.lag(topic, partition, null);
+    }
     if (change.droppedUnacked > 0) {
       this.log.info({ groupId: this.opts.groupId, revoked: change.revoked, droppedUnacked: change.droppedUnacked }, 'partitions moved away; their unacknowledged records go to the new owner');
     }
@@ -184,6 +247,52 @@ export class ConsumerSession {
       this.#resumeIfDrained(t);
       this.#wake(t);
     }
+  }
+
+  /**
+   * A refused commit is tried again a second later, not only with the next ack: a consumer whose last
+   * acks were refused (a rebalance, a coordinator moving) would otherwise leave them uncommitted while
+   * it idles, and a crash then would redeliver them.
+   */
+  #retryCommitSoon(): void {
+    if (this.#commitRetry || this.#closed) return;
+    this.#commitRetry = setTimeout(() => {
+      this.#commitRetry = null;
+      if (this.#closed || this.#rebalancing) return this.#retryCommitSoon();
+      this.commit().catch((err: unknown) => this.log.debug({ err }, 'commit retry failed; trying again'));
+    }, COMMIT_RETRY_MS);
+    this.#commitRetry.unref();
+  }
+
+  /** Applies the ack timeout policy to records received longer ago than ackTimeoutMs and still unacknowledged. */
+  #checkAcks(): void {
+    if (this.#closed) return;
+    const before = Date.now() - this.opts.ackTimeoutMs;
+    const oldest = this.buffer.oldestUnacked();
+    if (oldest === null || oldest >= before) return;
+    if (this.opts.onAckTimeout === 'redeliver') {
+      const n = this.buffer.redeliver(before);
+      this.stats.ackTimeouts += n;
+      this.stats.redelivered += n;
+      this.log.warn({ groupId: this.opts.groupId, records: n, ackTimeoutMs: this.opts.ackTimeoutMs }, 'records received but not acknowledged in time are handed out again');
+      for (const t of this.opts.topics) this.#wake(t);
+      return;
+    }
+    this.stats.ackTimeouts++;
+    this.#failure = kafkaError(
+      'KAFKA_ACK_TIMEOUT',
+      `group '${this.opts.groupId}': a record received ${Date.now() - oldest} ms ago was never acknowledged (ack timeout ${this.opts.ackTimeoutMs} ms); ` +
+        'the consumer committed what was acknowledged and left the group: call kafka.consume.init again',
+      { groupId: this.opts.groupId, topics: this.opts.topics, ackTimeoutMs: this.opts.ackTimeoutMs },
+    );
+    this.log.warn({ groupId: this.opts.groupId, ackTimeoutMs: this.opts.ackTimeoutMs }, 'ack timeout: the consumer leaves its group');
+    void this.close();
+  }
+
+  #reportLag(topic: string, partition: number): void {
+    const hwm = this.#highWatermarks.get(topic)?.get(partition);
+    const at = this.buffer.resumePosition(topic, partition);
+    if (hwm !== undefined && at !== null) this.observer.lag(topic, partition, Math.max(0, hwm - at));
   }
 
   #resumeIfDrained(topic: string): void {

@@ -83,8 +83,11 @@ export interface GroupMemberOptions {
 
 /** Callbacks a group member makes; they must return quickly (no awaiting). */
 export interface ConsumerEvents {
-  /** Records of one partition, in offset order, from the member's fetch position. */
-  records(topic: string, partition: number, records: IncomingRecord[]): void;
+  /**
+   * Records of one partition, in offset order, from the member's fetch position, with the partition's
+   * high watermark when the driver knows it (the consumer lag metric).
+   */
+  records(topic: string, partition: number, records: IncomingRecord[], highWatermark?: number): void;
   /** A rebalance began: partitions may be taken away. */
   revoking(): void;
   /** The member's complete assignment after it (re)joined the group. Fetching restarts from committed offsets. */
@@ -118,6 +121,8 @@ export interface DriverClient {
   /** Low and high watermark of every partition of an existing topic, by partition (KAFKA_UNKNOWN_TOPIC otherwise). */
   watermarks(topic: string): Promise<PartitionWatermarks[]>;
   close(): Promise<void>;
+  /** Records the client sent to a broker more than once within produce() (each may be in the topic twice); absent: never. */
+  resent?(): number;
 }
 
 export interface KafkaDriver {

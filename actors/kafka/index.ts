@@ -1,6 +1,7 @@
 import { defineActor } from '../../runtime/actor/api.ts';
 import { type KafkaConfig, kafkaConfigSchema } from './config.ts';
 import { KAFKA_METHODS, KAFKA_POLICY, kafkaHandlers } from './handlers.ts';
+import { kafkaMetrics } from './metrics.ts';
 import { connectionField, connectionOf } from './params.ts';
 import { ConnectionRegistry } from './registry.ts';
 
@@ -25,14 +26,18 @@ export default defineActor<(typeof KAFKA_METHODS)[number], KafkaConfig>({
   // Long-polling receives and sync produces wait on the broker, not on the CPU.
   concurrency: 65_536,
   create: async (ctx) => {
-    const registry = new ConnectionRegistry(ctx.options, ctx.log, (topic: string, e: object) => ctx.publish(topic, { ...e, worker: ctx.workerIndex }));
+    const metrics = kafkaMetrics(ctx);
+    const registry = new ConnectionRegistry(ctx.options, ctx.log, (topic: string, e: object) => ctx.publish(topic, { ...e, worker: ctx.workerIndex }), metrics);
     for (const [name, c] of Object.entries(ctx.options.connections)) {
       // Every worker knows every configured connection; requests reach only the one that owns it.
       await registry.set(name, c, 'config');
     }
     return {
       handlers: kafkaHandlers(registry),
-      close: () => registry.closeAll(Date.now() + Math.min(CLOSE_BUDGET_MS, ctx.options.producer.deliveryTimeoutMs)),
+      close: async () => {
+        await registry.closeAll(Date.now() + Math.min(CLOSE_BUDGET_MS, ctx.options.producer.deliveryTimeoutMs));
+        await metrics.close();
+      },
     };
   },
 });

@@ -20,6 +20,8 @@ interface Entry<R> {
   state: EntryState;
   /** Dropped once acknowledged: nothing will deliver it again. */
   record: R | null;
+  /** When take() last handed it out (the caller's clock; the ack timeout compares against it). */
+  deliveredAt: number;
 }
 
 export type AckOutcome =
@@ -84,15 +86,15 @@ export class PartitionOffsets<R> {
    */
   accept(offset: number, record: R): boolean {
     if (this.#nextFetch !== null && offset < this.#nextFetch) return false;
-    this.#entries.push({ offset, state: BUFFERED, record });
+    this.#entries.push({ offset, state: BUFFERED, record, deliveredAt: 0 });
     this.#buffered++;
     this.#nextFetch = offset + 1;
     if (this.#drainedTo === null) this.#drainedTo = offset;
     return true;
   }
 
-  /** Hands out up to `max` buffered records in offset order and marks them delivered. */
-  take(max: number, out: R[]): number {
+  /** Hands out up to `max` buffered records in offset order and marks them delivered (at `now`). */
+  take(max: number, out: R[], now = 0): number {
     let n = 0;
     const entries = this.#entries;
     let i = Math.max(this.#cursor, this.#head);
@@ -100,6 +102,7 @@ export class PartitionOffsets<R> {
       const e = entries[i]!;
       if (e.state === BUFFERED) {
         e.state = DELIVERED;
+        e.deliveredAt = now;
         this.#buffered--;
         this.#delivered++;
         out.push(e.record!);
@@ -137,21 +140,36 @@ export class PartitionOffsets<R> {
     return n;
   }
 
-  /** Puts every delivered, unacknowledged record back in front of the buffer (a consumer restarted). */
-  redeliver(): number {
+  /**
+   * Puts delivered, unacknowledged records back in front of the buffer: all of them (a consumer
+   * restarted), or those handed out before `deliveredBefore` (their ack timed out).
+   */
+  redeliver(deliveredBefore = Infinity): number {
     const entries = this.#entries;
     let n = 0;
     for (let i = this.#head; i < entries.length; i++) {
       const e = entries[i]!;
-      if (e.state === DELIVERED) {
+      if (e.state === DELIVERED && e.deliveredAt < deliveredBefore) {
         e.state = BUFFERED;
         n++;
       }
     }
     this.#delivered -= n;
     this.#buffered += n;
-    this.#cursor = this.#head;
+    if (n > 0) this.#cursor = this.#head;
     return n;
+  }
+
+  /** The earliest hand-out time among delivered, unacknowledged records; null when there are none. */
+  oldestUnacked(): number | null {
+    if (this.#delivered === 0) return null;
+    let oldest = Infinity;
+    const entries = this.#entries;
+    for (let i = this.#head; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (e.state === DELIVERED && e.deliveredAt < oldest) oldest = e.deliveredAt;
+    }
+    return oldest;
   }
 
   /**

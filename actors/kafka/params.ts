@@ -59,6 +59,10 @@ const initSchema = z.strictObject({
     concurrency: z.number().int().min(0).max(1_000_000).optional(),
     max_wait: duration.optional(),
     max_bytes_per_partition: z.number().int().positive().optional(),
+    /** Received and not acknowledged for this long: the record timed out (0 = never). */
+    ack_timeout: duration.optional(),
+    /** What a timed-out record does: redeliver (default) or fail the consumer with KAFKA_ACK_TIMEOUT. */
+    on_ack_timeout: z.enum(['redeliver', 'fail']).optional(),
   }),
 });
 export type InitParams = z.output<typeof initSchema>;

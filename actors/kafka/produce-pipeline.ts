@@ -85,8 +85,8 @@ export class ProducePipeline {
   constructor(
     readonly send: SendBatch,
     readonly opts: PipelineOptions,
-    /** Told about every async record that finally failed. */
-    readonly onAsyncFailure: (record: OutgoingRecord, err: OutriggerError) => void,
+    /** Told about every record that finally failed: an async one after its retries, a sync one as its caller is answered. */
+    readonly onFailure: (record: OutgoingRecord, err: OutriggerError, sync: boolean) => void,
     readonly now: () => number = Date.now,
   ) {}
 
@@ -356,12 +356,13 @@ export class ProducePipeline {
     if (e.waiter) {
       this.stats.syncErrors++;
       e.waiter.failed(e.index, error);
+      this.onFailure(e.record, error, true);
       return;
     }
     this.#asyncQueued--;
     this.stats.failed++;
     this.stats.failedByCode[error.code] = (this.stats.failedByCode[error.code] ?? 0) + 1;
-    this.onAsyncFailure(e.record, error);
+    this.onFailure(e.record, error, false);
   }
 
   #expired(e: Entry, last?: OutriggerError): OutriggerError {

@@ -93,8 +93,8 @@ export class RecordBuffer<R> {
     return p ? p.accept(offset, record) : false;
   }
 
-  /** Up to `max` buffered records of one topic, taken round-robin across its partitions. */
-  take(topic: string, max: number): R[] {
+  /** Up to `max` buffered records of one topic, taken round-robin across its partitions (handed out at `now`). */
+  take(topic: string, max: number, now = 0): R[] {
     const out: R[] = [];
     const t = this.#topics.get(topic);
     if (!t || t.order.length === 0 || max <= 0) return out;
@@ -107,7 +107,7 @@ export class RecordBuffer<R> {
       const share = Math.ceil((max - out.length) / n);
       let got = 0;
       for (let k = 0; k < n && out.length < max; k++) {
-        got += t.partitions.get(t.order[(start + k) % n]!)!.take(Math.min(share, max - out.length), out);
+        got += t.partitions.get(t.order[(start + k) % n]!)!.take(Math.min(share, max - out.length), out, now);
       }
       if (got === 0) break;
     }
@@ -126,10 +126,23 @@ export class RecordBuffer<R> {
     return n;
   }
 
-  redeliver(): number {
+  /** Delivered, unacknowledged records back to the buffer: all, or those handed out before `deliveredBefore`. */
+  redeliver(deliveredBefore = Infinity): number {
     let n = 0;
-    for (const t of this.#topics.values()) for (const p of t.partitions.values()) n += p.redeliver();
+    for (const t of this.#topics.values()) for (const p of t.partitions.values()) n += p.redeliver(deliveredBefore);
     return n;
+  }
+
+  /** The earliest hand-out time among delivered, unacknowledged records of any topic; null when none. */
+  oldestUnacked(): number | null {
+    let oldest: number | null = null;
+    for (const t of this.#topics.values()) {
+      for (const p of t.partitions.values()) {
+        const at = p.oldestUnacked();
+        if (at !== null && (oldest === null || at < oldest)) oldest = at;
+      }
+    }
+    return oldest;
   }
 
   /** Offsets ahead of the last commit, for one topic or all. */
@@ -147,6 +160,12 @@ export class RecordBuffer<R> {
 
   markCommitted(list: readonly TopicPartitionOffset[]): void {
     for (const { topic, partition, offset } of list) this.#topics.get(topic)?.partitions.get(partition)?.markCommitted(offset);
+  }
+
+  /** Where a restart of the partition would resume: the last committed position, else the commit position. */
+  resumePosition(topic: string, partition: number): number | null {
+    const p = this.#topics.get(topic)?.partitions.get(partition);
+    return p ? (p.committed ?? p.commitPosition()) : null;
   }
 
   buffered(topic: string): number {

@@ -10,6 +10,7 @@ import type { ConsumerSession } from './consumer-session.ts';
 import { CONNECTION_TOPIC, type CONSUMER_TOPIC, type ConnectionEvent, type ConsumerEvent } from './events.ts';
 import type { KafkaDriver } from './driver.ts';
 import { kafkaError } from './errors.ts';
+import { type KafkaMetrics, NO_KAFKA_METRICS } from './metrics.ts';
 import { formatIssues } from '../../runtime/config/issues.ts';
 
 export async function loadDriver(name: DriverName): Promise<KafkaDriver> {
@@ -36,6 +37,7 @@ export class ConnectionRegistry {
     readonly settings: KafkaConfig,
     readonly log: Logger,
     readonly announce: Announce = () => {},
+    readonly metrics: KafkaMetrics = NO_KAFKA_METRICS,
   ) {}
 
   /** The consumer of a topic; KAFKA_SESSION_LOST when it went with a replaced worker. */
@@ -116,7 +118,7 @@ export class ConnectionRegistry {
         throw err;
       }
     }
-    const conn = new Connection(name, config, driver, this.settings, this.log.child({ connection: name }));
+    const conn = new Connection(name, config, driver, this.settings, this.log.child({ connection: name }), this.metrics);
     this.#connections.set(name, conn);
     this.log.info(describeConnection(name, config, driverName), old ? 'kafka connection replaced' : 'kafka connection registered');
     // Kept on the main thread to register it again on a replacement worker; a replaced connection closes its consumers.

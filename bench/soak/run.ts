@@ -6,7 +6,7 @@
 //   test/peers/kafka.sh start && test/peers/opensearch.sh start && test/peers/modbus.sh build
 //   node bin/run-ts.mjs bench/soak/run.ts [--minutes 30] [--warmup 5] [--interval 5] [--out DIR]
 //     [--ipc 200] [--goridge 100] [--goridge-per-connection 20] [--produce 200] [--produce-sync 10]
-//     [--canal 20] [--devices 10] [--points 50] [--isp-churn-seconds 20]
+//     [--canal 20] [--devices 10] [--points 50] [--isp-churn-seconds 20] [--port-offset 0]
 // Rates are per second (--canal: Canal messages of 5 rows; --devices x --points float32 points each second).
 // Exit code 1 when any load saw an error or the daemon died.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -37,6 +37,7 @@ const { values: a } = parseArgs({
     devices: { type: 'string', default: '10' },
     points: { type: 'string', default: '50' },
     'isp-churn-seconds': { type: 'string', default: '20' },
+    'port-offset': { type: 'string', default: '0' },
   },
 });
 const SECONDS = Number(a.minutes) * 60;
@@ -53,15 +54,18 @@ const rates: SoakRates = {
   points: Number(a.points),
   ispChurnSeconds: Number(a['isp-churn-seconds']),
 };
-const PORTS = { goridge: 16001, isp: 16052, metrics: 16464, modbus: 15602 };
-const RUN_DIR = '/tmp/outrigger-soak';
+// --port-offset N moves every port (and the run directory), so two soaks can run side by side.
+const OFFSET = Number(a['port-offset']);
+const PORTS = { goridge: 16001 + OFFSET, isp: 16052 + OFFSET, metrics: 16464 + OFFSET, modbus: 15602 + OFFSET };
+const RUN_DIR = `/tmp/outrigger-soak${OFFSET ? `-${OFFSET}` : ''}`;
+const INDEX = `soak${OFFSET || ''}_orders`;
 const targets: SoakTargets = {
   ipcPath: join(RUN_DIR, 'ipc.sock'),
   goridgePort: PORTS.goridge,
   ispPort: PORTS.isp,
   modbusPort: PORTS.modbus,
-  eventsTopic: 'soak.events',
-  canalTopic: 'soak.canal',
+  eventsTopic: `soak${OFFSET || ''}.events`,
+  canalTopic: `soak${OFFSET || ''}.canal`,
 };
 
 function startDaemon(): Promise<ChildProcess> {
@@ -75,6 +79,7 @@ function startDaemon(): Promise<ChildProcess> {
     SOAK_KAFKA: KAFKA_BROKER,
     SOAK_OPENSEARCH: OPENSEARCH.url,
     SOAK_CANAL_TOPIC: targets.canalTopic,
+    SOAK_INDEX: INDEX,
   };
   const proc = spawn(process.execPath, [`${ROOT}bin/outrigger.mjs`, 'start', '--foreground', '--config', `${ROOT}bench/soak/soak.config.ts`], {
     env,
@@ -94,7 +99,7 @@ async function main(): Promise<number> {
   await requirePeers([OPENSEARCH]);
   await createTopic(targets.eventsTopic, 4);
   await createTopic(targets.canalTopic, 2);
-  await OPENSEARCH.recreateIndex('soak_orders');
+  await OPENSEARCH.recreateIndex(INDEX);
   modbus('stop', String(PORTS.modbus));
   modbus('start-libmodbus', String(PORTS.modbus));
   mkdirSync(a.out!, { recursive: true });

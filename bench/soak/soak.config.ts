@@ -25,10 +25,10 @@ export default defineConfig({
     soak: {
       kafka: { brokers: [kafka] },
       topics: [env('SOAK_CANAL_TOPIC', 'soak.canal')],
-      group: 'outrigger-soak',
+      group: `outrigger-${env('SOAK_INDEX', 'soak_orders')}`,
       cluster: { type: 'opensearch', nodes: [env('SOAK_OPENSEARCH', 'http://127.0.0.1:9201')] },
       handlers: { 'soak.orders': { index: env('SOAK_INDEX', 'soak_orders') } },
-      deadLetterTopic: 'soak.canal.dlq',
+      deadLetterTopic: `${env('SOAK_CANAL_TOPIC', 'soak.canal')}.dlq`,
       limits: { bulkActions: 500, flushIntervalMs: 200 },
     },
   },

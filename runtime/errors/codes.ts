@@ -54,11 +54,13 @@ export const ERROR_CODES = {
   KAFKA_AUTH_FAILED: 'SASL authentication or the TLS handshake with the broker failed.',
   KAFKA_UNREACHABLE: 'No broker of the connection could be reached.',
   KAFKA_TIMEOUT: 'The broker did not answer within the request timeout.',
+  KAFKA_NOT_ENOUGH_REPLICAS: "Fewer in-sync replicas than the topic's min.insync.replicas: the partition refuses writes that need acks from all replicas.",
   KAFKA_QUEUE_FULL: 'The async produce queue of the connection is full.',
   KAFKA_CONSUMER_NOT_FOUND: 'No consumer was initialised for this connection and topic.',
   KAFKA_SESSION_LOST: 'The consumer session was lost with a replaced kafka worker; call kafka.consume.init again.',
   KAFKA_CONSUMER_CONFLICT: 'Another group already consumes this topic on this connection.',
   KAFKA_COMMIT_FAILED: 'The broker refused the offset commit; the acks are kept and committed later.',
+  KAFKA_ACK_TIMEOUT: 'A received record was not acknowledged within the ack timeout and the consumer was set to fail; call kafka.consume.init again.',
   KAFKA_ERROR: 'Another Kafka broker or client error; data.type names it.',
   // kafka multi-record produce (kafka.produce with `messages`)
   KAFKA_BATCH_TOO_LARGE: 'A multi-record produce carries more records or bytes than the per-call cap; nothing was accepted.',

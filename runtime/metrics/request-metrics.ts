@@ -114,7 +114,7 @@ export class RequestMetrics {
     collected(
       {
         name: 'ipc_async_timeout',
-        help: 'Async requests (answered by id) whose deadline passed before the reply, by listener (seed 004 name).',
+        help: 'Async requests (answered by id) whose deadline passed before the reply, by listener (named as the binary IPC protocol design names it).',
         type: 'counter',
         collect: () => listeners().map((l) => ({ labels: { listener: l }, value: this.asyncTimeouts(l) })),
       },

@@ -121,7 +121,7 @@ export class DaemonMetrics {
     this.#add({ name: 'outrigger_requests_forbidden_total', help: 'Requests refused FORBIDDEN by their method policy.', type: 'counter', collect: () => [{ labels: {}, value: r.stats.forbidden }] });
     this.#perListener('outrigger_listener_max_connections', 'Configured connection limit.', 'gauge', (l) => l.spec.maxConnections);
     this.#perListener('outrigger_rate_limited_total', 'Requests answered RATE_LIMITED by the per-connection limit.', 'counter', (l) => l.rateLimit?.rejected ?? 0);
-    this.#perListener('ipc_async_pending', 'Async requests (answered by id) awaiting their reply, by listener (seed 004 name).', 'gauge', (l) => {
+    this.#perListener('ipc_async_pending', 'Async requests (answered by id) awaiting their reply, by listener (named as the binary IPC protocol design names it).', 'gauge', (l) => {
       let n = 0;
       for (const c of l.connections) n += (c.session as { asyncPending?: number } | null)?.asyncPending ?? 0;
       return n;

@@ -1,41 +1,10 @@
 // The Grafana dashboard and the Prometheus alert rules may only use metric
 // names that a running daemon actually exposes on /metrics (feature metrics
 // are declared at start, before their actors report anything).
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.ts';
 import { parseProm } from '../helpers/prom.ts';
-
-const KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'inf', 'nan']);
-/** Series Prometheus itself makes for every scrape target. */
-const SYNTHETIC = new Set(['up']);
-
-/** Metric names a PromQL expression selects (functions, labels, keywords and template variables removed). */
-export function metricNames(expr: string): string[] {
-  let e = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
-  e = e.replace(/\{[^}]*\}/g, ' ');
-  e = e.replace(/\[[^\]]*\]/g, ' ');
-  e = e.replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
-  const names: string[] = [];
-  for (const m of e.matchAll(/(?<![\w$.])([a-zA-Z_:][a-zA-Z0-9_:]*)/g)) {
-    const after = e.slice(m.index + m[0].length).trimStart();
-    if (after.startsWith('(')) continue; // a function call
-    if (KEYWORDS.has(m[1]!.toLowerCase())) continue;
-    names.push(m[1]!);
-  }
-  return [...new Set(names)];
-}
-
-function dashboardExprs(): string[] {
-  const dash = JSON.parse(readFileSync('deploy/grafana/outrigger-dashboard.json', 'utf8')) as { panels: { targets?: { expr: string }[] }[] };
-  return dash.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
-}
-
-function alertExprs(): { alert: string; expr: string }[] {
-  const doc = parse(readFileSync('deploy/prometheus/alerts.yml', 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
-  return doc.groups.flatMap((g) => g.rules);
-}
+import { alertExprs, dashboardExprs, metricNames, SYNTHETIC } from '../helpers/promql.ts';
 
 describe('dashboard and alert rules use real metric names', () => {
   let d: TestDaemon;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IpcClient, type IpcClientOptions } from '../../clients/ts/ipc-client.ts';
 import type { ConfigInput as OutriggerConfigInput } from '../../index.ts';
+import { freePort } from './free-port.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/outrigger.mjs', import.meta.url));
 
@@ -22,6 +23,10 @@ export interface DaemonProcess {
   readonly ipcPath: string;
   /** The Goridge TCP port when the config enabled that listener with a fixed port. */
   readonly goridgePort: number | undefined;
+  /** http://127.0.0.1:port of /metrics, /healthz and /readyz (a free port unless the config chose one). */
+  readonly metricsUrl: string;
+  /** GET /metrics: the Prometheus text. */
+  scrape(): Promise<string>;
   child: ChildProcess;
   /** Output so far (stdout and stderr), for failure messages. */
   output(): string;
@@ -37,10 +42,13 @@ export interface DaemonProcess {
 /** Writes the config to a fresh run dir and starts the daemon; resolves once it printed its ready line. */
 export async function startDaemonProcess(config: OutriggerConfigInput, timeoutMs = 30_000): Promise<DaemonProcess> {
   const runDir = mkdtempSync(join(tmpdir(), 'outrigger-proc-'));
+  // A fixed port the test can scrape; the default one would collide between daemons running side by side.
+  const metricsPort = config.metrics?.http?.port ?? (await freePort());
   const full: OutriggerConfigInput = {
     logLevel: 'warn',
     ...config,
     runDir,
+    metrics: { ...config.metrics, http: { ...config.metrics?.http, port: metricsPort } },
     listeners: {
       ipc: { unix: { path: 'ipc.sock' } },
       goridge: { enabled: false },
@@ -89,6 +97,8 @@ export async function startDaemonProcess(config: OutriggerConfigInput, timeoutMs
     runDir,
     ipcPath: join(runDir, 'ipc.sock'),
     goridgePort: (full.listeners?.goridge as { tcp?: { port?: number } } | undefined)?.tcp?.port,
+    metricsUrl: `http://127.0.0.1:${metricsPort}`,
+    scrape: async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
     child: await launch(),
     output: () => out,
     client(opts = {}) {

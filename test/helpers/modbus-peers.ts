@@ -2,7 +2,6 @@
 // (pymodbus 3.0 and a libmodbus 3.1 C server). A missing package makes the
 // script, and so the test, fail with the reason; nothing is skipped.
 import { execFile } from 'node:child_process';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,17 +31,7 @@ function failure(cmd: string, args: string[], e: { stderr?: string; stdout?: str
   }
 }
 
-/** A port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './free-port.ts';
 
 export async function startPeer(kind: PeerKind, port: number): Promise<void> {
   if (kind === 'pymodbus') await run(SCRIPT, ['start-pymodbus', String(port)]);

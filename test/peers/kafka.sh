@@ -23,11 +23,12 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-POM="$HERE/kafka/pom.xml"
 PROBE="$HERE/kafka-peer.mjs"
 PEERS_DIR="${OUTRIGGER_PEERS_DIR:-$ROOT/.peers}"
+# Symlinks resolved: the JVM's command line names this path, and finding our running broker matches on it
+# (a worktree whose .peers links to another checkout's must recognise the broker that checkout started).
+PEERS_DIR="$(realpath -m "$PEERS_DIR")"
 PEER="$PEERS_DIR/kafka"
-LIBS="$PEER/libs"
 RUN="$PEER/run"
 TLS="$RUN/tls"
 DATA="$RUN/data"
@@ -36,7 +37,6 @@ LOG="$RUN/broker.log"
 PROPS="$RUN/server.properties"
 LOG4J="$RUN/log4j.properties"
 
-KAFKA_VERSION=3.9.1
 CLUSTER_ID=MkU3OEVBNTcwNTJENDM2Qk # fixed: must not change while $DATA is reused
 HOST=127.0.0.1
 PORT_BASE="${KAFKA_PEER_PORT_BASE:-19092}"
@@ -48,21 +48,17 @@ PORT_PLAINTEXT=$PORT_BASE
 PORT_CONTROLLER=$((PORT_BASE + 1))
 PORT_SASL=$((PORT_BASE + 2))
 PORT_SSL=$((PORT_BASE + 3))
+PORTS=("$PORT_PLAINTEXT" "$PORT_CONTROLLER" "$PORT_SASL" "$PORT_SSL")
 STORE_PASS=outrigger-test
 START_TIMEOUT="${KAFKA_PEER_START_TIMEOUT:-90}"
 STOP_TIMEOUT="${KAFKA_PEER_STOP_TIMEOUT:-30}"
 
-JAVA_OPTS=(
-  -Xms128m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData
-  -Djava.awt.headless=true -Djava.net.preferIPv4Stack=true
-  "-Dlog4j.configuration=file:$LOG4J"
-)
-
 PEER_NAME=kafka-peer
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1fs", b-a}'; }
+# shellcheck source=kafka-lib.sh
+. "$HERE/kafka-lib.sh"
+kafka_java_opts 128m 512m "$LOG4J"
 
 lock() {
   mkdir -p "$PEER"
@@ -70,104 +66,11 @@ lock() {
   flock -w 600 9 || die "could not lock $PEER/.lock"
 }
 
-# --- process helpers ------------------------------------------------------------------------
-
-# Alive and really our broker (guards against pid reuse and zombies).
-is_our_broker() {
-  local pid="$1" state cmd
-  [[ -r "/proc/$pid/stat" ]] || return 1
-  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" || return 1
-  [[ "$state" != Z && "$state" != X ]] || return 1
-  cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
-  [[ "$cmd" == *kafka.Kafka*"$PROPS"* ]]
-}
-
-running_pid() {
-  local pid
-  [[ -s "$PIDF" ]] || return 1
-  pid="$(<"$PIDF")"
-  [[ "$pid" =~ ^[0-9]+$ ]] && is_our_broker "$pid" || return 1
-  echo "$pid"
-}
-
-# Fully exited: no /proc entry, or an unreaped zombie whose threads are all gone.
-# (After SIGKILL the JVM's main thread turns Z while other threads are still exiting
-# and the listening sockets are still open, so "state Z" alone is not enough.)
-exited() {
-  local pid="$1" tasks
-  [[ -d "/proc/$pid" ]] || return 0
-  [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" == Z ]] || return 1
-  tasks=("/proc/$pid/task/"*)
-  ((${#tasks[@]} <= 1))
-}
-
-busy_ports() {
-  local p out=()
-  for p in "$PORT_PLAINTEXT" "$PORT_CONTROLLER" "$PORT_SASL" "$PORT_SSL"; do
-    if port_in_use "$p" "$HOST"; then out+=("$p"); fi
-  done
-  echo "${out[*]}"
-}
-
-wait_ports_free() { # seconds
-  local deadline=$((SECONDS + $1))
-  while [[ -n "$(busy_ports)" ]]; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.1
-  done
-}
-
-wait_gone() { # pid seconds: process fully exited and its ports released
-  local pid="$1" deadline=$((SECONDS + $2))
-  until exited "$pid"; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.05
-  done
-  wait_ports_free 5 || log "warning: ports still busy after pid $pid exited: $(busy_ports)"
-}
-
-# --- install --------------------------------------------------------------------------------
-
-install_libs() {
-  local stamp="$LIBS/.pom.sha256" want tmp t0
-  want="$(sha256sum "$POM" | cut -d' ' -f1)"
-  if [[ -f "$stamp" && "$(<"$stamp")" == "$want" && -f "$LIBS/kafka_2.13-$KAFKA_VERSION.jar" ]]; then
-    log "jars cached in ${LIBS#"$ROOT"/}"
-    return
-  fi
-  command -v mvn >/dev/null || die "mvn not found (apt-get install -y maven)"
-  command -v java >/dev/null || die "java not found (apt-get install -y openjdk-17-jre-headless)"
-  t0="$(now)"
-  log "fetching kafka_2.13:$KAFKA_VERSION runtime jars from Maven Central ..."
-  tmp="$PEER/libs.tmp.$$"
-  rm -rf "$tmp"
-  # Maven 3.8 -q still emits bare ANSI resets; strip them. pipefail keeps mvn's exit status.
-  mvn -q -B -Dstyle.color=never -f "$POM" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" 2>&1 \
-    | sed -e 's/\x1b\[[0-9;]*m//g' -e '/^$/d' >&2 \
-    || { rm -rf "$tmp"; die "mvn dependency:copy-dependencies failed"; }
-  echo "$want" >"$tmp/.pom.sha256"
-  rm -rf "$LIBS"
-  mv "$tmp" "$LIBS"
-  log "jars ready in ${LIBS#"$ROOT"/} ($(find "$LIBS" -name "*.jar" | wc -l) jars, $(du -sh "$LIBS" | cut -f1), $(since "$t0"))"
-}
-
-install_kcat() {
-  if command -v kcat >/dev/null; then return; fi
-  if [[ "${KAFKA_PEER_SKIP_KCAT:-0}" == 1 ]]; then
-    log "kcat missing (skipped: KAFKA_PEER_SKIP_KCAT=1)"
-    return
-  fi
-  local sudo=()
-  [[ "$(id -u)" == 0 ]] || sudo=(sudo -n)
-  log "installing kcat from Debian ..."
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get install -y -qq kcat >&2 \
-    || { "${sudo[@]}" apt-get update -qq >&2 && "${sudo[@]}" apt-get install -y -qq kcat >&2; } \
-    || die "could not apt-get install kcat (set KAFKA_PEER_SKIP_KCAT=1 to skip)"
-}
+running_pid() { kafka_pid "$PIDF" "$PROPS"; }
 
 cmd_install() {
   install_libs
+  log "jars in ${KAFKA_LIBS#"$ROOT"/}"
   install_kcat
 }
 
@@ -289,28 +192,16 @@ log.segment.bytes=67108864
 log.retention.hours=24
 log.segment.delete.delay.ms=1000
 EOF
-  cat >"$LOG4J" <<'EOF'
-log4j.rootLogger=INFO, stdout
-log4j.appender.stdout=org.apache.log4j.ConsoleAppender
-log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
-log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
-log4j.logger.kafka.request.logger=WARN
-log4j.logger.org.apache.kafka.common.config=WARN
-log4j.logger.org.apache.kafka.common.utils.AppInfoParser=WARN
-EOF
+  write_log4j "$LOG4J"
 }
 
-format_storage() {
+format_broker_storage() {
   [[ -f "$DATA/meta.properties" ]] && return
   local t0
   t0="$(now)"
-  mkdir -p "$DATA"
-  java "${JAVA_OPTS[@]}" -cp "$LIBS/*" kafka.tools.StorageTool format \
-    --config="$PROPS" --cluster-id="$CLUSTER_ID" --ignore-formatted \
+  format_storage "$PROPS" "$DATA" "$CLUSTER_ID" "$RUN/format.log" \
     --add-scram 'SCRAM-SHA-256=[name=outrigger-256,password=secret-256]' \
-    --add-scram 'SCRAM-SHA-512=[name=outrigger-512,password=secret-512]' \
-    >"$RUN/format.log" 2>&1 \
-    || { cat "$RUN/format.log" >&2; die "StorageTool format failed"; }
+    --add-scram 'SCRAM-SHA-512=[name=outrigger-512,password=secret-512]'
   log "storage formatted with SCRAM users ($(since "$t0"))"
 }
 
@@ -341,24 +232,15 @@ cmd_start() {
   command -v node >/dev/null || die "node not found"
   install_libs # cheap when cached (compares the pom hash)
   # A broker killed by someone else may need a moment to release its sockets.
-  if ! wait_ports_free 5; then
-    for p in $(busy_ports); do ss -ltnp "sport = :$p" >&2 2>/dev/null || true; done
-    die "port(s) $(busy_ports) on $HOST already in use (another Kafka peer, from another checkout?)"
+  if ! wait_ports_free 5 "${PORTS[@]}"; then
+    for p in $(busy_ports "${PORTS[@]}"); do ss -ltnp "sport = :$p" >&2 2>/dev/null || true; done
+    die "port(s) $(busy_ports "${PORTS[@]}") on $HOST already in use (another Kafka peer, from another checkout?)"
   fi
   gen_tls
   write_config
-  format_storage
+  format_broker_storage
 
-  [[ -f "$LOG" ]] && mv -f "$LOG" "$LOG.1"
-  printf '=== kafka.sh start %s ===\n' "$(date -Is)" >"$LOG"
-  # setsid: own session, so the caller's Ctrl-C / process-group kill does not take the broker along.
-  # fd 9 (our lock) must not leak into the JVM. The inner shell records the JVM's exact pid.
-  # shellcheck disable=SC2016 # $$ and $@ belong to the inner shell
-  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PIDF" \
-    java "${JAVA_OPTS[@]}" -cp "$LIBS/*" kafka.Kafka "$PROPS" \
-    </dev/null >>"$LOG" 2>&1 9>&- &
-  for _ in $(seq 50); do [[ -s "$PIDF" ]] && break; sleep 0.1; done
-  pid="$(<"$PIDF")" || die "broker did not record its pid"
+  pid="$(launch_kafka "$PROPS" "$PIDF" "$LOG")"
   log "broker launched (pid $pid), waiting for PLAINTEXT, SASL_PLAINTEXT and SSL ..."
   if ! node "$PROBE" wait-ready --pid "$pid" --timeout "$START_TIMEOUT"; then
     log "--- last lines of ${LOG#"$ROOT"/} ---"
@@ -379,12 +261,7 @@ cmd_stop() {
     return
   fi
   t0="$(now)"
-  kill -TERM "$pid" 2>/dev/null || true
-  if ! wait_gone "$pid" "$STOP_TIMEOUT"; then
-    log "no exit after ${STOP_TIMEOUT}s of SIGTERM, sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    wait_gone "$pid" 10 || die "pid $pid survived SIGKILL"
-  fi
+  stop_pid "$pid" "$STOP_TIMEOUT" "${PORTS[@]}"
   rm -f "$PIDF"
   log "stopped (pid $pid, $(since "$t0"))"
 }
@@ -396,8 +273,7 @@ cmd_kill9() {
     log "not running"
     return
   fi
-  kill -KILL "$pid"
-  wait_gone "$pid" 10 || die "pid $pid survived SIGKILL"
+  kill9_pid "$pid" "${PORTS[@]}"
   rm -f "$PIDF"
   log "killed -9 (pid $pid)"
 }
@@ -422,8 +298,8 @@ cmd_wipe() {
   rm -rf "$RUN"
   log "removed ${RUN#"$ROOT"/}"
   if [[ "${1:-}" == --all ]]; then
-    rm -rf "$LIBS" "$PEER"/libs.tmp.*
-    log "removed ${LIBS#"$ROOT"/}"
+    rm -rf "$KAFKA_LIBS" "$PEER"/libs.tmp.*
+    log "removed ${KAFKA_LIBS#"$ROOT"/}"
   fi
 }
 

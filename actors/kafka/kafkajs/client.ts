@@ -21,9 +21,10 @@ import {
   recordSize,
 } from '../driver.ts';
 import { kafkaError } from '../errors.ts';
+import { OutriggerError } from '../../../runtime/errors/error.ts';
 import { fromKafkaJS } from './errors.ts';
 import { KafkajsConsumer } from './consumer.ts';
-import { installProduceEncoder } from './produce-encoder.ts';
+import { installProduceEncoder, type ResendCounter, type TrackedMessage } from './produce-encoder.ts';
 import { kafkajsConfig } from './options.ts';
 
 const { Kafka: KafkaClass, Partitioners } = kafkajs;
@@ -49,10 +50,10 @@ function stickyPartitioner(): (args: PartitionerArgs) => number {
   };
 }
 
-// Every message has the same five fields (undefined when absent): kafkajs
+// Every message has the same seven fields (undefined when absent): kafkajs
 // copies each one with an object spread, which stays on V8's fast path for
 // objects of one shape.
-function toMessage(r: OutgoingRecord): Message {
+function toMessage(r: OutgoingRecord, counter: ResendCounter): Message & TrackedMessage {
   let headers: Record<string, Buffer | Buffer[]> | undefined;
   if (r.headers.length > 0) {
     headers = {};
@@ -61,10 +62,25 @@ function toMessage(r: OutgoingRecord): Message {
       headers[h.key] = prev === undefined ? h.value : Array.isArray(prev) ? [...prev, h.value] : [prev, h.value];
     }
   }
-  return { key: r.key, value: r.value, partition: r.partition, headers, timestamp: r.timestamp === undefined ? undefined : String(r.timestamp) };
+  return {
+    key: r.key,
+    value: r.value,
+    partition: r.partition,
+    headers,
+    timestamp: r.timestamp === undefined ? undefined : String(r.timestamp),
+    counter,
+    sent: false,
+  };
 }
 
+/** Sends of one produce call's unanswered partitions before the call fails (see produce()). */
+const MAX_ROUNDS = 3;
+
 export class KafkajsClient implements DriverClient {
+  /** Records whose produce request was sent more than once (produce-encoder.ts counts them). */
+  readonly #resends: ResendCounter = { resent: 0 };
+  /** When a broker last answered one of the producer's requests (any broker, any request). */
+  #lastAnswerAt = 0;
   readonly #kafka: Kafka;
   #producer: Promise<Producer> | null = null;
   #admin: Promise<Admin> | null = null;
@@ -95,14 +111,14 @@ export class KafkajsClient implements DriverClient {
 
   #producerReady(): Promise<Producer> {
     if (!this.#producer) {
-      const ready = this.#connected(
-        () =>
-          this.#kafka.producer({
-            allowAutoTopicCreation: this.connection.auto_create_topics_enable,
-            createPartitioner: stickyPartitioner,
-          }),
-        'producer',
-      );
+      const ready = this.#connected(() => {
+        const p = this.#kafka.producer({
+          allowAutoTopicCreation: this.connection.auto_create_topics_enable,
+          createPartitioner: stickyPartitioner,
+        });
+        p.on(p.events.REQUEST, () => (this.#lastAnswerAt = Date.now()));
+        return p;
+      }, 'producer');
       this.#producer = ready;
       // A failed connect is forgotten so the next call tries again.
       ready.catch(() => {
@@ -136,20 +152,53 @@ export class KafkajsClient implements DriverClient {
       }
     }
     const producer = await this.#producerReady();
+    const started = Date.now();
+    const messages = records.map((r) => toMessage(r, this.#resends));
+    const out = new Array<ProducedRecord>(records.length);
+    // kafkajs 2.2.4 retries a request per broker and keeps the answers of brokers that succeeded; when a
+    // partition's leadership moves during the retries to one of those brokers, that partition is never
+    // sent again and sendBatch resolves without it. Only those partitions' records go again (resending
+    // the whole request would write every other record twice).
+    let pending = records.map((_, i) => i);
+    for (let round = 1; pending.length > 0; round++) {
+      if (round > MAX_ROUNDS) {
+        const r = records[pending[0]!]!;
+        throw kafkaError('KAFKA_ERROR', `broker returned no result for ${r.topic}/${messages[pending[0]!]!.partition} after ${MAX_ROUNDS} attempts`, { type: 'MISSING_RESULT' });
+      }
+      try {
+        pending = await this.#sendRound(producer, records, messages, pending, out, opts.timeoutMs);
+      } catch (err) {
+        throw this.#scoped(err as OutriggerError, started);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A broker that cannot be reached or does not answer while other brokers answered during the same call
+   * is one broker failing (its partitions move to other leaders within seconds), not the cluster: the error
+   * says so (data.clusterUp), and the connection's circuit breaker does not count it.
+   */
+  #scoped(err: OutriggerError, started: number): OutriggerError {
+    if ((err.code !== 'KAFKA_UNREACHABLE' && err.code !== 'KAFKA_TIMEOUT') || this.#lastAnswerAt < started) return err;
+    return new OutriggerError(err.code, err.message, { ...(err.data as object | undefined), clusterUp: true }, { cause: err });
+  }
+
+  /** Sends the records at `indexes`; fills `out` for those whose partition got a result and returns the others. */
+  async #sendRound(producer: Producer, records: OutgoingRecord[], messages: Message[], indexes: number[], out: ProducedRecord[], timeoutMs: number): Promise<number[]> {
     const byTopic = new Map<string, Message[]>();
-    const messages = records.map((r) => {
-      const m = toMessage(r);
-      let list = byTopic.get(r.topic);
-      if (!list) byTopic.set(r.topic, (list = []));
-      list.push(m);
-      return m;
-    });
+    for (const i of indexes) {
+      const topic = records[i]!.topic;
+      let list = byTopic.get(topic);
+      if (!list) byTopic.set(topic, (list = []));
+      list.push(messages[i]!);
+    }
     let meta;
     try {
       meta = await producer.sendBatch({
         topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
         acks: -1,
-        timeout: opts.timeoutMs,
+        timeout: timeoutMs,
       });
     } catch (err) {
       throw fromKafkaJS(err, `produce to ${[...byTopic.keys()].join(', ')}`);
@@ -162,17 +211,22 @@ export class KafkajsClient implements DriverClient {
       byPartition[m.partition] = Number(m.baseOffset);
     }
     const seen = new Map<string, number[]>();
-    return messages.map((m, i) => {
+    const missing: number[] = [];
+    for (const i of indexes) {
       const topic = records[i]!.topic;
-      const partition = m.partition!;
+      const partition = messages[i]!.partition!;
       const first = base.get(topic)?.[partition];
-      if (first === undefined) throw kafkaError('KAFKA_ERROR', `broker returned no result for ${topic}/${partition}`, { type: 'MISSING_RESULT' });
+      if (first === undefined) {
+        missing.push(i);
+        continue;
+      }
       let counts = seen.get(topic);
       if (!counts) seen.set(topic, (counts = []));
       const n = counts[partition] ?? 0;
       counts[partition] = n + 1;
-      return { topic, partition, offset: first + n };
-    });
+      out[i] = { topic, partition, offset: first + n };
+    }
+    return missing;
   }
 
   async createTopics(topics: { topic: string; partitions: number }[]): Promise<void> {
@@ -220,6 +274,10 @@ export class KafkajsClient implements DriverClient {
     const c = new KafkajsConsumer(this.#kafka, this.connection, opts, events, () => this.#consumers.delete(c));
     this.#consumers.add(c);
     return c;
+  }
+
+  resent(): number {
+    return this.#resends.resent;
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@ import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { KafkaConnection } from '../config.ts';
 import type { CommitOffset, ConsumerEvents, DriverConsumer, GroupMemberOptions, IncomingRecord, KafkaHeader, TopicPartition, TopicPartitionOffset } from '../driver.ts';
 import { kafkaError } from '../errors.ts';
+import { installCommitGuard } from './commit-guard.ts';
 import { fromKafkaJS } from './errors.ts';
 
 function headersOf(m: KafkaMessage): KafkaHeader[] {
@@ -31,6 +32,8 @@ export class KafkajsConsumer implements DriverConsumer {
   readonly #consumer: Consumer;
   /** True between a group join and the next rebalance/crash/stop: only then can a commit succeed. */
   #member = false;
+  /** `topic:partition:offset` of commits kafkajs reported stored (its COMMIT_OFFSETS event), until checked. */
+  readonly #stored = new Set<string>();
   #closed = false;
   #assignment: TopicPartition[] = [];
   readonly #removeListeners: (() => void)[] = [];
@@ -42,6 +45,7 @@ export class KafkajsConsumer implements DriverConsumer {
     readonly events: ConsumerEvents,
     readonly onClosed: () => void,
   ) {
+    installCommitGuard();
     const c = kafka.consumer({
       groupId: opts.groupId,
       sessionTimeout: opts.sessionTimeoutMs,
@@ -67,6 +71,11 @@ export class KafkajsConsumer implements DriverConsumer {
       on(c.events.CRASH, (e) => {
         this.#member = false;
         this.events.error(fromKafkaJS(e.payload.error, `consumer group '${opts.groupId}'`));
+      }),
+      on(c.events.COMMIT_OFFSETS, (e) => {
+        for (const t of e.payload.topics as { topic: string; partitions: { partition: number; offset: string }[] }[]) {
+          for (const p of t.partitions) this.#stored.add(`${t.topic}:${p.partition}:${p.offset}`);
+        }
       }),
       on(c.events.STOP, () => {
         this.#member = false;
@@ -99,7 +108,7 @@ export class KafkajsConsumer implements DriverConsumer {
             headers: headersOf(m),
             timestamp: Number(m.timestamp),
           }));
-          this.events.records(batch.topic, batch.partition, records);
+          this.events.records(batch.topic, batch.partition, records, Number(batch.highWatermark));
         },
       });
       let timer: NodeJS.Timeout | undefined;
@@ -114,17 +123,28 @@ export class KafkajsConsumer implements DriverConsumer {
     return this.#assignment;
   }
 
+  // kafkajs throws from pause, resume and seek while it restarts its group member (after a crash, e.g.
+  // a coordinator that died); the new member starts unpaused from the committed offsets, and the session
+  // pauses and seeks again when it is assigned partitions, so nothing is lost by skipping them here.
   pause(tps: TopicPartition[]): void {
-    if (tps.length > 0 && !this.#closed) this.#consumer.pause(byTopic(tps));
+    if (tps.length > 0 && !this.#closed) this.#whileMember(() => this.#consumer.pause(byTopic(tps)));
   }
 
   resume(tps: TopicPartition[]): void {
-    if (tps.length > 0 && !this.#closed) this.#consumer.resume(byTopic(tps));
+    if (tps.length > 0 && !this.#closed) this.#whileMember(() => this.#consumer.resume(byTopic(tps)));
   }
 
   seek({ topic, partition, offset }: TopicPartitionOffset): void {
     if (this.#closed || !this.#assignment.some((tp) => tp.topic === topic && tp.partition === partition)) return;
-    this.#consumer.seek({ topic, partition, offset: String(offset) });
+    this.#whileMember(() => this.#consumer.seek({ topic, partition, offset: String(offset) }));
+  }
+
+  #whileMember(f: () => void): void {
+    try {
+      f();
+    } catch (err) {
+      if (this.#member) throw fromKafkaJS(err, `group '${this.opts.groupId}'`);
+    }
   }
 
   async commit(offsets: CommitOffset[]): Promise<void> {
@@ -134,12 +154,25 @@ export class KafkajsConsumer implements DriverConsumer {
         type: this.#closed ? 'CLOSED' : 'REBALANCE_IN_PROGRESS',
       });
     }
+    const keys = offsets.map((o) => `${o.topic}:${o.partition}:${o.offset}`);
+    for (const k of keys) this.#stored.delete(k);
     try {
       await this.#consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset), metadata: o.metadata ?? null })));
     } catch (err) {
       const e = fromKafkaJS(err, `commit for group '${this.opts.groupId}'`);
       if (e.code === 'KAFKA_UNREACHABLE' || e.code === 'KAFKA_TIMEOUT' || e.code === 'KAFKA_COMMIT_FAILED') throw e;
       throw kafkaError('KAFKA_COMMIT_FAILED', e.message, { type: (e.data as { type?: string } | undefined)?.type ?? e.code });
+    }
+    // kafkajs resolves a commit without sending it while its runner is not running: right after a
+    // restart (a crash, e.g. when the coordinator died) it reports the join before it runs, and a
+    // runner stopping meanwhile drops a commit being retried. Taken for stored, those offsets would
+    // never be committed again, so only a commit kafkajs reported stored counts.
+    const stored = keys.every((k) => this.#stored.has(k));
+    for (const k of keys) this.#stored.delete(k);
+    if (!stored) {
+      throw kafkaError('KAFKA_COMMIT_FAILED', `group '${this.opts.groupId}': kafkajs did not send the commit (its consumer is restarting); the acks are kept`, {
+        type: 'NOT_RUNNING',
+      });
     }
   }
 

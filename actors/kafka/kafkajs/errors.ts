@@ -24,6 +24,8 @@ const BY_PROTOCOL_TYPE: Record<string, KafkaErrorCode> = {
   UNSUPPORTED_SASL_MECHANISM: 'KAFKA_AUTH_FAILED',
   ILLEGAL_SASL_STATE: 'KAFKA_AUTH_FAILED',
   REQUEST_TIMED_OUT: 'KAFKA_TIMEOUT',
+  NOT_ENOUGH_REPLICAS: 'KAFKA_NOT_ENOUGH_REPLICAS',
+  NOT_ENOUGH_REPLICAS_AFTER_APPEND: 'KAFKA_NOT_ENOUGH_REPLICAS',
 };
 
 /** Group membership problems: a commit from this member cannot succeed right now. */

@@ -28,6 +28,37 @@ const Encoder = require('kafkajs/src/protocol/encoder.js') as new (initialSize?:
 /** Whether produce requests use encodeProduceRequest; the bench turns it off to measure stock kafkajs in one process. */
 export const produceEncoder = { enabled: true };
 
+/** Where a connection counts the records its produce requests carried more than once. */
+export interface ResendCounter {
+  resent: number;
+}
+
+/**
+ * A message the Kafka actor hands to kafkajs: it names its connection's
+ * counter, and `sent` turns true once a produce request carrying it was
+ * encoded. Every message has these fields from the start (one object shape).
+ */
+export interface TrackedMessage {
+  counter: ResendCounter | null;
+  sent: boolean;
+}
+
+/**
+ * Counts records kafkajs sends again: it resends a whole request to a partition's leader after a
+ * timeout, a lost connection or "not the leader", and its first copy may already be in the log.
+ * A partition's records always travel together, so its first record stands for the group.
+ */
+function countResends(args: ProduceRequestData): void {
+  for (const t of args.topicData) {
+    for (const p of t.partitions) {
+      const first = p.messages[0] as Partial<TrackedMessage> | undefined;
+      if (!first?.counter) continue;
+      if (first.sent) first.counter.resent += p.messages.length;
+      else first.sent = true;
+    }
+  }
+}
+
 let installed = false;
 
 export function installProduceEncoder(): void {
@@ -37,6 +68,7 @@ export function installProduceEncoder(): void {
     throw new Error('kafkajs produce requests v4+ were loaded before installProduceEncoder; install it before the first produce');
   }
   const fast: RequestFactory = (args) => {
+    countResends(args);
     const request = original(args);
     if (!produceEncoder.enabled || (args.compression ?? 0) !== 0) return request;
     return {

@@ -198,7 +198,7 @@ export class MemoryMember implements DriverConsumer {
       const batch = log.read(pos, MAX_RECORDS_PER_FETCH, this.opts.maxBytesPerPartition);
       if (batch.length === 0) continue;
       this.#positions.set(k, batch[batch.length - 1]!.offset + 1);
-      this.events.records(topic, partition, batch);
+      this.events.records(topic, partition, batch, log.end);
       if (this.#positions.get(k)! < log.end) more = true;
     }
     if (more) this.#schedulePump();

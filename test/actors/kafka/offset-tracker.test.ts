@@ -105,6 +105,24 @@ describe('PartitionOffsets', () => {
     expect(p.commitPosition()).toBe(0);
   });
 
+  it('redeliver(before) puts back only records handed out before that time; oldestUnacked names the earliest hand-out', () => {
+    const p = filled([0, 1, 2, 3]);
+    expect(p.oldestUnacked()).toBeNull();
+    p.take(2, [], 100); // 0, 1 at t=100
+    p.take(2, [], 200); // 2, 3 at t=200
+    p.ack(0);
+    expect(p.oldestUnacked()).toBe(100);
+    expect(p.redeliver(150)).toBe(1); // only 1
+    expect(p.unacked).toBe(2);
+    expect(p.oldestUnacked()).toBe(200);
+    const again: number[] = [];
+    p.take(10, again, 300);
+    expect(again).toEqual([1]);
+    expect(p.oldestUnacked()).toBe(200);
+    expect(p.redeliver(250)).toBe(2); // 2 and 3; 1 was handed out again at 300
+    expect(p.commitPosition()).toBe(1);
+  });
+
   it('pendingCommit reports a position only once it moves past the committed one', () => {
     const p = filled([0, 1]);
     takeAll(p);

@@ -42,7 +42,9 @@ class FakeBroker {
 
 function pipeline(broker: FakeBroker, opts: Partial<PipelineOptions> = {}): { p: ProducePipeline; failures: [string, string][] } {
   const failures: [string, string][] = [];
-  const p = new ProducePipeline(broker.send, { ...OPTS, ...opts }, (r, e) => failures.push([r.value!.toString(), e.code]));
+  const p = new ProducePipeline(broker.send, { ...OPTS, ...opts }, (r, e, sync) => {
+    if (!sync) failures.push([r.value!.toString(), e.code]);
+  });
   return { p, failures };
 }
 

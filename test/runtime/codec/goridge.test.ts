@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
@@ -77,10 +77,8 @@ function expectMatches(frame: GoridgeFrame, v: Vector): void {
 }
 
 describe('goridge vectors file', () => {
-  it('has all 56 vectors and matches shared/ when it is beside the repo', () => {
+  it('has all 56 vectors', () => {
     expect(vectors).toHaveLength(56);
-    const shared = new URL('../../../../shared/protocols/goridge-vectors.json', import.meta.url);
-    if (existsSync(shared)) expect(readFileSync(shared, 'utf8')).toBe(readFileSync(fixtureUrl, 'utf8'));
   });
 
   it('every vector is classified by a test below', () => {

@@ -1,0 +1,84 @@
+// The ack timeout (consumer-session.ts) over IPC with the memory driver: a
+// record received and never acknowledged no longer holds its partition's
+// commits forever. `redeliver` hands it out again; `fail` closes the consumer
+// with KAFKA_ACK_TIMEOUT until init is called again.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WireRecord } from '../../../actors/kafka/handlers.ts';
+import type { IpcClient } from '../../../clients/ts/ipc-client.ts';
+import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
+import { codeOf } from './driver-contract.ts';
+
+let d: TestDaemon;
+let c: IpcClient;
+
+beforeAll(async () => {
+  d = await startTestDaemon({
+    kafka: { driver: 'memory', connections: { dev: { brokers: ['memory-ack-timeout:9092'], auto_create_topics_enable: true } } },
+  });
+  c = d.client();
+});
+afterAll(() => d.stop());
+
+const produce = (topic: string, n: number): Promise<unknown[]> =>
+  Promise.all(Array.from({ length: n }, (_, i) => c.call('kafka.produce', { connection: 'dev', topic, value: `v${i}`, sync_mode: true })));
+const init = (topic: string, options: Record<string, unknown>): Promise<unknown> =>
+  c.call('kafka.consume.init', { connection: 'dev', group_options: { group_id: `g-${topic}` }, consume_options: { topics: [topic], offset: 'AtStart', ...options } });
+const receive = (topic: string, size: number, max_wait_ms = 300): Promise<WireRecord[]> =>
+  c.call('kafka.consume.receive', { connection: 'dev', topic, size, max_wait_ms }) as Promise<WireRecord[]>;
+const ack = (topic: string, records: WireRecord[]): Promise<{ committed: { offset: number }[] }> =>
+  c.call('kafka.consume.ack', { connection: 'dev', topic, records: records.map((r) => ({ partition: r.partition, offset: r.offset })) }) as Promise<{
+    committed: { offset: number }[];
+  }>;
+const consumerStats = async (): Promise<{ ackTimeouts: number; redelivered: number; partitions: { committed: number | null }[] }> =>
+  ((await c.call('kafka.stats', { connection: 'dev' })) as { consumers: { ackTimeouts: number; redelivered: number; partitions: { committed: number | null }[] }[] })
+    .consumers[0]!;
+
+describe('ack timeout', () => {
+  it('redeliver: records not acknowledged in time are handed out again, and the commit moves on once they are acked', async () => {
+    const topic = 'ack-timeout-redeliver';
+    await produce(topic, 5);
+    await init(topic, { ack_timeout: '1s' });
+    const first = await receive(topic, 5, 1000);
+    expect(first.map((r) => r.value)).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
+    // v0 is processed; v1 and v2 are "stuck" in a worker that never acks; v3 and v4 are acked.
+    await ack(topic, [first[0]!, first[3]!, first[4]!]);
+    expect((await consumerStats()).partitions[0]!.committed).toBe(1); // held at v1
+    // Nothing new to receive until the timeout; then exactly the two stuck records come again.
+    expect(await receive(topic, 5, 100)).toEqual([]);
+    const again = await receive(topic, 5, 5000);
+    expect(again.map((r) => r.value)).toEqual(['v1', 'v2']);
+    const acked = await ack(topic, again);
+    expect(acked.committed.map((x) => x.offset)).toEqual([5]);
+    expect(await consumerStats()).toMatchObject({ ackTimeouts: 2, redelivered: 2 });
+    await c.call('kafka.consume.close', { connection: 'dev', topic });
+  });
+
+  it('fail: the consumer answers KAFKA_ACK_TIMEOUT, commits what was acknowledged and leaves; init starts over from there', async () => {
+    const topic = 'ack-timeout-fail';
+    await produce(topic, 4);
+    await init(topic, { ack_timeout: 1000, on_ack_timeout: 'fail' });
+    const got = await receive(topic, 4, 1000);
+    await ack(topic, [got[0]!]);
+    await new Promise((r) => setTimeout(r, 1600));
+    expect(await codeOf(receive(topic, 1))).toBe('KAFKA_ACK_TIMEOUT');
+    expect(await codeOf(c.call('kafka.consume.ack', { connection: 'dev', topic }))).toBe('KAFKA_ACK_TIMEOUT');
+    const fresh = (await init(topic, { ack_timeout: 1000, on_ack_timeout: 'fail' })) as { reinitialized: boolean };
+    expect(fresh.reinitialized).toBe(false);
+    // v0 was committed before the consumer left; the three unacknowledged records come again.
+    const redelivered = await receive(topic, 4, 1000);
+    expect(redelivered.map((r) => r.value)).toEqual(['v1', 'v2', 'v3']);
+    await ack(topic, redelivered);
+    await c.call('kafka.consume.close', { connection: 'dev', topic });
+  });
+
+  it('0 turns it off: an unacknowledged record stays with its receiver', async () => {
+    const topic = 'ack-timeout-off';
+    await produce(topic, 2);
+    await init(topic, { ack_timeout: 0 });
+    expect((await receive(topic, 2, 1000)).map((r) => r.value)).toEqual(['v0', 'v1']);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await receive(topic, 2, 100)).toEqual([]);
+    expect(await consumerStats()).toMatchObject({ ackTimeouts: 0 });
+    await c.call('kafka.consume.close', { connection: 'dev', topic });
+  });
+});
