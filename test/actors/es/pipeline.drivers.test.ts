@@ -4,6 +4,8 @@
 // half of the guarantees: every record lands once in effect, a commit never
 // passes a record that is not finished, two members of a group split the
 // partitions, and a restart continues from the committed offset and clock.
+// The kafkajs driver runs in this thread: its message grouping must be in place before peers.ts loads kafkajs.
+import '../../../actors/kafka/kafkajs/linear-grouping.ts';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pipeline } from '../../../actors/es/pipeline.ts';
