@@ -22,7 +22,8 @@ export default defineConfig({
   },
   actors: {
     // A user actor, loaded from its module and reachable as example.<method>.
-    example: { module: './actors/example/counter.ts', workers: 1 },
+    // start: 'lazy': its worker starts on the first request (no thread while unused).
+    example: { module: './actors/example/counter.ts', workers: 1, start: 'lazy' },
   },
   modbus: {
     // Devices polled from start-up, with no gateway connected (docs/modbus.md).

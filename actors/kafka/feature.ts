@@ -19,6 +19,11 @@ export const kafkaFeature = defineFeature({
       options: (c) => c.kafka,
       enabled: (c) => c.kafka.enabled,
       workers: (c) => c.kafka.workers,
+      // Producers and consumers exist only once a request makes them. With
+      // only the memory driver nothing can fail at create(), so the worker
+      // waits for the first request; with kafkajs connections it starts with
+      // the daemon, which reports a bad connection setting at start-up.
+      lazy: (c) => Object.values(c.kafka.connections).every((conn) => (conn.driver ?? c.kafka.driver) === 'memory'),
     },
   ],
   setup(ctx) {

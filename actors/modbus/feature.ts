@@ -19,6 +19,9 @@ export const modbusFeature = defineFeature({
       name: 'modbus',
       module: moduleBeside(import.meta.url, 'index'),
       options: (c): DevicePolicyOptions => ({ allow: c.modbus.allow, serialPorts: c.modbus.serialPorts }),
+      // Polls only configured devices: static ones are configured through a call
+      // at start-up (which starts the worker then), gateways' through ISP later.
+      lazy: () => true,
     },
   ],
   async setup(ctx) {

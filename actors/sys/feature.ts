@@ -8,7 +8,8 @@ import { defineFeature, moduleBeside } from '../../runtime/feature/api.ts';
  */
 export const sysFeature = defineFeature({
   name: 'sys',
-  actors: [{ name: 'sys', module: moduleBeside(import.meta.url, 'index') }],
+  // No work until called: its worker starts on the first sys.ping or sys.echo.
+  actors: [{ name: 'sys', module: moduleBeside(import.meta.url, 'index'), lazy: () => true }],
   setup(ctx) {
     ctx.method('sys.stats', () => ctx.daemonStatus(), { policy: 'admin', params: 'none' });
   },

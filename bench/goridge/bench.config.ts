@@ -19,5 +19,6 @@ export default defineConfig({
   // Metrics stay on (as in production); an ephemeral port lets two daemons run side by side.
   metrics: { http: { port: 0 } },
   app: { enabled: false },
-  actors: { sys: { mode: inline ? 'inline' : 'worker' } },
+  // Eager: the bench measures the steady state, not sys's first (lazy) start inside the warm-up.
+  actors: { sys: { mode: inline ? 'inline' : 'worker', start: 'eager' } },
 });

@@ -5,18 +5,20 @@
 // call takes); the Go server answers App.Echo in a goroutine. Rounds are
 // interleaved and their medians compared.
 //
-//   node bin/run-ts.mjs bench/goridge/run.ts [--rounds 3] [--duration 4] [--buffered] [--inline]
+//   node bin/run-ts.mjs bench/goridge/run.ts [--rounds 3] [--duration 4] [--buffered] [--inline] [--baseline DIR]
+//
+// --baseline DIR adds the worker-hop daemon of another checkout (DIR, with its
+// own node_modules) to the same rounds: the ratio now/baseline per load.
 //
 // --inline adds a third server, not part of the comparison: the same daemon
 // with sys.echo on the main thread (no worker hop), to show what the hop costs.
 import { processCpuMs } from '../lib/proc-cpu.ts';
 import { type LoadResult, median, numberOption } from '../lib/stats.ts';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { LOADGEN, buildGo, startGo, startOutrigger } from './servers.ts';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const argv = process.argv.slice(2);
 const cpuSecondsOf = (pid: number): number => processCpuMs(pid) / 1000;
 const ROUNDS = numberOption('rounds', 3);
@@ -24,8 +26,11 @@ const ROUNDS = numberOption('rounds', 3);
 const BUFFERED = argv.includes('--buffered');
 const DURATION = numberOption('duration', 4);
 const INLINE = argv.includes('--inline');
+const baselineAt = argv.indexOf('--baseline');
+const BASELINE = baselineAt >= 0 ? resolve(argv[baselineAt + 1]!) + '/' : null;
 const OUTRIGGER_PORT = 16001;
 const INLINE_PORT = 16002;
+const BASELINE_PORT = 16003;
 const GO_PORT = 17001;
 
 const LOADS = [
@@ -34,58 +39,27 @@ const LOADS = [
   { name: '1 x 1 (idle latency)', conns: 1, inflight: 1, goal: 0 },
 ];
 
-type Server = 'outrigger' | 'go' | 'inline';
+type Server = 'outrigger' | 'go' | 'inline' | 'baseline';
 interface Result extends LoadResult {
   /** Load generator CPU per call, µs. */
   client_us_per_call: number;
 }
 
-const LOADGEN = `${ROOT}bench/goridge/loadgen/loadgen`;
-const GO_SERVER = `${ROOT}bench/peers/bin/goridge-echo`;
-
-function build(): void {
-  for (const [dir, args] of [
-    ['bench/goridge/loadgen', ['build', '-o', 'loadgen', '.']],
-    ['bench/peers', ['build', '-o', 'bin/', './...']],
-  ] as const) {
-    const r = spawnSync('go', args, { cwd: `${ROOT}${dir}`, encoding: 'utf8' });
-    if (r.error || r.status !== 0) throw new Error(`go ${args.join(' ')} in ${dir} failed: ${r.error?.message ?? r.stderr}`);
-  }
-  if (!existsSync(LOADGEN) || !existsSync(GO_SERVER)) throw new Error('Go binaries missing after build');
-}
-
-function waitFor(proc: ChildProcess, marker: string, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (b: Buffer) => {
-      if (b.toString().includes(marker)) resolve();
-    });
-    proc.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
-  });
-}
-
-function startOutrigger(port: number, sysMode: 'worker' | 'inline'): ChildProcess {
-  return spawn(process.execPath, [`${ROOT}bin/outrigger.mjs`, 'start', '--foreground', '--config', `${ROOT}bench/goridge/bench.config.ts`], {
-    env: { ...process.env, BENCH_GORIDGE_PORT: String(port), BENCH_GORIDGE_SYS_MODE: sysMode },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-}
-
 async function startServers(): Promise<Partial<Record<Server, ChildProcess>>> {
-  const outrigger = startOutrigger(OUTRIGGER_PORT, 'worker');
-  const go = spawn(GO_SERVER, ['-tcp', `127.0.0.1:${GO_PORT}`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const inline = INLINE ? startOutrigger(INLINE_PORT, 'inline') : undefined;
-  await Promise.all([
-    waitFor(outrigger, 'OUTRIGGER READY', 'outrigger'),
-    waitFor(go, 'goridge-echo listening', 'goridge-echo'),
-    ...(inline ? [waitFor(inline, 'OUTRIGGER READY', 'outrigger inline')] : []),
+  const [outrigger, go, inline, baseline] = await Promise.all([
+    startOutrigger(OUTRIGGER_PORT, 'worker'),
+    startGo(GO_PORT),
+    INLINE ? startOutrigger(INLINE_PORT, 'inline') : undefined,
+    BASELINE ? startOutrigger(BASELINE_PORT, 'worker', BASELINE) : undefined,
   ]);
-  return { outrigger, go, inline };
+  return { outrigger, go, inline, baseline };
 }
 
 const ADDR: Record<Server, string> = {
   outrigger: `tcp://127.0.0.1:${OUTRIGGER_PORT}`,
   go: `tcp://127.0.0.1:${GO_PORT}`,
   inline: `tcp://127.0.0.1:${INLINE_PORT}`,
+  baseline: `tcp://127.0.0.1:${BASELINE_PORT}`,
 };
 
 function runLoad(server: Server, pid: number, conns: number, inflight: number): Result {
@@ -108,9 +82,9 @@ function runLoad(server: Server, pid: number, conns: number, inflight: number): 
 const k = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0));
 
 async function main(): Promise<void> {
-  build();
+  buildGo();
   const servers = await startServers();
-  const pids: Partial<Record<Server, number>> = { outrigger: servers.outrigger?.pid, go: servers.go?.pid, inline: servers.inline?.pid };
+  const pids: Partial<Record<Server, number>> = { outrigger: servers.outrigger?.pid, go: servers.go?.pid, inline: servers.inline?.pid, baseline: servers.baseline?.pid };
   console.log(`bench/goridge — ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, node ${process.version}, load generator and servers on one box`);
   console.log(
     `client: goridge v3.8.3 ClientCodec (gob) under net/rpc${BUFFERED ? ', replies read through bufio' : ''}; ` +
@@ -122,10 +96,11 @@ async function main(): Promise<void> {
   ];
   try {
     for (const load of LOADS) {
-      const res: Record<Server, Result[]> = { outrigger: [], go: [], inline: [] };
+      const res: Record<Server, Result[]> = { outrigger: [], go: [], inline: [], baseline: [] };
       for (let round = 0; round < ROUNDS; round++) {
         const order: Server[] = round % 2 === 0 ? ['outrigger', 'go'] : ['go', 'outrigger'];
         if (INLINE) order.push('inline');
+        if (BASELINE) order.splice(round % 2 === 0 ? 1 : 0, 0, 'baseline');
         for (const s of order) res[s].push(runLoad(s, pids[s]!, load.conns, load.inflight));
       }
       const m = (s: Server, key: keyof Result): number => median(res[s].map((r) => r[key]));
@@ -138,6 +113,11 @@ async function main(): Promise<void> {
       console.log(`  outrigger: ${cell('outrigger')}`);
       console.log(`  go       : ${cell('go')}`);
       if (INLINE) console.log(`  (diagnostic) outrigger, sys.echo inline, no worker hop: ${cell('inline')} = ${(m('inline', 'rps') / m('go', 'rps')).toFixed(2)}x go`);
+      if (BASELINE) {
+        const cpuPerCall = (s: Server): number => (m(s, 'cpu') / m(s, 'rps')) * 1e6;
+        console.log(`  baseline : ${cell('baseline')}`);
+        console.log(`  now / baseline: throughput ${(m('outrigger', 'rps') / m('baseline', 'rps')).toFixed(2)}, server CPU per call ${(cpuPerCall('outrigger') / cpuPerCall('baseline')).toFixed(2)}`);
+      }
       console.log(`  ratio outrigger/go = ${ratio.toFixed(2)}x, p99 go/outrigger = ${p99Ratio.toFixed(2)}x${errors ? `  (${errors} errors!)` : ''}`);
       if (load.goal > 0) {
         const met = ratio >= load.goal && p99Ratio > 1;

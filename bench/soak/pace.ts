@@ -35,8 +35,12 @@ export function paced(name: string, perSecond: number, maxInflight: number, fn: 
   let inflight = 0;
   let owed = 0;
   let idle: (() => void) | null = null;
+  let last = performance.now();
   const timer = setInterval(() => {
-    owed += (perSecond * TICK_MS) / 1000;
+    // By the time that passed, not the ticks: on a busy box timers fire late.
+    const now = performance.now();
+    owed += (perSecond * (now - last)) / 1000;
+    last = now;
     for (; owed >= 1; owed--) {
       if (inflight >= maxInflight) {
         counters.skipped++;

@@ -21,9 +21,9 @@ export interface Summary {
   seconds: number;
   warmupSeconds: number;
   samples: number;
-  rssMb: { first: number; last: number; max: number; slopePerHour: number };
-  heapMb: { first: number; last: number; max: number; slopePerHour: number };
-  workerHeapMb: { first: number; last: number; max: number; slopePerHour: number };
+  rssMb: Series;
+  heapMb: Series;
+  workerHeapMb: Series;
   handles: { min: number; max: number; slopePerHour: number };
   eldP99Ms: { median: number; max: number };
   cpuPct: { mean: number };
@@ -31,14 +31,25 @@ export interface Summary {
   errors: Record<string, { errors: number; skipped: number; first: string[] }>;
 }
 
-function series(after: readonly Sample[], pick: (s: Sample) => number): { first: number; last: number; max: number; slopePerHour: number } {
+/** A measure after warm-up: first, last and highest value, its slope, and the slope of the later half alone (still settling, or level?). */
+export interface Series {
+  first: number;
+  last: number;
+  max: number;
+  slopePerHour: number;
+  laterHalfSlopePerHour: number;
+}
+
+function series(after: readonly Sample[], pick: (s: Sample) => number): Series {
   const ys = after.map(pick);
   const round = (v: number): number => Math.round(v * 10) / 10;
+  const slope = (xs: readonly Sample[]): number => round(slopePerHour(xs.map((s) => ({ t: s.t, y: pick(s) }))));
   return {
     first: round(ys[0] ?? 0),
     last: round(ys.at(-1) ?? 0),
     max: round(Math.max(...ys)),
-    slopePerHour: round(slopePerHour(after.map((s) => ({ t: s.t, y: pick(s) })))),
+    slopePerHour: slope(after),
+    laterHalfSlopePerHour: slope(after.slice(Math.floor(after.length / 2))),
   };
 }
 
@@ -58,7 +69,7 @@ export function summarize(samples: readonly Sample[], warmupSeconds: number, err
     handles: { min: Math.min(...handles), max: Math.max(...handles), slopePerHour: Math.round(slopePerHour(after.map((s) => ({ t: s.t, y: s.handles }))) * 10) / 10 },
     eldP99Ms: { median: Math.round(eld[Math.floor(eld.length / 2)]! * 10) / 10, max: Math.round(eld.at(-1)! * 10) / 10 },
     cpuPct: { mean: Math.round(after.reduce((n, s) => n + s.cpuPct, 0) / after.length) },
-    perSecond: Object.fromEntries(Object.keys(z.done).map((k) => [k, Math.round(((z.done[k]! - a.done[k]!) / (z.t - a.t)) * 10) / 10])),
+    perSecond: Object.fromEntries(Object.keys(z.done).map((k) => [k, Math.round(((z.done[k]! - a.done[k]!) / (z.t - a.t)) * 100) / 100])),
     errors,
   };
 }

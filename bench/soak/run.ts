@@ -7,16 +7,18 @@
 //   node bin/run-ts.mjs bench/soak/run.ts [--minutes 30] [--warmup 5] [--interval 5] [--out DIR]
 //     [--ipc 200] [--goridge 100] [--goridge-per-connection 20] [--produce 200] [--produce-sync 10]
 //     [--canal 20] [--devices 10] [--points 50] [--isp-churn-seconds 20] [--port-offset 0]
+//   node bin/run-ts.mjs bench/soak/run.ts --samples DIR/samples.csv --warmup 5 --out DIR2   # summary and plot of a recorded run
 // Rates are per second (--canal: Canal messages of 5 rows; --devices x --points float32 points each second).
 // Exit code 1 when any load saw an error or the daemon died.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createTopic, KAFKA_BROKER, requirePeers } from '../../test/actors/es/peers.ts';
 import { OPENSEARCH } from '../../test/actors/es/search-peers.ts';
+import { samplesFromCsv, samplesToCsv } from './csv.ts';
 import { type SoakRates, type SoakTargets, startLoads } from './loads.ts';
 import { plotSvg, summarize } from './report.ts';
 import { Sampler } from './sample.ts';
@@ -38,6 +40,7 @@ const { values: a } = parseArgs({
     points: { type: 'string', default: '50' },
     'isp-churn-seconds': { type: 'string', default: '20' },
     'port-offset': { type: 'string', default: '0' },
+    samples: { type: 'string' },
   },
 });
 const SECONDS = Number(a.minutes) * 60;
@@ -98,7 +101,9 @@ const modbus = (...args: string[]): string => execFileSync(`${ROOT}test/peers/mo
 async function main(): Promise<number> {
   await requirePeers([OPENSEARCH]);
   await createTopic(targets.eventsTopic, 4);
-  await createTopic(targets.canalTopic, 2);
+  // One partition: a Canal topic keyed by table keeps each row's changes in order; with rows spread over
+  // partitions, later versions of a row would race earlier ones and count as stale.
+  await createTopic(targets.canalTopic, 1);
   await OPENSEARCH.recreateIndex(INDEX);
   modbus('stop', String(PORTS.modbus));
   modbus('start-libmodbus', String(PORTS.modbus));
@@ -135,10 +140,8 @@ async function main(): Promise<number> {
   if (samples.filter((s) => s.t >= WARMUP).length < 2) throw new Error('too few samples after warm-up for a summary');
   const summary = { ...summarize(samples, WARMUP, errors), rates, es, load: loadavg().map((x) => Math.round(x * 10) / 10) };
   writeFileSync(join(a.out!, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  const cols = ['t', 'rssMb', 'heapMb', 'workerHeapMb', 'externalMb', 'handles', 'eldP99Ms', 'cpuPct', 'errors'] as const;
-  const names = Object.keys(samples[0]!.done);
-  writeFileSync(join(a.out!, 'samples.csv'), [[...cols, ...names].join(','), ...samples.map((s) => [...cols.map((c) => s[c].toFixed(2)), ...names.map((n) => s.done[n])].join(','))].join('\n') + '\n');
-  writeFileSync(join(a.out!, 'plot.svg'), plotSvg(samples, WARMUP, `Outrigger soak: ${Math.round(SECONDS / 60)} min, mixed load on every listener and feature`));
+  writeFileSync(join(a.out!, 'samples.csv'), samplesToCsv(samples));
+  writeFileSync(join(a.out!, 'plot.svg'), plotSvg(samples, WARMUP, plotTitle(SECONDS)));
   console.log(JSON.stringify(summary, null, 2));
   const failed = died || Object.values(errors).some((e) => e.errors > 0);
   console.log(failed ? 'soak: FAILED (errors or the daemon died; see summary.json)' : 'soak: no errors');
@@ -158,4 +161,17 @@ async function fetchEsStatus(): Promise<unknown> {
   }
 }
 
-process.exitCode = await main();
+const plotTitle = (seconds: number): string => `Outrigger soak: ${Math.round(seconds / 60)} min, mixed load on every listener and feature`;
+
+/** --samples FILE: summary and plot of a recorded run again, from its samples.csv (errors and rates are not in it). */
+function fromSamples(file: string): number {
+  const samples = samplesFromCsv(readFileSync(file, 'utf8'));
+  const warmup = Number(a.warmup) * 60;
+  const summary = summarize(samples, warmup, {});
+  mkdirSync(a.out!, { recursive: true });
+  writeFileSync(join(a.out!, 'plot.svg'), plotSvg(samples, warmup, plotTitle(samples.at(-1)!.t)));
+  console.log(JSON.stringify(summary, null, 2));
+  return 0;
+}
+
+process.exitCode = a.samples ? fromSamples(a.samples) : await main();

@@ -22,6 +22,12 @@ export interface ActorHostOptions extends SupervisionOptions {
   maxQueue: number;
   options: unknown;
   logLevel: string;
+  /**
+   * Start no worker until the first request (an actor with no work of its
+   * own until called): an idle daemon does not pay a thread, an isolate and
+   * the actor's modules for it. Its create() then runs on that request.
+   */
+  lazy?: boolean;
 }
 
 /**
@@ -80,8 +86,14 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
     return this.opts.maxQueue;
   }
 
+  /**
+   * Some worker can take work now; or a lazy actor has not started yet, or is
+   * in its first start (its first request waits for it): readiness does not
+   * flap when an idle actor is first called. Once a start failed it is not
+   * ready until a worker is.
+   */
   get ready(): boolean {
-    return this.slots.some((s) => s.ready);
+    return this.slots.some((s) => s.ready || s.state === 'idle' || (this.opts.lazy === true && s.state === 'starting' && s.restartCount === 0));
   }
 
   /** Calls `fn` once when the queue falls to half its bound. */
@@ -90,6 +102,11 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
   }
 
   async start(): Promise<void> {
+    this.#supervisor.watch();
+    if (this.opts.lazy) {
+      for (const s of this.slots) s.state = 'idle';
+      return;
+    }
     for (const s of this.slots) s.spawn();
     await new Promise<void>((resolve, reject) => {
       const check = (): void => {
@@ -104,7 +121,11 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
       };
       this.#readyWaiters.add(check);
     });
-    this.#supervisor.watch();
+  }
+
+  /** A lazy actor's first request: every slot starts; requests wait in their slot's batch until it is ready. */
+  #wake(): void {
+    for (const s of this.slots) if (s.state === 'idle') s.spawn();
   }
 
   /** The request's pin key: one member read from a JSON body when the actor names it, else pinKey on the decoded params. */
@@ -138,6 +159,7 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
       }
       slot = this.#selector.forKey(key);
     } else slot = this.#selector.leastLoaded();
+    if (slot.state === 'idle') this.#wake();
     if (this.#supervisor.crashLooping(slot)) {
       this.settler.reject(p, {
         code: 'ACTOR_UNAVAILABLE',
@@ -218,7 +240,10 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
     const error: SerializedError =
       reason === 'hung'
         ? { code: 'WORKER_HUNG', message: `actor '${this.name}' worker ${slot.index} stopped responding and was replaced` }
-        : { code: 'WORKER_CRASHED', message: `actor '${this.name}' worker ${slot.index} exited (code ${code})` };
+        : slot.failedToStart && this.#lastError
+          ? // Requests a lazy actor's first start held learn why it could not serve them.
+            { code: 'ACTOR_UNAVAILABLE', message: `actor '${this.name}' failed to start: ${this.#lastError}` }
+          : { code: 'WORKER_CRASHED', message: `actor '${this.name}' worker ${slot.index} exited (code ${code})` };
     if (reason === 'crashed' && !this.#lastError) this.#lastError = `worker exited with code ${code}`;
     this.#failInflight(slot, error);
     slot.restartCount++;

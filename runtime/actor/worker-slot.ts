@@ -5,7 +5,8 @@ import type { Backoff } from '../resilience/backoff.ts';
 import type { Pending } from '../router/pending.ts';
 import { isTypeScriptModule, moduleBeside } from '../loader/modules.ts';
 
-export type SlotState = 'starting' | 'ready' | 'backoff' | 'closing' | 'closed';
+/** idle: a lazily started actor's slot before its first request (no thread yet). */
+export type SlotState = 'idle' | 'starting' | 'ready' | 'backoff' | 'closing' | 'closed';
 export type ExitReason = 'crashed' | 'hung' | 'closed';
 
 // Compiled, a worker starts straight at worker-main.js (it registers the
@@ -44,6 +45,8 @@ export class WorkerSlot {
   /** Restarts since the slot was created. */
   restartCount = 0;
   pinnedKeys = 0;
+  /** The last worker exited before it was ready (its create() failed or it crashed while loading). */
+  failedToStart = false;
   #killReason: 'hung' | null = null;
 
   constructor(
@@ -76,6 +79,7 @@ export class WorkerSlot {
     w.on('exit', (code) => {
       if (this.worker !== w) return;
       this.worker = null;
+      this.failedToStart = this.state === 'starting';
       const reason = this.state === 'closing' ? 'closed' : (this.#killReason ?? 'crashed');
       this.state = reason === 'closed' ? 'closed' : 'backoff';
       this.events.exit(this, code, reason);

@@ -58,6 +58,8 @@ export function formatStatus(s: DaemonStatus): string {
       ['ACTOR', 'KIND', 'WORKERS', 'QUEUE', 'RESTARTS', 'RUN p50/p99 ms', 'WAIT p99 ms', 'HANDLED'],
       ...s.actors.map((a) => {
         const ready = a.workers.filter((w) => w.state === 'ready').length;
+        // A lazily started actor before its first request: no thread yet.
+        const idle = a.workers.filter((w) => w.state === 'idle').length;
         const handled = a.inline?.handled ?? a.workers.reduce((n, w) => n + (w.stats?.handled ?? 0), 0);
         const p50 = a.inline?.runP50 ?? Math.max(0, ...a.workers.map((w) => w.stats?.runP50 ?? 0));
         const p99 = a.inline?.runP99 ?? Math.max(0, ...a.workers.map((w) => w.stats?.runP99 ?? 0));
@@ -65,7 +67,7 @@ export function formatStatus(s: DaemonStatus): string {
         return [
           a.name,
           a.kind,
-          `${ready}/${a.workers.length}`,
+          `${ready}/${a.workers.length}${idle > 0 ? ` (${idle} idle)` : ''}`,
           `${a.outstanding}/${a.maxQueue}`,
           String(a.restarts),
           `${p50.toFixed(3)}/${p99.toFixed(3)}`,

@@ -19,8 +19,12 @@ const EMPTY = Buffer.alloc(0);
 
 export abstract class FrameSplitter<E extends object> {
   readonly #headerBytes: number;
-  /** Header of the frame being gathered; kept until that frame is emitted. */
-  readonly #header: Buffer;
+  /**
+   * Header of the frame being gathered; kept until that frame is emitted.
+   * Made on the first frame cut across chunks: a connection whose frames
+   * arrive whole (most, and every one-call connection) never needs it.
+   */
+  #headerBuf: Buffer | null = null;
   #headerFill = 0;
   /** Payload length of the frame being gathered once its header is complete, else -1. */
   #payloadLength = -1;
@@ -29,7 +33,10 @@ export abstract class FrameSplitter<E extends object> {
 
   constructor(headerBytes: number) {
     this.#headerBytes = headerBytes;
-    this.#header = Buffer.alloc(headerBytes);
+  }
+
+  get #header(): Buffer {
+    return (this.#headerBuf ??= Buffer.alloc(this.#headerBytes));
   }
 
   /**

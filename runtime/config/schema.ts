@@ -59,6 +59,8 @@ export const actorSpecSchema = z.strictObject({
   mode: z.enum(['worker', 'inline']).default('worker'),
   enabled: z.boolean().default(true),
   workers: z.number().int().min(1).max(64).optional(),
+  /** eager: workers start with the daemon. lazy: on the actor's first request (no thread while unused). Default: eager, or what the feature chooses for its actor. */
+  start: z.enum(['eager', 'lazy']).optional(),
   /** Requests queued or running per actor before backpressure applies. */
   maxQueue: z.number().int().positive().optional(),
   options: z.unknown().optional(),

@@ -21,6 +21,8 @@ export interface ActorToStart {
   maxQueue: number;
   options: unknown;
   mode: 'worker' | 'inline';
+  /** Workers start on the first request (worker mode only). */
+  lazy: boolean;
 }
 
 /**
@@ -46,6 +48,7 @@ export function actorsFromConfig(loaded: LoadedConfig): ActorToStart[] {
         maxQueue: spec?.maxQueue ?? a.maxQueue ?? DEFAULT_MAX_QUEUE,
         options: a.options ? a.options(featureConfig, baseDir) : undefined,
         mode: spec?.mode ?? 'worker',
+        lazy: spec?.start ? spec.start === 'lazy' : (a.lazy?.(featureConfig) ?? false),
       });
     }
   }
@@ -58,6 +61,7 @@ export function actorsFromConfig(loaded: LoadedConfig): ActorToStart[] {
       maxQueue: spec.maxQueue ?? DEFAULT_MAX_QUEUE,
       options: spec.options,
       mode: spec.mode,
+      lazy: spec.start === 'lazy',
     });
   }
   return list;
@@ -105,7 +109,15 @@ export async function startActors(list: ActorToStart[], config: OutriggerConfig,
           ? new InlineHost(def, { maxQueue: a.maxQueue, options: a.options }, settler, actorLog)
           : new ActorHost(
               def,
-              { module: a.moduleUrl, workers: a.workers, maxQueue: a.maxQueue, options: a.options, logLevel: config.logLevel, ...config.workers },
+              {
+                module: a.moduleUrl,
+                workers: a.workers,
+                maxQueue: a.maxQueue,
+                options: a.options,
+                logLevel: config.logLevel,
+                lazy: a.lazy,
+                ...config.workers,
+              },
               settler,
               actorLog,
             );

@@ -24,7 +24,7 @@ import { toRateLimitSpec } from '../resilience/rate-limit.ts';
 
 
 function sameActor(a: ActorToStart, b: ActorToStart): boolean {
-  return a.moduleUrl === b.moduleUrl && a.mode === b.mode && a.workers === b.workers && a.maxQueue === b.maxQueue && isDeepStrictEqual(a.options, b.options);
+  return a.moduleUrl === b.moduleUrl && a.mode === b.mode && a.lazy === b.lazy && a.workers === b.workers && a.maxQueue === b.maxQueue && isDeepStrictEqual(a.options, b.options);
 }
 
 function ipcAddress(c: OutriggerConfig): string {

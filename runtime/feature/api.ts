@@ -45,6 +45,13 @@ export interface FeatureActor<S extends SectionSchemas = SectionSchemas> {
   workers?(config: FeatureConfig<S>): number;
   /** Default queue bound when `actors.<name>.maxQueue` is not set. */
   readonly maxQueue?: number;
+  /**
+   * Whether its workers may wait for the first request instead of starting
+   * with the daemon (`actors.<name>.start` overrides): true for an actor with
+   * no work of its own until called (default: no). Work set up from config
+   * at start-up through ctx.call starts it then.
+   */
+  lazy?(config: FeatureConfig<S>): boolean;
 }
 
 

@@ -145,7 +145,7 @@ export class DaemonMetrics {
     this.#perActor('outrigger_actor_worker_queued', 'Requests waiting inside workers for a concurrency slot (last heartbeat).', 'gauge', (h) => h.snapshot().workers.reduce((n, s) => n + (s.stats?.queued ?? 0), 0));
     this.#add({
       name: 'outrigger_actor_workers',
-      help: 'Worker threads by state (starting, ready, backoff, closing, closed).',
+      help: 'Worker slots by state (idle: a lazy actor not started yet, starting, ready, backoff, closing, closed).',
       type: 'gauge',
       collect: () => {
         const out: MetricValue[] = [];

@@ -32,6 +32,24 @@ function flushDirty(): void {
 
 let nextId = 1;
 
+const CONNECTION = Symbol('outrigger.connection');
+type OwnedSocket = Socket & { [CONNECTION]?: Connection };
+
+/** The Connection that owns a socket (set by its constructor). */
+export function connectionOf(socket: Socket): Connection {
+  return (socket as OwnedSocket)[CONNECTION]!;
+}
+
+// Shared by every socket, with the socket as `this`: accepting a connection
+// makes no closure per socket.
+function onSocketClose(this: OwnedSocket): void {
+  this[CONNECTION]!.closed();
+}
+
+function onSocketDrain(this: OwnedSocket): void {
+  this[CONNECTION]!.resume(PauseReason.WRITE_BLOCKED);
+}
+
 /**
  * A client socket. Writes are queued and flushed once per event-loop turn as
  * one buffer: one socket.write per response capped a 2-core server at ~93k
@@ -58,11 +76,18 @@ export class Connection {
     readonly listener: string,
     /** Came in on a unix socket (its file permissions let it in). */
     readonly unix: boolean,
+    /** Called once when the socket has closed, after the session's onClose (the listener's bookkeeping). */
+    readonly onClosed: ((conn: Connection) => void) | null = null,
   ) {
-    socket.on('close', () => {
-      this.#closed = true;
-      this.session?.onClose();
-    });
+    (socket as OwnedSocket)[CONNECTION] = this;
+    socket.on('close', onSocketClose);
+  }
+
+  /** The socket closed (its 'close' event). */
+  closed(): void {
+    this.#closed = true;
+    this.session?.onClose();
+    this.onClosed?.(this);
   }
 
   get open(): boolean {
@@ -105,7 +130,7 @@ export class Connection {
     if (!this.socket.write(data)) {
       // The client is not reading its replies: stop reading its requests.
       this.pause(PauseReason.WRITE_BLOCKED);
-      this.socket.once('drain', () => this.resume(PauseReason.WRITE_BLOCKED));
+      this.socket.once('drain', onSocketDrain);
     }
   }
 

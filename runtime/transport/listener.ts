@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { Connection, type ProtocolSession } from './connection.ts';
+import { Connection, type ProtocolSession, connectionOf } from './connection.ts';
 import { repeatLimit } from '../log.ts';
 import { type CidrList, parseCidrs, isAllowed } from './cidr.ts';
 import { ListenerRateLimit, type RateLimitSpec } from '../resilience/rate-limit.ts';
@@ -143,22 +143,18 @@ export class Listener {
     if (this.total.open >= this.total.max) return this.#refuse(socket, 'total-limit');
     this.accepted++;
     this.total.open++;
-    const conn = new Connection(socket, this.name, unix);
+    const conn = new Connection(socket, this.name, unix, this.#closed);
     this.connections.add(conn);
-    const session = this.accept(conn);
-    conn.session = session;
-    socket.on('data', (chunk: Buffer) => {
-      conn.bytesIn += chunk.length;
-      session.onData(chunk);
-    });
-    socket.on('error', () => {
-      /* a reset or broken pipe: 'close' follows; nothing to report per connection */
-    });
-    socket.on('close', () => {
-      this.total.open--;
-      this.connections.delete(conn);
-    });
+    conn.session = this.accept(conn);
+    socket.on('data', onSocketData);
+    socket.on('error', ignoreSocketError);
   }
+
+  /** One function per listener (not per connection), called by each of its connections when it closes. */
+  readonly #closed = (conn: Connection): void => {
+    this.total.open--;
+    this.connections.delete(conn);
+  };
 
   /**
    * Stops accepting; existing connections stay open. (server.close's own
@@ -180,6 +176,17 @@ export class Listener {
   closeConnections(): void {
     for (const c of this.connections) c.end();
   }
+}
+
+// Shared by every accepted socket (`this` is the socket): no closures per connection.
+function onSocketData(this: net.Socket, chunk: Buffer): void {
+  const conn = connectionOf(this);
+  conn.bytesIn += chunk.length;
+  conn.session!.onData(chunk);
+}
+
+function ignoreSocketError(): void {
+  /* a reset or broken pipe: 'close' follows; nothing to report per connection */
 }
 
 function listening(server: net.Server, start: () => void): Promise<void> {

@@ -6,8 +6,12 @@ import { loadConfig } from '../../runtime/feature/load.ts';
 import { Daemon } from '../../runtime/daemon/daemon.ts';
 import type { ConfigInput as OutriggerConfigInput } from '../../index.ts';
 import { createLogger } from '../../runtime/log.ts';
+import { eagerFeatureActors } from './daemon.ts';
 
-/** A daemon started from a real config file, as `outrigger start --config FILE` does (hot reload tests). */
+/**
+ * A daemon started from a real config file, as `outrigger start --config FILE`
+ * does (hot reload tests); the features' actors eager as in startTestDaemon.
+ */
 export interface FileDaemon {
   daemon: Daemon;
   dir: string;
@@ -23,7 +27,9 @@ export function configSource(config: OutriggerConfigInput): string {
 export async function startFileDaemon(config: (dir: string) => OutriggerConfigInput): Promise<FileDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'outrigger-reload-'));
   const file = join(dir, 'sidecar.config.ts');
-  const write = (c: OutriggerConfigInput | string): void => writeFileSync(file, typeof c === 'string' ? c : configSource(c));
+  // The same for every write, so a reload never flips a built-in between eager and lazy.
+  const write = (c: OutriggerConfigInput | string): void =>
+    writeFileSync(file, typeof c === 'string' ? c : configSource({ ...c, actors: eagerFeatureActors(c.actors) }));
   write(config(dir));
   const loaded = await loadConfig(file, builtinFeatures, {});
   const daemon = await Daemon.start(loaded, createLogger(loaded.config.logLevel));

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IpcClient, type IpcClientOptions } from '../../clients/ts/ipc-client.ts';
 import type { ConfigInput as OutriggerConfigInput } from '../../index.ts';
+import { eagerFeatureActors } from './daemon.ts';
 import { freePort } from './free-port.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/outrigger.mjs', import.meta.url));
@@ -47,6 +48,7 @@ export async function startDaemonProcess(config: OutriggerConfigInput, timeoutMs
   const full: OutriggerConfigInput = {
     logLevel: 'warn',
     ...config,
+    actors: eagerFeatureActors(config.actors),
     runDir,
     metrics: { ...config.metrics, http: { ...config.metrics?.http, port: metricsPort } },
     listeners: {

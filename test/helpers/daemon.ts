@@ -9,6 +9,21 @@ import type { FeatureDefinition } from '../../runtime/feature/api.ts';
 import { createLogger } from '../../runtime/log.ts';
 import type { ConfigInput } from '../../index.ts';
 
+type ActorsInput = NonNullable<ConfigInput['actors']>;
+
+/**
+ * The features' actors start with the daemon in test daemons unless a test
+ * sets `actors.<name>.start`: the built-in ones are lazy by default, and on a
+ * loaded test box a first call that starts a worker can outlast a client's
+ * timeout (the ISP client's 10 s, the PHP bridge's 5 s). Lazy start itself is
+ * tested in test/runtime/actor/lazy-start.test.ts.
+ */
+export function eagerFeatureActors(actors: ConfigInput['actors'], features: readonly FeatureDefinition[] = builtinFeatures): ActorsInput {
+  const out: ActorsInput = { ...actors };
+  for (const f of features) for (const a of f.actors ?? []) out[a.name] = { start: 'eager', ...out[a.name] };
+  return out;
+}
+
 export interface TestDaemon {
   daemon: Daemon;
   runDir: string;
@@ -34,6 +49,7 @@ export async function startTestDaemon(
     logLevel: 'silent',
     reload: { watch: false },
     ...overrides,
+    actors: eagerFeatureActors(overrides.actors, features),
     runDir,
     // Ephemeral metrics port so test files running in parallel never collide.
     metrics: { ...o.metrics, http: { port: 0, ...o.metrics?.http } },

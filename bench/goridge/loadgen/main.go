@@ -9,6 +9,10 @@
 // call sends the same string and must get it back. After the warm-up it
 // measures for the duration and prints one JSON line: rps, p50/p99 (ms),
 // calls, errors.
+//
+// -connect-per-call: each of conns goroutines connects, makes one call and
+// closes, in a loop (a PHP-FPM request without kept connections); a call's
+// latency then includes connect and close.
 package main
 
 import (
@@ -70,20 +74,46 @@ func main() {
 	duration := flag.Duration("duration", 4*time.Second, "measured time")
 	payload := flag.String("payload", "hello from the goridge load generator", "string sent and echoed")
 	buffered := flag.Bool("buffered", false, "read replies through a bufio.Reader (goridge's codec reads a frame in three reads)")
+	perCall := flag.Bool("connect-per-call", false, "connect, make one call and close, in a loop, on each of conns goroutines")
 	flag.Parse()
-
-	clients := make([]*rpc.Client, *conns)
-	for i := range clients {
+	if *perCall {
+		*inflight = 1
+	}
+	open := func() (*rpc.Client, error) {
 		conn, err := dial(*addr)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "connect:", err)
-			os.Exit(1)
+			return nil, err
 		}
 		var rwc io.ReadWriteCloser = conn
 		if *buffered {
 			rwc = bufferedConn{conn, bufio.NewReaderSize(conn, 64<<10)}
 		}
-		clients[i] = rpc.NewClientWithCodec(goridgeRpc.NewClientCodec(rwc))
+		return rpc.NewClientWithCodec(goridgeRpc.NewClientCodec(rwc)), nil
+	}
+
+	clients := make([]*rpc.Client, *conns)
+	for i := range clients {
+		if *perCall {
+			break
+		}
+		c, err := open()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "connect:", err)
+			os.Exit(1)
+		}
+		clients[i] = c
+	}
+	// One call on a fresh connection, closed after the reply.
+	callOnce := func(reply *string) error {
+		c, err := open()
+		if err != nil {
+			return err
+		}
+		err = c.Call(*method, *payload, reply)
+		if cerr := c.Close(); err == nil && cerr != nil && !errors.Is(cerr, rpc.ErrShutdown) {
+			err = cerr
+		}
+		return err
 	}
 
 	var measuring, stop atomic.Bool
@@ -101,7 +131,12 @@ func main() {
 			var reply string
 			for !stop.Load() {
 				start := time.Now()
-				err := c.Call(*method, *payload, &reply)
+				var err error
+				if *perCall {
+					err = callOnce(&reply)
+				} else {
+					err = c.Call(*method, *payload, &reply)
+				}
 				took := time.Since(start)
 				if err == nil && reply != *payload {
 					err = fmt.Errorf("echo mismatch: %q", reply)
@@ -109,7 +144,7 @@ func main() {
 				if err != nil {
 					errCount.Add(1)
 					firstErr.CompareAndSwap(nil, err.Error())
-					if errors.Is(err, rpc.ErrShutdown) || errors.Is(err, io.ErrUnexpectedEOF) {
+					if !*perCall && (errors.Is(err, rpc.ErrShutdown) || errors.Is(err, io.ErrUnexpectedEOF)) {
 						return
 					}
 					continue
@@ -133,7 +168,9 @@ func main() {
 	stop.Store(true)
 	wg.Wait()
 	for _, c := range clients {
-		_ = c.Close()
+		if c != nil {
+			_ = c.Close()
+		}
 	}
 
 	var all []time.Duration

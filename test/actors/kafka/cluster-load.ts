@@ -58,6 +58,7 @@ export class Load {
     readonly client: IpcClient,
     readonly topic: string,
     readonly prefix: string,
+    readonly connection = 'main',
   ) {}
 
   sync(workers: number): this {
@@ -103,7 +104,7 @@ export class Load {
   }
 
   #call(value: string, sync: boolean): Promise<unknown> {
-    return this.client.call('kafka.produce', { connection: 'main', topic: this.topic, key: value, value, sync_mode: sync }, {
+    return this.client.call('kafka.produce', { connection: this.connection, topic: this.topic, key: value, value, sync_mode: sync }, {
       serverTimeoutMs: CALL_DEADLINE_MS,
       timeoutMs: CALL_DEADLINE_MS + 5000,
     });
@@ -155,15 +156,15 @@ export class Load {
   }
 }
 
-export async function producerStats(client: IpcClient): Promise<ProducerStats> {
-  return ((await client.call('kafka.stats', { connection: 'main' })) as { producer: ProducerStats }).producer;
+export async function producerStats(client: IpcClient, connection = 'main'): Promise<ProducerStats> {
+  return ((await client.call('kafka.stats', { connection })) as { producer: ProducerStats }).producer;
 }
 
 /** Waits until the daemon has no async record queued or in flight. */
-export async function settled(client: IpcClient, timeoutMs = 60_000): Promise<ProducerStats> {
+export async function settled(client: IpcClient, connection = 'main', timeoutMs = 60_000): Promise<ProducerStats> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const s = await producerStats(client);
+    const s = await producerStats(client, connection);
     if ((s.queued === 0 && s.inFlight === 0) || Date.now() > until) return s;
     await sleep(100);
   }
@@ -201,11 +202,11 @@ export function expectInTopic(topic: string, acked: readonly Acked[], values: re
 }
 
 /** The daemon's /metrics agrees with its kafka.stats: acknowledged and failed records. */
-export async function expectMetricsMatch(d: DaemonProcess, s: ProducerStats): Promise<void> {
+export async function expectMetricsMatch(d: DaemonProcess, s: ProducerStats, connection = 'main'): Promise<void> {
   // Workers publish their metrics every 2 s.
   await expect
-    .poll(async () => sum(await d.scrape(), 'outrigger_kafka_produced_messages_total', { connection: 'main' }), { timeout: 10_000, interval: 250 })
+    .poll(async () => sum(await d.scrape(), 'outrigger_kafka_produced_messages_total', { connection }), { timeout: 10_000, interval: 250 })
     .toBe(s.delivered);
   const text = await d.scrape();
-  expect(sum(text, 'outrigger_kafka_produce_failures_total', { connection: 'main' })).toBe(s.failed + s.syncErrors);
+  expect(sum(text, 'outrigger_kafka_produce_failures_total', { connection })).toBe(s.failed + s.syncErrors);
 }
