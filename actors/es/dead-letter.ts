@@ -15,9 +15,9 @@
 // Key: "<index>/<id>" for documents, else "<topic>/<partition>/<offset>".
 // Headers: x-outrigger-pipeline, x-outrigger-reason (the code), x-source-topic/-partition/-offset.
 import type { Logger } from 'pino';
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { Backoff } from '../../runtime/resilience/backoff.ts';
 import type { PipelineLimits } from './config.ts';
+import type { DriverClient, OutgoingRecord } from '../kafka/driver.ts';
 
 export interface DeadLetter {
   key: string;
@@ -30,51 +30,43 @@ export interface DeadLetter {
 }
 
 export class DeadLetterWriter {
-  readonly #producer: Producer;
-  #connected: Promise<void> | null = null;
   written = 0;
 
   constructor(
-    kafka: Kafka,
+    readonly client: DriverClient,
     readonly topic: string,
     readonly pipeline: string,
     readonly limits: PipelineLimits,
+    /** Per produce request (the connection's request_timeout). */
+    readonly timeoutMs: number,
     readonly log: Logger,
-  ) {
-    this.#producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
-  }
-
-  #connect(): Promise<void> {
-    this.#connected ??= this.#producer.connect().catch((err: unknown) => {
-      this.#connected = null;
-      throw err;
-    });
-    return this.#connected;
-  }
+  ) {}
 
   /**
-   * Writes the records, retrying until Kafka acknowledges them or the signal
-   * aborts (then false: the source offsets stay uncommitted and are redelivered).
+   * Writes the records, retrying until Kafka acknowledges them (acks=all) or
+   * the signal aborts (then false: the source offsets stay uncommitted and
+   * are redelivered).
    */
   async write(letters: readonly DeadLetter[], signal: AbortSignal, onError: (err: Error) => void): Promise<boolean> {
     if (letters.length === 0) return true;
     const at = new Date().toISOString();
-    const messages = letters.map((l) => ({
-      key: l.key,
+    const header = (k: string, v: string): { key: string; value: Buffer } => ({ key: k, value: Buffer.from(v) });
+    const records: OutgoingRecord[] = letters.map((l) => ({
+      topic: this.topic,
+      key: Buffer.from(l.key),
       value: JSON.stringify({ pipeline: this.pipeline, at, ...l }),
-      headers: {
-        'x-outrigger-pipeline': this.pipeline,
-        'x-outrigger-reason': l.reason.code,
-        'x-source-topic': l.source.topic,
-        'x-source-partition': String(l.source.partition),
-        'x-source-offset': String(l.source.offset),
-      },
+      headers: [
+        header('x-outrigger-pipeline', this.pipeline),
+        header('x-outrigger-reason', l.reason.code),
+        header('x-source-topic', l.source.topic),
+        header('x-source-partition', String(l.source.partition)),
+        header('x-source-offset', String(l.source.offset)),
+      ],
     }));
     const backoff = new Backoff({ initialMs: this.limits.retryBackoffMs.initial, maxMs: this.limits.retryBackoffMs.max });
     for (;;) {
       try {
-        await this.#connect();
-        await this.#producer.send({ topic: this.topic, acks: -1, messages });
+        await this.client.produce(records, { timeoutMs: this.timeoutMs });
         this.written += letters.length;
         return true;
       } catch (err) {
@@ -83,9 +75,5 @@ export class DeadLetterWriter {
         if (!(await backoff.wait(signal))) return false;
       }
     }
-  }
-
-  async close(): Promise<void> {
-    if (this.#connected) await this.#producer.disconnect().catch(() => {});
   }
 }

@@ -1,19 +1,27 @@
-// Consumes a pipeline's topics with a kafkajs consumer group and hands each
-// record to the pipeline in partition order. Offsets are never committed by
-// kafkajs: the pipeline's OffsetTracker decides what may be committed (every
-// earlier record fully written), and commitDone() sends exactly that.
+// Consumes a pipeline's topics through the Kafka actor's driver (kafkajs or
+// memory) and hands each record to the pipeline in partition order. The
+// records a member holds are the Kafka actor's RecordBuffer: the pipeline
+// acknowledges a record when it is finished, and only the contiguous
+// acknowledged prefix of a partition is committed, with the partition's
+// binlog clock at that position in the commit's metadata (version.ts).
 import type { Logger } from 'pino';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { PipelineConfig } from './config.ts';
-import { OffsetTracker } from './offsets.ts';
+import { Backoff } from '../../runtime/resilience/backoff.ts';
+import type { CommitOffset, DriverClient, DriverConsumer, IncomingRecord, TopicPartition } from '../kafka/driver.ts';
+import { RecordBuffer } from '../kafka/record-buffer.ts';
+import { BinlogClock, clockFromMetadata, clockMetadata } from './version.ts';
 
 export interface SourceRecord {
   readonly topic: string;
   readonly partition: number;
   readonly offset: number;
   readonly value: Buffer | null;
-  /** Consumer generation the record was fetched in (acks from older generations are ignored). */
-  readonly generation: number;
+  /**
+   * The partition's binlog clock: stamps the record's version. It also marks
+   * the assignment the record came with: finishing a record of a partition
+   * that was taken away since (and maybe handed back) changes nothing.
+   */
+  readonly clock: BinlogClock;
 }
 
 /** Returns nothing when the record was taken, or a promise while the pipeline is full. */
@@ -29,41 +37,37 @@ export interface PartitionLag {
   lag: number;
 }
 
+const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+/** Records handed to the pipeline between two turns of the event loop (so bulk responses get in). */
+const RECORDS_PER_TURN = 256;
+
 export class KafkaSource {
-  readonly tracker = new OffsetTracker();
-  readonly #consumer: Consumer;
-  readonly #admin: Admin;
+  readonly #buffer = new RecordBuffer<IncomingRecord>();
+  /** Clock of every assigned partition whose committed clock is known. */
+  readonly #clocks = new Map<string, BinlogClock>();
+  #consumer: DriverConsumer | null = null;
+  #sink: RecordSink = () => {};
+  /** False during a rebalance and until every assigned partition has its clock. */
+  #ready = false;
   #closing = false;
+  #pumping = false;
+  /** Bumped by each assignment: a clock load of an older one is dropped. */
+  #assignmentEpoch = 0;
+  #nextTopic = 0;
+  readonly #paused = new Set<string>();
   #lag: PartitionLag[] = [];
   #assignment: Record<string, number[]> = {};
   #lagTimer: NodeJS.Timeout | null = null;
-  /** Resolves the wait of a record blocked on backpressure when stop begins. */
+  /** Aborted when stop begins: the pipeline's backpressure waits listen to it. */
   readonly #abort = new AbortController();
 
   constructor(
-    kafka: Kafka,
+    readonly client: DriverClient,
     readonly cfg: PipelineConfig,
     readonly log: Logger,
-  ) {
-    this.#consumer = kafka.consumer({
-      groupId: cfg.group,
-      sessionTimeout: cfg.kafka.sessionTimeoutMs,
-      heartbeatInterval: Math.min(3000, Math.floor(cfg.kafka.sessionTimeoutMs / 3)),
-      allowAutoTopicCreation: false,
-      // Bigger fetches cost less CPU per record (measured: 1 MiB → 4.3 µs, 8 MiB → 2.3 µs per 10-row
-      // Canal message in kafkajs); the pipeline's own buffer bound still applies behind them.
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      maxBytes: 16 * 1024 * 1024,
-    });
-    this.#admin = kafka.admin();
-    this.#consumer.on(this.#consumer.events.GROUP_JOIN, (e) => {
-      this.tracker.reset();
-      this.#assignment = e.payload.memberAssignment;
-      this.log.info({ memberAssignment: e.payload.memberAssignment }, 'joined consumer group');
-    });
-  }
+    readonly onError: (message: string) => void,
+  ) {}
 
-  /** Aborted when stop begins: the pipeline's backpressure waits listen to it. */
   get stopSignal(): AbortSignal {
     return this.#abort.signal;
   }
@@ -77,89 +81,193 @@ export class KafkaSource {
     return this.#assignment;
   }
 
+  /** Joins the group (throws when that fails; call again to retry). */
   async start(sink: RecordSink): Promise<void> {
-    await this.#consumer.connect();
-    await this.#consumer.subscribe({ topics: this.cfg.topics, fromBeginning: this.cfg.startFrom === 'earliest' });
-    await this.#consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        const generation = this.tracker.generation;
-        const watermark = this.tracker.partition(batch.topic, batch.partition);
-        let lastBeat = Date.now();
-        for (const m of batch.messages) {
-          if (this.#closing || !isRunning() || isStale() || generation !== this.tracker.generation) return;
-          const offset = Number(m.offset);
-          const position = watermark.position;
-          if (position !== null && offset < position) continue; // already finished in this generation
-          try {
-            watermark.begin(offset);
-          } catch {
-            continue; // redelivered while still in flight
-          }
-          resolveOffset(m.offset);
-          const wait = sink({ topic: batch.topic, partition: batch.partition, offset, value: m.value, generation });
-          if (wait) {
-            // Full pipeline: keep the group membership alive while waiting.
-            const beat = setInterval(() => void heartbeat().catch(() => {}), 1000);
-            try {
-              await wait;
-            } finally {
-              clearInterval(beat);
-            }
-          } else if (Date.now() - lastBeat > 1000) {
-            lastBeat = Date.now();
-            await heartbeat();
-          }
-        }
+    this.#sink = sink;
+    const c = this.cfg.consumer;
+    const consumer = this.client.consumer(
+      {
+        groupId: this.cfg.group,
+        topics: this.cfg.topics,
+        fromBeginning: this.cfg.startFrom === 'earliest',
+        sessionTimeoutMs: c.sessionTimeoutMs,
+        rebalanceTimeoutMs: c.rebalanceTimeoutMs,
+        heartbeatIntervalMs: Math.min(c.heartbeatIntervalMs, Math.floor(c.sessionTimeoutMs / 3)),
+        maxWaitMs: c.maxWaitMs,
+        maxBytesPerPartition: c.maxBytesPerPartition,
       },
-    });
-    await this.#admin.connect().catch((err: Error) => this.log.warn({ err: err.message }, 'kafka admin connect failed; lag unknown for now'));
-    this.#lagTimer = setInterval(() => void this.#refreshLag(), 5000);
+      {
+        records: (topic, partition, records) => this.#onRecords(topic, partition, records),
+        revoking: () => {
+          this.#ready = false;
+        },
+        assigned: (tps) => this.#onAssigned(tps),
+        error: (err) => {
+          this.onError(`kafka: ${err.message}`);
+          this.log.warn({ err: err.message }, 'kafka consumer lost its group membership; rejoining');
+        },
+      },
+    );
+    this.#consumer = consumer;
+    try {
+      await consumer.start();
+    } catch (err) {
+      this.#consumer = null;
+      await consumer.close().catch(() => {});
+      throw err;
+    }
+    this.#lagTimer ??= setInterval(() => void this.#refreshLag(), 5000);
     this.#lagTimer.unref();
     void this.#refreshLag();
   }
 
-  /** Commits every partition's watermark that advanced. */
+  /** The pipeline finished a record: it counts towards the next commit. */
+  finish(rec: SourceRecord): void {
+    if (this.#clocks.get(key(rec.topic, rec.partition)) !== rec.clock) return;
+    this.#buffer.ack(rec.topic, rec.partition, rec.offset);
+  }
+
+  /** Commits every partition's finished prefix that advanced, with the partition's clock there. */
   async commitDone(): Promise<number> {
-    const offsets = this.tracker.committable();
+    const consumer = this.#consumer;
+    if (!consumer || !this.#ready) return 0;
+    const offsets: CommitOffset[] = [];
+    for (const o of this.#buffer.pendingCommits()) {
+      const clock = this.#clocks.get(key(o.topic, o.partition));
+      if (clock) offsets.push({ ...o, metadata: clockMetadata(clock.at(o.offset)) });
+    }
     if (offsets.length === 0) return 0;
-    await this.#consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
-    for (const o of offsets) this.tracker.markCommitted(o.topic, o.partition, o.offset);
+    await consumer.commit(offsets);
+    this.#buffer.markCommitted(offsets);
     return offsets.length;
   }
 
-  /** Stops taking records (the rest of the current batch is left for redelivery); the group is kept for the final commit. */
+  /** Stops handing out records (what is buffered is left for redelivery); the group is kept for the final commit. */
   pauseIntake(): void {
     this.#closing = true;
     this.#abort.abort();
-    try {
-      this.#consumer.pause(this.cfg.topics.map((topic) => ({ topic })));
-    } catch {
-      /* not running yet */
-    }
+    this.#consumer?.pause(this.#buffer.assignment());
   }
 
   async close(): Promise<void> {
     this.pauseIntake();
     if (this.#lagTimer) clearInterval(this.#lagTimer);
-    await this.#consumer.disconnect().catch((err: Error) => this.log.warn({ err: err.message }, 'kafka consumer disconnect failed'));
-    await this.#admin.disconnect().catch(() => {});
+    await this.#consumer?.close().catch((err: Error) => this.log.warn({ err: err.message }, 'leaving the consumer group failed'));
+  }
+
+  #onAssigned(tps: TopicPartition[]): void {
+    this.#ready = false;
+    const change = this.#buffer.assign(tps);
+    for (const tp of change.revoked) this.#clocks.delete(key(tp.topic, tp.partition));
+    // Drivers restart kept partitions from the committed offset: skip what is already held here.
+    for (const r of change.retained) if (r.nextFetch !== null) this.#consumer?.seek({ topic: r.topic, partition: r.partition, offset: r.nextFetch });
+    for (const topic of this.#paused) this.#consumer?.pause(this.#partitionsOf(topic));
+    const byTopic: Record<string, number[]> = {};
+    for (const { topic, partition } of tps) (byTopic[topic] ??= []).push(partition);
+    this.#assignment = byTopic;
+    this.log.info({ assignment: byTopic }, 'joined consumer group');
+    const missing = tps.filter((tp) => !this.#clocks.has(key(tp.topic, tp.partition)));
+    const epoch = ++this.#assignmentEpoch;
+    if (missing.length === 0) this.#open();
+    else void this.#loadClocks(epoch, missing);
+  }
+
+  /** Starts the clocks of newly assigned partitions where their committed offsets' metadata says. */
+  async #loadClocks(epoch: number, tps: TopicPartition[]): Promise<void> {
+    const backoff = new Backoff({ initialMs: 200, maxMs: 5000 });
+    while (epoch === this.#assignmentEpoch && !this.#closing) {
+      try {
+        const committed = await this.client.committedOffsets(this.cfg.group, [...new Set(tps.map((tp) => tp.topic))]);
+        if (epoch !== this.#assignmentEpoch) return;
+        const metadata = new Map(committed.map((c) => [key(c.topic, c.partition), c.metadata]));
+        for (const { topic, partition } of tps) this.#clocks.set(key(topic, partition), new BinlogClock(clockFromMetadata(metadata.get(key(topic, partition)))));
+        this.#open();
+        return;
+      } catch (err) {
+        this.onError(`kafka: committed offsets: ${(err as Error).message}`);
+        if (!(await backoff.wait(this.#abort.signal))) return;
+      }
+    }
+  }
+
+  #open(): void {
+    this.#ready = true;
+    this.#pump();
+  }
+
+  #onRecords(topic: string, partition: number, records: IncomingRecord[]): void {
+    if (this.#closing) return;
+    let accepted = 0;
+    for (const r of records) if (this.#buffer.accept(topic, partition, r.offset, r)) accepted++;
+    if (accepted === 0) return;
+    if (!this.#paused.has(topic) && this.#buffer.buffered(topic) >= this.cfg.consumer.fetchSize) {
+      this.#paused.add(topic);
+      this.#consumer?.pause(this.#partitionsOf(topic));
+    }
+    this.#pump();
+  }
+
+  #pump(): void {
+    if (this.#pumping || !this.#ready || this.#closing) return;
+    this.#pumping = true;
+    void this.#drain()
+      .catch((err: unknown) => this.log.error({ err }, 'es pipeline intake failed'))
+      .finally(() => {
+        this.#pumping = false;
+      });
+  }
+
+  /**
+   * Hands buffered records to the pipeline one at a time, in partition
+   * order, round-robin over topics and partitions; waits while the pipeline
+   * is full. A record is taken from the buffer only when it is handed over,
+   * so a rebalance or a stop never strands one taken and not processed.
+   */
+  async #drain(): Promise<void> {
+    let n = 0;
+    while (this.#ready && !this.#closing) {
+      const r = this.#take();
+      if (!r) return;
+      const clock = this.#clocks.get(key(r.topic, r.partition))!;
+      const wait = this.#sink({ topic: r.topic, partition: r.partition, offset: r.offset, value: r.value, clock });
+      if (wait) await wait;
+      else if (++n % RECORDS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      this.#resumeIfDrained(r.topic);
+    }
+  }
+
+  #take(): IncomingRecord | undefined {
+    const topics = this.cfg.topics;
+    for (let i = 0; i < topics.length; i++) {
+      const topic = topics[(this.#nextTopic + i) % topics.length]!;
+      const [r] = this.#buffer.take(topic, 1);
+      if (r) {
+        this.#nextTopic = (this.#nextTopic + i + 1) % topics.length;
+        return r;
+      }
+    }
+    return undefined;
+  }
+
+  #resumeIfDrained(topic: string): void {
+    if (this.#paused.has(topic) && this.#buffer.buffered(topic) <= this.cfg.consumer.fetchSize / 2) {
+      this.#paused.delete(topic);
+      this.#consumer?.resume(this.#partitionsOf(topic));
+    }
+  }
+
+  #partitionsOf(topic: string): TopicPartition[] {
+    return this.#buffer.assignment().filter((tp) => tp.topic === topic);
   }
 
   async #refreshLag(): Promise<void> {
     try {
       const out: PartitionLag[] = [];
-      const committed = await this.#admin.fetchOffsets({ groupId: this.cfg.group, topics: this.cfg.topics });
+      const committed = await this.client.committedOffsets(this.cfg.group, this.cfg.topics);
       for (const topic of this.cfg.topics) {
-        const highs = await this.#admin.fetchTopicOffsets(topic);
-        const group = committed.find((c) => c.topic === topic)?.partitions ?? [];
-        for (const h of highs) {
-          const high = Number(h.high);
-          const low = Number(h.low);
-          const c = Number(group.find((p) => p.partition === h.partition)?.offset ?? -1);
-          out.push({ topic, partition: h.partition, high, committed: c, lag: Math.max(0, high - (c >= 0 ? c : low)) });
+        for (const w of await this.client.watermarks(topic)) {
+          const c = committed.find((x) => x.topic === topic && x.partition === w.partition)?.offset ?? -1;
+          out.push({ topic, partition: w.partition, high: w.high, committed: c, lag: Math.max(0, w.high - (c >= 0 ? c : w.low)) });
         }
       }
       this.#lag = out;

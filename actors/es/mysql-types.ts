@@ -25,6 +25,7 @@ const float: Convert = (v) => {
 /** "2020-02-02 02:02:02[.ffffff]" -> "2020-02-02T02:02:02[.ffffff]" (ISO local time; MySQL DATETIME has no zone). */
 const dateTime: Convert = (v) => (v.length >= 19 && v.charCodeAt(10) === 32 ? `${v.slice(0, 10)}T${v.slice(11)}` : v);
 
+/** BIT(1) and tinyint(1): 1 and 0 are true and false; any other value (a tinyint(1) may hold -128..127) stays a number. */
 const bit: Convert = (v) => (v === '1' ? true : v === '0' ? false : integer(v));
 
 // java.sql.Types codes Canal emits (com.alibaba.otter.canal.parse...JdbcTypeUtil).
@@ -50,8 +51,11 @@ export function columnConverters(sqlType: Readonly<Record<string, number>>, mysq
   const out = new Map<string, Convert>();
   for (const col in sqlType) {
     let c = BY_SQL_TYPE.get(sqlType[col]!) ?? keep;
+    const declared = mysqlType[col] ?? '';
     // tinyint(1) is MySQL's BOOLEAN; Canal reports it as TINYINT.
-    if (c === integer && /^tinyint\(1\)/i.test(mysqlType[col] ?? '')) c = bit;
+    if (c === integer && /^tinyint\(1\)/i.test(declared)) c = bit;
+    // BIT(n) with n > 1 holds a number (Canal sends its unsigned value), not a flag: 1 must not become true.
+    else if (c === bit && Number(/^bit\((\d+)\)/i.exec(declared)?.[1] ?? 1) > 1) c = integer;
     if (c !== keep) out.set(col, c);
   }
   return out;

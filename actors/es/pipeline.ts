@@ -3,6 +3,7 @@
 // offset only when every record before it is finished (written, refused as
 // stale, skipped, or dead-lettered).
 import type { Logger } from 'pino';
+import type { DriverClient } from '../kafka/driver.ts';
 import type { PipelineConfig } from './config.ts';
 import { serializeError } from '../../runtime/errors/error.ts';
 import { Backoff } from '../../runtime/resilience/backoff.ts';
@@ -15,11 +16,10 @@ import { DeadLetterWriter, type DeadLetter } from './dead-letter.ts';
 import type { RowChange } from './handler-api.ts';
 import { runHandler, type RowSink } from './handler-runner.ts';
 import { HandlerRegistry } from './handlers.ts';
-import { kafkaFor } from './kafka-config.ts';
+import { openPipelineKafka } from './kafka-client.ts';
 import { KafkaSource, type SourceRecord } from './kafka-source.ts';
 import { rowChanges } from './row-changes.ts';
 import { countersSnapshot, PipelineCounters, RateMeter, type PipelineState, type PipelineStatus } from './status.ts';
-import { binlogVersion } from './version.ts';
 import { breakerForCluster } from './cluster-breaker.ts';
 import { type EsMetrics, NO_ES_METRICS } from './metrics.ts';
 
@@ -74,6 +74,7 @@ export class Pipeline {
   #state: PipelineState = 'starting';
   #lastError: { at: string; message: string } | null = null;
   #client!: BulkClient;
+  #kafka!: DriverClient;
   #registry!: HandlerRegistry;
   #source!: KafkaSource;
   #letters!: DeadLetterWriter;
@@ -95,9 +96,9 @@ export class Pipeline {
   /** Loads handlers and clients (config errors throw here), then connects to Kafka in the background. */
   async start(): Promise<void> {
     this.#registry = await HandlerRegistry.load(this.name, this.cfg.handlers, this.baseDir, this.log);
-    this.#client = this.metrics.measure(await openBulkClient(this.cfg.cluster, this.baseDir), this.#clusterLabel());
-    const kafka = kafkaFor(this.name, this.cfg, this.baseDir, this.log);
-    this.#letters = new DeadLetterWriter(kafka, this.cfg.deadLetterTopic, this.name, this.cfg.limits, this.log);
+    this.#client = this.metrics.measure(await openBulkClient(this.cfg.cluster, this.baseDir, this.log), this.#clusterLabel());
+    const kafka = (this.#kafka = await openPipelineKafka(this.name, this.cfg.kafka, this.baseDir, this.log));
+    this.#letters = new DeadLetterWriter(kafka, this.cfg.deadLetterTopic, this.name, this.cfg.limits, this.cfg.kafka.request_timeout, this.log);
     this.#writer = new BulkWriter(
       this.#client,
       this.cfg.limits,
@@ -112,15 +113,21 @@ export class Pipeline {
       this.log,
       breakerForCluster(this.cfg.cluster),
     );
-    this.#source = new KafkaSource(kafka, this.cfg, this.log);
+    this.#source = new KafkaSource(kafka, this.cfg, this.log, (m) => this.#error(m));
     this.#starting = this.#connect();
     this.#commitTimer = setInterval(() => void this.#commit(), this.cfg.commitIntervalMs);
   }
 
   async #connect(): Promise<void> {
     const backoff = new Backoff({ initialMs: 500, maxMs: 30_000 });
+    let deadLetterTopic = false;
     while (!this.#startAbort.signal.aborted) {
       try {
+        if (!deadLetterTopic) {
+          // Created with one partition when missing, so dead letters never wait for the broker to auto-create it.
+          await this.#kafka.createTopics([{ topic: this.cfg.deadLetterTopic, partitions: 1 }]);
+          deadLetterTopic = true;
+        }
         await this.#source.start((r) => this.#accept(r));
         if (this.#state === 'starting') this.#state = 'running';
         this.log.info({ topics: this.cfg.topics, group: this.cfg.group }, 'pipeline consuming');
@@ -154,6 +161,9 @@ export class Pipeline {
       this.#bury(r, { code: 'CANAL_MALFORMED', message: (err as Error).message }, { value: rec.value?.toString('utf8') ?? '' });
       return this.#seal(r);
     }
+    // Every decodable record moves the partition's clock, whatever the handlers: a record's version
+    // must not depend on the config, so a restart with other handlers re-reads with the same versions.
+    const version = rec.clock.stamp(rec.offset, msg.es);
     if (msg.kind === 'ddl') {
       this.#skip('ddl');
       this.log.info({ database: msg.database, table: msg.table, type: msg.type, sql: msg.sql.slice(0, 200) }, 'DDL skipped');
@@ -172,7 +182,7 @@ export class Pipeline {
     const changes = rowChanges(msg);
     this.counters.rows += changes.length;
     const origin: RowOrigin = { database: msg.database, table: msg.table, type: msg.type, es: msg.es };
-    const run = { msg, handler: found.handler, changes, version: binlogVersion(msg.es, rec.offset), versionField: this.cfg.versionField };
+    const run = { msg, handler: found.handler, changes, version, versionField: this.cfg.versionField };
     const sink: RowSink = {
       op: (_change, ready, row) => {
         r.pending++;
@@ -236,7 +246,7 @@ export class Pipeline {
   }
 
   #finish(r: InFlightRecord): void {
-    this.#source.tracker.finish(r.rec.generation, r.rec.topic, r.rec.partition, r.rec.offset);
+    this.#source.finish(r.rec);
   }
 
   // ---- commits, status, stop ---------------------------------------------
@@ -301,7 +311,7 @@ export class Pipeline {
     // A connect still retrying is abandoned (close() disconnects it).
     await Promise.race([this.#starting, sleep(1000)]);
     await this.#source.close();
-    await this.#letters.close();
+    await this.#kafka.close().catch(() => {});
     await this.#client.close().catch(() => {});
     await this.#registry.close(this.log);
     this.#state = 'stopped';

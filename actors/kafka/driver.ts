@@ -31,6 +31,26 @@ export interface OutgoingRecord {
   size?: number;
 }
 
+/** A position to commit, with state of the committing consumer that belongs to it (Kafka's offset commit metadata). */
+export interface CommitOffset extends TopicPartitionOffset {
+  /** Kept by the broker with the offset (up to offset.metadata.max.bytes, 4 KiB by default). */
+  metadata?: string | undefined;
+}
+
+/** A group's committed position of one partition, as the broker has it. */
+export interface CommittedOffset extends TopicPartitionOffset {
+  /** What was committed with it; null when nothing was. */
+  metadata: string | null;
+}
+
+export interface PartitionWatermarks {
+  partition: number;
+  /** First offset still in the log. */
+  low: number;
+  /** Offset the next record written will get. */
+  high: number;
+}
+
 export interface ProducedRecord {
   topic: string;
   partition: number;
@@ -84,7 +104,7 @@ export interface DriverConsumer {
   /** Moves the fetch position of an assigned partition (takes effect on the next fetch). */
   seek(partition: TopicPartitionOffset): void;
   /** Commits next-offset-to-read positions; fails (KAFKA_COMMIT_FAILED) if the member no longer owns them. */
-  commit(offsets: TopicPartitionOffset[]): Promise<void>;
+  commit(offsets: CommitOffset[]): Promise<void>;
   /** Leaves the group. */
   close(): Promise<void>;
 }
@@ -96,6 +116,10 @@ export interface DriverClient {
   /** Partition count of an existing topic (KAFKA_UNKNOWN_TOPIC otherwise). */
   partitions(topic: string): Promise<number>;
   consumer(opts: GroupMemberOptions, events: ConsumerEvents): DriverConsumer;
+  /** The group's committed positions (with their metadata) for the partitions of `topics`; partitions without one are left out. */
+  committedOffsets(groupId: string, topics: string[]): Promise<CommittedOffset[]>;
+  /** Low and high watermark of every partition of an existing topic, by partition (KAFKA_UNKNOWN_TOPIC otherwise). */
+  watermarks(topic: string): Promise<PartitionWatermarks[]>;
   close(): Promise<void>;
   /** Records the client sent to a broker more than once within produce() (each may be in the topic twice); absent: never. */
   resent?(): number;

@@ -13,7 +13,7 @@ import { kafkaError } from './errors.ts';
 import { type KafkaMetrics, NO_KAFKA_METRICS } from './metrics.ts';
 import { formatIssues } from '../../runtime/config/issues.ts';
 
-async function loadDriver(name: DriverName): Promise<KafkaDriver> {
+export async function loadDriver(name: DriverName): Promise<KafkaDriver> {
   if (name === 'memory') return (await import('./memory/driver.ts')).memoryDriver;
   return (await import('./kafkajs/driver.ts')).kafkajsDriver;
 }

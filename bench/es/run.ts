@@ -21,7 +21,10 @@ import type { PipelineStatus } from '../../actors/es/status.ts';
 import { startTestDaemon } from '../../test/helpers/daemon.ts';
 import { cpuSpent, pidFromFile, sampleCpu } from './cpu.ts';
 import { threadCpuMs } from '../lib/proc-cpu.ts';
-import { canal, closeProducer, createTopic, KAFKA_BROKER, OPENSEARCH_URL, os, produce, recreateIndex, requirePeers } from '../../test/actors/es/peers.ts';
+import { canal, closeProducer, createTopic, KAFKA_BROKER, produce, requirePeers } from '../../test/actors/es/peers.ts';
+import { OPENSEARCH } from '../../test/actors/es/search-peers.ts';
+
+const OPENSEARCH_URL = OPENSEARCH.url;
 
 const { values: args } = parseArgs({
   options: {
@@ -173,18 +176,15 @@ async function pipelineLoad(round: number, index: string): Promise<{ rate: numbe
   return { rate: (DOCS - base) / sec, joinMs, cpu };
 }
 
-await requirePeers();
+await requirePeers([OPENSEARCH]);
 console.log(`ES pipeline bench: ${DOCS} docs, ${ROWS} rows per Canal message, bulk ${BULK}, ${WORKERS} bulks in flight, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
 const results: { direct: number; pipeline: number; joinMs: number; directCpu: Cpu; pipelineCpu: Cpu }[] = [];
-const count = async (index: string): Promise<number> => {
-  await os('POST', `/${index}/_refresh`);
-  return (await os<{ count: number }>('GET', `/${index}/_count`)).body.count;
-};
+const count = (index: string): Promise<number> => OPENSEARCH.count(index);
 for (let round = 1 - WARMUP; round <= ROUNDS; round++) {
   const a = `bench_direct_${round + WARMUP}`;
   const b = `bench_pipeline_${round + WARMUP}`;
-  await recreateIndex(a);
-  await recreateIndex(b);
+  await OPENSEARCH.recreateIndex(a);
+  await OPENSEARCH.recreateIndex(b);
   // Alternate which side goes first, and drop each index once counted, so neither side
   // inherits the other's background segment merges.
   let direct = 0;
@@ -195,12 +195,12 @@ for (let round = 1 - WARMUP; round <= ROUNDS; round++) {
   const runDirect = async (): Promise<void> => {
     ({ rate: direct, cpu: directCpu } = await directLoad(a));
     if ((await count(a)) !== DOCS) throw new Error(`direct: ${await count(a)} of ${DOCS} documents`);
-    await os('DELETE', `/${a}`);
+    await OPENSEARCH.request('DELETE', `/${a}`);
   };
   const runPipeline = async (): Promise<void> => {
     ({ rate: pipeline, joinMs, cpu: pipelineCpu } = await pipelineLoad(round + WARMUP, b));
     if ((await count(b)) !== DOCS) throw new Error(`pipeline: ${await count(b)} of ${DOCS} documents`);
-    await os('DELETE', `/${b}`);
+    await OPENSEARCH.request('DELETE', `/${b}`);
   };
   if ((round + WARMUP) % 2 === 1) {
     await runDirect();

@@ -16,7 +16,8 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createTopic, KAFKA_BROKER, OPENSEARCH_URL, recreateIndex, requirePeers } from '../../test/actors/es/peers.ts';
+import { createTopic, KAFKA_BROKER, requirePeers } from '../../test/actors/es/peers.ts';
+import { OPENSEARCH } from '../../test/actors/es/search-peers.ts';
 import { samplesFromCsv, samplesToCsv } from './csv.ts';
 import { type SoakRates, type SoakTargets, startLoads } from './loads.ts';
 import { plotSvg, summarize } from './report.ts';
@@ -79,7 +80,7 @@ function startDaemon(): Promise<ChildProcess> {
     SOAK_METRICS_PORT: String(PORTS.metrics),
     SOAK_MODBUS_PORT: String(PORTS.modbus),
     SOAK_KAFKA: KAFKA_BROKER,
-    SOAK_OPENSEARCH: OPENSEARCH_URL,
+    SOAK_OPENSEARCH: OPENSEARCH.url,
     SOAK_CANAL_TOPIC: targets.canalTopic,
     SOAK_INDEX: INDEX,
   };
@@ -98,12 +99,12 @@ function startDaemon(): Promise<ChildProcess> {
 const modbus = (...args: string[]): string => execFileSync(`${ROOT}test/peers/modbus.sh`, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
 async function main(): Promise<number> {
-  await requirePeers();
+  await requirePeers([OPENSEARCH]);
   await createTopic(targets.eventsTopic, 4);
   // One partition: a Canal topic keyed by table keeps each row's changes in order; with rows spread over
   // partitions, later versions of a row would race earlier ones and count as stale.
   await createTopic(targets.canalTopic, 1);
-  await recreateIndex(INDEX);
+  await OPENSEARCH.recreateIndex(INDEX);
   modbus('stop', String(PORTS.modbus));
   modbus('start-libmodbus', String(PORTS.modbus));
   mkdirSync(a.out!, { recursive: true });

@@ -9,7 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IpcClient } from '../../clients/ts/ipc-client.ts';
-import { canal, createTopic, KAFKA_BROKER, lockPeers, OPENSEARCH_URL, produce, recreateIndex, requirePeers } from '../actors/es/peers.ts';
+import { canal, createTopic, KAFKA_BROKER, lockPeers, produce, requirePeers } from '../actors/es/peers.ts';
+import { OPENSEARCH } from '../actors/es/search-peers.ts';
 import { type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.ts';
 import { freePort, startPeer, stopPeer } from '../helpers/modbus-peers.ts';
 import { parseProm } from '../helpers/prom.ts';
@@ -26,9 +27,9 @@ let c: IpcClient;
 
 beforeAll(async () => {
   unlock = await lockPeers();
-  await requirePeers();
+  await requirePeers([OPENSEARCH]);
   await Promise.all([createTopic(T.es), createTopic(T.dlq)]);
-  await recreateIndex(INDEX);
+  await OPENSEARCH.recreateIndex(INDEX);
   modbusPort = await freePort();
   await startPeer('libmodbus', modbusPort);
   const closed = await freePort(); // nothing listens there: a device, a cluster and brokers that are down
@@ -56,7 +57,7 @@ beforeAll(async () => {
       ],
     },
     pipelines: {
-      shop: { ...pipeline, group: `g-shop-${run}`, cluster: { type: 'opensearch', nodes: [OPENSEARCH_URL] } },
+      shop: { ...pipeline, group: `g-shop-${run}`, cluster: { type: 'opensearch', nodes: [OPENSEARCH.url] } },
       unreachable: { ...pipeline, group: `g-unreachable-${run}`, cluster: { type: 'opensearch', nodes: [`http://127.0.0.1:${closed}`] } },
     },
   });

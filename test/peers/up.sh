@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs (if missing) and starts every real peer the test suite needs:
 # Debian packages (PHP, phpunit, pymodbus, libmodbus, mbpoll, kcat), Kafka 3.9.1 (one broker and
-# a cluster of three), OpenSearch 2.19.1, the libmodbus server binary and the Go reference peers.
+# a cluster of three), OpenSearch 2.19.1, Elasticsearch 7.10.2, the libmodbus server binary and the Go
+# reference peers.
 # Idempotent: peers already running are left as they are.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,7 +16,7 @@ step "Kafka 3.9.1"
 bash test/peers/kafka.sh start
 
 # Four more JVMs (three brokers, one controller): started in the background, from the jars the
-# single broker's start just made sure of, while OpenSearch starts.
+# single broker's start just made sure of, while OpenSearch and Elasticsearch start.
 step "Kafka 3.9.1 cluster (3 brokers), in the background"
 cluster_log="$(mktemp)"
 bash test/peers/kafka-cluster.sh start >"$cluster_log" 2>&1 &
@@ -23,6 +24,9 @@ cluster_pid=$!
 
 step "OpenSearch 2.19.1"
 bash test/peers/opensearch.sh start
+
+step "Elasticsearch 7.10.2"
+bash test/peers/elasticsearch.sh start
 
 step "Kafka 3.9.1 cluster (3 brokers)"
 if ! wait "$cluster_pid"; then

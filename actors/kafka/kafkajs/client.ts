@@ -10,11 +10,13 @@ import type { Logger } from 'pino';
 import type { ConnectionOptions } from 'node:tls';
 import type { KafkaConnection } from '../config.ts';
 import {
+  type CommittedOffset,
   type ConsumerEvents,
   type DriverClient,
   type DriverConsumer,
   type GroupMemberOptions,
   type OutgoingRecord,
+  type PartitionWatermarks,
   type ProducedRecord,
   recordSize,
 } from '../driver.ts';
@@ -243,6 +245,28 @@ export class KafkajsClient implements DriverClient {
       return topics[0]!.partitions.length;
     } catch (err) {
       throw fromKafkaJS(err, `metadata of ${topic}`);
+    }
+  }
+
+  async committedOffsets(groupId: string, topics: string[]): Promise<CommittedOffset[]> {
+    const admin = await this.#adminReady();
+    try {
+      const byTopic = await admin.fetchOffsets({ groupId, topics });
+      return byTopic.flatMap(({ topic, partitions }) =>
+        partitions.filter((p) => Number(p.offset) >= 0).map((p) => ({ topic, partition: p.partition, offset: Number(p.offset), metadata: p.metadata || null })),
+      );
+    } catch (err) {
+      throw fromKafkaJS(err, `committed offsets of group '${groupId}'`);
+    }
+  }
+
+  async watermarks(topic: string): Promise<PartitionWatermarks[]> {
+    const admin = await this.#adminReady();
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) })).sort((a, b) => a.partition - b.partition);
+    } catch (err) {
+      throw fromKafkaJS(err, `watermarks of ${topic}`);
     }
   }
 

@@ -3,7 +3,7 @@
 // commits come only from commit(), with the positions the caller computed.
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { KafkaConnection } from '../config.ts';
-import type { ConsumerEvents, DriverConsumer, GroupMemberOptions, IncomingRecord, KafkaHeader, TopicPartition, TopicPartitionOffset } from '../driver.ts';
+import type { CommitOffset, ConsumerEvents, DriverConsumer, GroupMemberOptions, IncomingRecord, KafkaHeader, TopicPartition, TopicPartitionOffset } from '../driver.ts';
 import { kafkaError } from '../errors.ts';
 import { installCommitGuard } from './commit-guard.ts';
 import { fromKafkaJS } from './errors.ts';
@@ -147,7 +147,7 @@ export class KafkajsConsumer implements DriverConsumer {
     }
   }
 
-  async commit(offsets: TopicPartitionOffset[]): Promise<void> {
+  async commit(offsets: CommitOffset[]): Promise<void> {
     // kafkajs silently skips a commit while its runner is stopped (crash, restart), so refuse it here.
     if (this.#closed || !this.#member) {
       throw kafkaError('KAFKA_COMMIT_FAILED', `group '${this.opts.groupId}': not a member right now (rebalancing, reconnecting or closed)`, {
@@ -157,7 +157,7 @@ export class KafkajsConsumer implements DriverConsumer {
     const keys = offsets.map((o) => `${o.topic}:${o.partition}:${o.offset}`);
     for (const k of keys) this.#stored.delete(k);
     try {
-      await this.#consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
+      await this.#consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset), metadata: o.metadata ?? null })));
     } catch (err) {
       const e = fromKafkaJS(err, `commit for group '${this.opts.groupId}'`);
       if (e.code === 'KAFKA_UNREACHABLE' || e.code === 'KAFKA_TIMEOUT' || e.code === 'KAFKA_COMMIT_FAILED') throw e;

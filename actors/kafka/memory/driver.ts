@@ -1,7 +1,7 @@
 // The `memory` driver: a functional Kafka inside the worker thread, so the
 // daemon runs with no broker (what the PHP client's NullBridge is for) while what is
 // produced can still be consumed, with groups and committed offsets.
-import type { ConsumerEvents, DriverClient, DriverConsumer, GroupMemberOptions, KafkaDriver, OutgoingRecord, ProducedRecord } from '../driver.ts';
+import type { CommittedOffset, ConsumerEvents, DriverClient, DriverConsumer, GroupMemberOptions, KafkaDriver, OutgoingRecord, PartitionWatermarks, ProducedRecord } from '../driver.ts';
 import type { KafkaConnection } from '../config.ts';
 import { MemoryMember } from './group.ts';
 import { type MemoryCluster, memoryClusterFor } from './cluster.ts';
@@ -38,6 +38,24 @@ class MemoryClient implements DriverClient {
       await close();
     };
     return m;
+  }
+
+  async committedOffsets(groupId: string, topics: string[]): Promise<CommittedOffset[]> {
+    const group = this.cluster.groups.get(groupId);
+    const out: CommittedOffset[] = [];
+    if (!group) return out;
+    for (const topic of topics) {
+      const count = this.cluster.topics.get(topic)?.length ?? 0;
+      for (let partition = 0; partition < count; partition++) {
+        const c = group.committedOffset(topic, partition);
+        if (c !== undefined) out.push({ topic, partition, offset: c.offset, metadata: c.metadata });
+      }
+    }
+    return out;
+  }
+
+  async watermarks(topic: string): Promise<PartitionWatermarks[]> {
+    return this.cluster.partitionsOf(topic, false).map((p, partition) => ({ partition, low: p.start, high: p.end }));
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@
 // round-robin assignment, committed offsets and per-member fetching, with
 // the rules a Kafka coordinator applies (a commit from a stale generation or
 // for a partition the member does not own is refused).
-import type { ConsumerEvents, DriverConsumer, GroupMemberOptions, TopicPartition, TopicPartitionOffset } from '../driver.ts';
+import type { CommitOffset, ConsumerEvents, DriverConsumer, GroupMemberOptions, TopicPartition, TopicPartitionOffset } from '../driver.ts';
 import { kafkaError } from '../errors.ts';
 import type { MemoryPartition } from './partition.ts';
 
@@ -18,7 +18,7 @@ const tpKey = (topic: string, partition: number): string => `${partition}\u0000$
 
 export class MemoryGroup {
   readonly members: MemoryMember[] = [];
-  readonly committed = new Map<string, number>();
+  readonly committed = new Map<string, { offset: number; metadata: string | null }>();
   generation = 0;
   #pending = false;
   #nextMember = 1;
@@ -60,7 +60,7 @@ export class MemoryGroup {
     for (const m of this.members) m.wake(topic);
   }
 
-  commit(member: MemoryMember, generation: number, offsets: TopicPartitionOffset[]): void {
+  commit(member: MemoryMember, generation: number, offsets: CommitOffset[]): void {
     if (this.#pending || generation !== this.generation || !this.members.includes(member)) {
       throw kafkaError('KAFKA_COMMIT_FAILED', `group '${this.id}' is rebalancing or the member left; commit refused`, {
         groupId: this.id,
@@ -68,10 +68,10 @@ export class MemoryGroup {
       });
     }
     // Like a Kafka coordinator (classic protocol), partition ownership is not checked, only membership and generation.
-    for (const o of offsets) this.committed.set(tpKey(o.topic, o.partition), o.offset);
+    for (const o of offsets) this.committed.set(tpKey(o.topic, o.partition), { offset: o.offset, metadata: o.metadata ?? null });
   }
 
-  committedOffset(topic: string, partition: number): number | undefined {
+  committedOffset(topic: string, partition: number): { offset: number; metadata: string | null } | undefined {
     return this.committed.get(tpKey(topic, partition));
   }
 
@@ -135,7 +135,7 @@ export class MemoryMember implements DriverConsumer {
     for (const { topic, partition } of tps) {
       const log = this.group.cluster.topics.get(topic)![partition]!;
       const committed = this.group.committedOffset(topic, partition);
-      this.#positions.set(tpKey(topic, partition), committed ?? (this.opts.fromBeginning ? log.start : log.end));
+      this.#positions.set(tpKey(topic, partition), committed?.offset ?? (this.opts.fromBeginning ? log.start : log.end));
     }
     this.events.assigned(tps);
     const joined = this.#joined;
@@ -164,7 +164,7 @@ export class MemoryMember implements DriverConsumer {
     this.#schedulePump();
   }
 
-  async commit(offsets: TopicPartitionOffset[]): Promise<void> {
+  async commit(offsets: CommitOffset[]): Promise<void> {
     if (this.#closed) throw kafkaError('KAFKA_COMMIT_FAILED', 'consumer is closed', { type: 'CLOSED' });
     this.group.commit(this, this.#generation, offsets);
   }

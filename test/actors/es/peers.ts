@@ -1,27 +1,23 @@
 // Real peers for the ES pipeline tests: the Kafka broker of test/peers/kafka.sh
-// and the OpenSearch node of test/peers/opensearch.sh. A test that needs them
-// fails with the start command when they are not running; it never skips.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
+// and the search clusters of search-peers.ts. A test that needs them fails
+// with the start command when they are not running; it never skips.
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { fileURLToPath } from 'node:url';
 import { lockKafkaPeer } from '../kafka/kafka-peer.ts';
 import { acquireDirLock } from '../../helpers/dir-lock.ts';
+import { CLUSTERS, type SearchPeer } from './search-peers.ts';
 
-// The peers' fixed addresses; ES_TEST_KAFKA / ES_TEST_OPENSEARCH point the tests and the bench elsewhere.
+// The broker's fixed address; ES_TEST_KAFKA points the tests and the bench elsewhere.
 export const KAFKA_BROKER = process.env.ES_TEST_KAFKA ?? '127.0.0.1:19092';
-export const OPENSEARCH_URL = process.env.ES_TEST_OPENSEARCH ?? 'http://127.0.0.1:9201';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export const kafka = new Kafka({ brokers: [KAFKA_BROKER], clientId: 'es-pipeline-test', logLevel: logLevel.NOTHING, retry: { retries: 3 } });
 
-export async function requirePeers(): Promise<void> {
+export async function requirePeers(clusters: readonly SearchPeer[] = CLUSTERS): Promise<void> {
   const problems: string[] = [];
-  try {
-    const res = await fetch(`${OPENSEARCH_URL}/_cluster/health?wait_for_status=yellow&timeout=5s`, { signal: AbortSignal.timeout(8000) });
-    if (!res.ok) problems.push(`OpenSearch at ${OPENSEARCH_URL} answered ${res.status}`);
-  } catch (err) {
-    problems.push(`OpenSearch not reachable at ${OPENSEARCH_URL} (${(err as Error).message}); start it: test/peers/opensearch.sh start`);
+  for (const c of clusters) {
+    const p = await c.problem();
+    if (p) problems.push(p);
   }
   const admin = kafka.admin();
   try {
@@ -37,21 +33,21 @@ export async function requirePeers(): Promise<void> {
 const LOCK = `${ROOT}.peers/es-pipeline-tests.lock`;
 
 /**
- * Serializes the test files that share the OpenSearch peer: one of them stops
- * and restarts it, which must not happen under another file's feet (vitest
+ * Serializes the test files that share the search peers: one of them kills
+ * and restarts them, which must not happen under another file's feet (vitest
  * runs files in parallel). Returns the release function.
  */
-export function lockOpenSearch(timeoutMs = 600_000): Promise<() => void> {
-  return acquireDirLock(LOCK, timeoutMs, 'the OpenSearch peer');
+export function lockSearchPeers(timeoutMs = 600_000): Promise<() => void> {
+  return acquireDirLock(LOCK, timeoutMs, 'the search peers');
 }
 
 /**
- * Takes both peers for a test file: the OpenSearch lock above, then the Kafka
+ * Takes both peers for a test file: the search-peer lock above, then the Kafka
  * peer lock the Kafka actor's tests hold while they kill and restart the broker
  * (always in this order, so no two files wait on each other in a cycle).
  */
 export async function lockPeers(): Promise<() => void> {
-  const unlockOs = await lockOpenSearch(900_000);
+  const unlockOs = await lockSearchPeers(900_000);
   try {
     const unlockKafka = await lockKafkaPeer(900_000);
     return () => {
@@ -61,51 +57,6 @@ export async function lockPeers(): Promise<() => void> {
   } catch (err) {
     unlockOs();
     throw err;
-  }
-}
-
-/**
- * Runs test/peers/opensearch.sh with a command (stop, start, kill9). Async on
- * purpose: an in-process test daemon shares this event loop, and blocking it
- * for the 5-20 s a restart takes would trip the worker hang watchdog.
- */
-export async function openSearchPeer(command: 'start' | 'stop' | 'kill9'): Promise<void> {
-  await promisify(execFile)(`${ROOT}test/peers/opensearch.sh`, [command], { timeout: 240_000 });
-}
-
-export async function os<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${OPENSEARCH_URL}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-}
-
-export async function recreateIndex(index: string, mappings?: unknown): Promise<void> {
-  await os('DELETE', `/${index}`);
-  const r = await os('PUT', `/${index}`, { settings: { number_of_shards: 1, number_of_replicas: 0 }, ...(mappings ? { mappings } : {}) });
-  if (r.status !== 200) throw new Error(`create index ${index}: ${JSON.stringify(r.body)}`);
-}
-
-type Hit = { _id: string; _source: Record<string, unknown> };
-
-/** Every document of an index by id (refreshes first). */
-export async function documents(index: string): Promise<Map<string, Record<string, unknown>>> {
-  await os('POST', `/${index}/_refresh`);
-  const out = new Map<string, Record<string, unknown>>();
-  let after: unknown[] | undefined;
-  for (;;) {
-    const r = await os<{ hits?: { hits: (Hit & { sort: unknown[] })[] } }>('POST', `/${index}/_search`, {
-      size: 5000,
-      sort: [{ _id: 'asc' }],
-      ...(after ? { search_after: after } : {}),
-    });
-    const hits = r.body.hits?.hits ?? [];
-    for (const h of hits) out.set(h._id, h._source);
-    if (hits.length < 5000) return out;
-    after = hits[hits.length - 1]!.sort;
   }
 }
 

@@ -320,6 +320,35 @@ export function driverContract(label: string, target: () => ContractTarget): voi
       expect(late.seen.records.map((r) => r.value!.toString())).toEqual(['new']);
     });
 
+    it('keeps metadata with a commit; reports committed offsets and watermarks', async () => {
+      const client = open();
+      const topic = topicName('meta');
+      await client.createTopics([{ topic, partitions: 2 }]);
+      const groupId = `g-${topic}`;
+      await client.produce(
+        Array.from({ length: 5 }, (_, i) => ({ topic, partition: i % 2, key: null, value: Buffer.from(String(i)), headers: [] })),
+        { timeoutMs: 10_000 },
+      );
+      expect(await client.watermarks(topic)).toEqual([
+        { partition: 0, low: 0, high: 3 },
+        { partition: 1, low: 0, high: 2 },
+      ]);
+      expect(await client.committedOffsets(groupId, [topic])).toEqual([]);
+      const { consumer, seen } = member(client, { groupId, topics: [topic] });
+      await consumer.start();
+      await waitFor('5 records', () => seen.records.length >= 5, settle());
+      await consumer.commit([
+        { topic, partition: 0, offset: 2, metadata: 'state at 2' },
+        { topic, partition: 1, offset: 1 },
+      ]);
+      const committed = await client.committedOffsets(groupId, [topic]);
+      expect(committed.sort((a, b) => a.partition - b.partition)).toEqual([
+        { topic, partition: 0, offset: 2, metadata: 'state at 2' },
+        { topic, partition: 1, offset: 1, metadata: null },
+      ]);
+      expect(await codeOf(client.watermarks(topicName('missing')))).toBe('KAFKA_UNKNOWN_TOPIC');
+    });
+
     it('pause stops a partition, resume continues where it stopped; seek moves the position', async () => {
       const client = open();
       const topic = topicName('pause');
