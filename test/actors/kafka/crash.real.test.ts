@@ -83,7 +83,10 @@ describe('broker kill -9 during sync produce', () => {
       expect(duringOutage).toBeLessThanOrEqual(8); // only calls already answered by the broker before it died
       const codes = [...errors.keys()];
       expect(codes.length).toBeGreaterThan(0);
-      for (const code of codes) expect(['KAFKA_UNREACHABLE', 'KAFKA_TIMEOUT', 'CIRCUIT_OPEN', 'KAFKA_ERROR']).toContain(code);
+      // TIMEOUT: a call made while the broker restarts can wait out kafkajs' request timeout three times (retries 2,
+      // 5 s each) and, on a loaded box, reach its own 20 s deadline, where the daemon answers it TIMEOUT (seen in a
+      // full suite at load ~20). Still an answer with a code at the deadline, never a hang.
+      for (const code of codes) expect(['KAFKA_UNREACHABLE', 'KAFKA_TIMEOUT', 'CIRCUIT_OPEN', 'KAFKA_ERROR', 'TIMEOUT']).toContain(code);
       expect(errors.get('CIRCUIT_OPEN') ?? 0).toBeGreaterThan(0); // failing fast, not each call waiting out a timeout
       const stats = (await c.call('kafka.stats', { connection: 'main' })) as { circuit: { state: string; opens: number } };
       // Seen once at load 15 with CIRCUIT_OPEN answers counted above: the stats say which circuit answered.
