@@ -34,17 +34,6 @@ START_TIMEOUT="${ES_START_TIMEOUT:-180}"
 # shellcheck source=search-runner.sh
 . "$SCRIPT_DIR/search-runner.sh"
 
-peer_yml() {
-  cat <<'YML'
-# Written by test/peers/elasticsearch.sh on every start.
-network.host: 127.0.0.1
-discovery.type: single-node
-# Never flip indices to read-only because the CI disk is nearly full.
-cluster.routing.allocation.disk.threshold_enabled: false
-action.auto_create_index: true
-YML
-}
-
 # Single node: new indices get 0 replicas so they can go green (explicit index settings still win).
 # Elasticsearch has no cluster-wide default for it, so a lowest-order legacy template sets it.
 peer_ready() {

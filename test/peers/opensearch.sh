@@ -33,17 +33,6 @@ START_TIMEOUT="${OS_START_TIMEOUT:-180}"
 # shellcheck source=search-runner.sh
 . "$SCRIPT_DIR/search-runner.sh"
 
-peer_yml() {
-  cat <<'YML'
-# Written by test/peers/opensearch.sh on every start.
-network.host: 127.0.0.1
-discovery.type: single-node
-# Never flip indices to read-only because the CI disk is nearly full.
-cluster.routing.allocation.disk.threshold_enabled: false
-action.auto_create_index: true
-YML
-}
-
 # Single node: let new indices default to 0 replicas so they can go green (explicit index settings
 # still win). Must go through the API: the same key in opensearch.yml is accepted but not applied in 2.19.
 peer_ready() {

@@ -13,7 +13,6 @@
 #   CLUSTER_NAME   kept stable: the data directory belongs to it
 #   HEAP_MIN, HEAP_MAX, START_TIMEOUT (seconds)
 # and defines:
-#   peer_yml       prints the node config (written on every start)
 #   peer_ready     runs once the node answers (cluster settings, templates); may be a no-op
 # then ends with: runner_main "$@".
 
@@ -27,6 +26,18 @@ URL="http://127.0.0.1:$HTTP_PORT"
 if ! [[ "$HTTP_PORT" =~ ^[0-9]+$ ]] || ((HTTP_PORT < 1025 || HTTP_PORT > 9299)); then
   die "HTTP port $HTTP_PORT is out of range (the runner accepts 1025..9299)"
 fi
+
+# The node config, written on every start: the same for both engines.
+peer_yml() {
+  cat <<YML
+# Written by test/peers/$PEER_NAME.sh on every start.
+network.host: 127.0.0.1
+discovery.type: single-node
+# Never flip indices to read-only because the CI disk is nearly full.
+cluster.routing.allocation.disk.threshold_enabled: false
+action.auto_create_index: true
+YML
+}
 
 pom_hash() { sha256sum "$POM" | cut -d' ' -f1; }
 
