@@ -1,5 +1,6 @@
 // CPU time from /proc (Linux): a process's (all its threads) or each of its
-// threads'. utime + stime, in milliseconds (USER_HZ = 100).
+// threads'. utime + stime, in milliseconds (USER_HZ = 100). And a process's
+// resident memory.
 import { readdirSync, readFileSync } from 'node:fs';
 
 const TICK_MS = 10;
@@ -32,4 +33,14 @@ export function threadCpuMs(pid: number | 'self' = 'self'): Map<number, number> 
   const out = new Map<number, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) out.set(Number(tid), statCpuMs(`/proc/${pid}/task/${tid}/stat`) ?? 0);
   return out;
+}
+
+/** Resident memory of a process in MiB (VmRSS), NaN when it is gone. */
+export function processRssMiB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
 }

@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { processCpuMs, processRssMiB } from '../lib/proc-cpu.ts';
 import { LineDecoder } from '../../runtime/codec/lines.ts';
 import { parseIspLine } from '../../actors/modbus/isp/codec.ts';
 
@@ -41,18 +42,7 @@ const GOAL_CORES = 0.6;
 const NEURON = { pps: 100_000, cores: 0.3 * 4 };
 const WIDTH: Record<string, number> = { uint16: 1, int16: 1, float32: 2, int32: 2, uint32: 2, float64: 4, int64: 4 };
 
-const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** CPU seconds used by a process, all threads, from /proc/PID/stat (utime + stime). */
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / TICKS;
-}
-
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
-}
+const cpuSeconds = (pid: number): number => processCpuMs(pid) / 1000;
 
 function peer(...args: string[]): string {
   return execFileSync(`${ROOT}test/peers/modbus.sh`, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -189,11 +179,11 @@ async function main(): Promise<void> {
     const bytes0 = gw.bytes;
     const cpu0 = cpuSeconds(daemon.pid!);
     const srv0 = serversCpu();
-    const rss0 = rssMiB(daemon.pid!);
+    const rss0 = processRssMiB(daemon.pid!);
     const me0 = process.cpuUsage();
     const t0 = performance.now();
     const rssSeries: number[] = [];
-    const sampler = setInterval(() => rssSeries.push(Math.round(rssMiB(daemon.pid!))), 5000);
+    const sampler = setInterval(() => rssSeries.push(Math.round(processRssMiB(daemon.pid!))), 5000);
     await new Promise((r) => setTimeout(r, SECONDS * 1000));
     clearInterval(sampler);
     const wall = (performance.now() - t0) / 1000;
@@ -201,7 +191,7 @@ async function main(): Promise<void> {
     const badPerS = (gw.bad - b0) / wall;
     const cores = (cpuSeconds(daemon.pid!) - cpu0) / wall;
     const serverCores = (serversCpu() - srv0) / wall;
-    const rss1 = rssMiB(daemon.pid!);
+    const rss1 = processRssMiB(daemon.pid!);
     const c1 = await gw.daemonCounters();
     const load1 = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
     const polled = (c1.polled - c0.polled) / wall;

@@ -1,7 +1,7 @@
 // One soak sample: the daemon's memory, handles and event-loop delay from its
 // own /metrics (prom-client's process and Node.js metrics, the worker heaps),
 // its RSS and CPU from /proc, and what each load completed since the start.
-import { readFileSync } from 'node:fs';
+import { processCpuMs, processRssMiB } from '../lib/proc-cpu.ts';
 import type { Load } from './pace.ts';
 
 export interface Sample {
@@ -32,18 +32,6 @@ export function metricSum(text: string, name: string): number | null {
   return sum;
 }
 
-const TICKS = 100; // USER_HZ on Linux
-
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / TICKS;
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
-}
-
 export class Sampler {
   readonly samples: Sample[] = [];
   #lastCpu: { at: number; cpu: number };
@@ -54,19 +42,19 @@ export class Sampler {
     readonly loads: readonly Load[],
     readonly started: number,
   ) {
-    this.#lastCpu = { at: performance.now(), cpu: cpuSeconds(pid) };
+    this.#lastCpu = { at: performance.now(), cpu: processCpuMs(pid) / 1000 };
   }
 
   async take(): Promise<Sample> {
     const text = await fetch(this.metricsUrl).then((r) => r.text());
     const mb = (name: string): number => (metricSum(text, name) ?? 0) / 2 ** 20;
     const now = performance.now();
-    const cpu = cpuSeconds(this.pid);
+    const cpu = processCpuMs(this.pid) / 1000;
     const cpuPct = ((cpu - this.#lastCpu.cpu) / ((now - this.#lastCpu.at) / 1000)) * 100;
     this.#lastCpu = { at: now, cpu };
     const s: Sample = {
       t: (now - this.started) / 1000,
-      rssMb: rssMb(this.pid),
+      rssMb: processRssMiB(this.pid),
       heapMb: mb('nodejs_heap_size_used_bytes'),
       workerHeapMb: mb('outrigger_actor_worker_heap_bytes'),
       externalMb: mb('nodejs_external_memory_bytes'),

@@ -12,9 +12,10 @@
 // idle, and RSS per worker thread (the difference between W=1 and W=5 user
 // workers, divided by 4). Medians over the rounds.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { processRssMiB } from '../lib/proc-cpu.ts';
 import { median, numberOption } from '../lib/stats.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -41,10 +42,6 @@ const VARIANTS: Variant[] = [
   { name: 'source/tsx', dist: false, ts: true },
 ];
 
-function rssKiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
-}
 
 async function once(v: Variant, workers: number): Promise<{ readyMs: number; rssMiB: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'outrigger-startup-'));
@@ -78,7 +75,7 @@ async function once(v: Variant, workers: number): Promise<{ readyMs: number; rss
   });
   // Idle: let start-up garbage be collected and heartbeats settle.
   await new Promise((r) => setTimeout(r, 3000));
-  const rssMiB = rssKiB(child.pid!) / 1024;
+  const rssMiB = processRssMiB(child.pid!);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   rmSync(dir, { recursive: true, force: true });
