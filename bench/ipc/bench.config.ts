@@ -17,6 +17,10 @@ export default defineConfig({
     isp: { enabled: false },
   },
   actors: { sys: { mode: inline ? 'inline' : 'worker' } },
+  // BENCH_SPIN=reply,request (microseconds) overrides the hop's polling budgets
+  ...(process.env.BENCH_SPIN
+    ? { workers: { spin: { replyMicros: Number(process.env.BENCH_SPIN.split(',')[0]), requestMicros: Number(process.env.BENCH_SPIN.split(',')[1]) } } }
+    : {}),
   // two bench daemons run at once: ephemeral metrics ports; BENCH_METRICS=off measures without them
   metrics: { enabled: process.env.BENCH_METRICS !== 'off', http: { port: 0 } },
 });

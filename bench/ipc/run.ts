@@ -7,7 +7,10 @@
 // --baseline DIR adds the worker-hop daemon of another checkout (DIR, with its
 // own node_modules) to the same rounds, for a change measured against its
 // parent: the ratio now/baseline is printed per load.
-// Run: node bin/run-ts.mjs bench/ipc/run.ts [--rounds 3] [--duration 4] [--piscina] [--baseline DIR]
+// --spin R,Q[;R,Q...] adds a worker-hop daemon per pair with workers.spin
+// replyMicros R and requestMicros Q (0,0: the hop without polling).
+// --loads 1x1,64x4 runs only the loads whose names start so.
+// Run: node bin/run-ts.mjs bench/ipc/run.ts [--rounds 3] [--duration 4] [--piscina] [--baseline DIR] [--no-spin] [--loads LIST]
 import { processCpuMs } from '../lib/proc-cpu.ts';
 import { type LoadResult, median, numberOption } from '../lib/stats.ts';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -22,22 +25,30 @@ const DURATION = numberOption('duration', 4);
 const PISCINA = process.argv.includes('--piscina');
 const baselineAt = process.argv.indexOf('--baseline');
 const BASELINE = baselineAt >= 0 ? resolve(process.argv[baselineAt + 1]!) + '/' : null;
+const spinAt = process.argv.indexOf('--spin');
+const SPINS = spinAt >= 0 ? process.argv[spinAt + 1]!.split(';') : [];
+const loadsAt = process.argv.indexOf('--loads');
+const ONLY = loadsAt >= 0 ? process.argv[loadsAt + 1]!.split(',') : null;
 
 const LOADS = [
   { name: '1x1 (idle latency)', conns: 1, inflight: 1 },
   { name: '1x256 unix', conns: 1, inflight: 256 },
   { name: '64x4 unix', conns: 64, inflight: 4 },
   { name: '8x128 (1000+ async in flight)', conns: 8, inflight: 128 },
-];
+].filter((l) => !ONLY || ONLY.some((prefix) => l.name.startsWith(prefix)));
 
-type Mode = 'worker' | 'inline' | 'piscina-batch' | 'piscina-task' | 'baseline';
+type SpinMode = `spin-${string}`;
+type Mode = 'worker' | 'inline' | SpinMode | 'piscina-batch' | 'piscina-task' | 'baseline';
+const spinMode = (pair: string): SpinMode => `spin-${pair.replace(',', '-')}`;
 const MODES: Mode[] = [
   'worker',
   'inline',
+  ...SPINS.map(spinMode),
   ...(PISCINA ? (['piscina-batch', 'piscina-task'] as const) : []),
   ...(BASELINE ? (['baseline'] as const) : []),
 ];
 const LABEL: Record<Mode, string> = {
+  ...Object.fromEntries(SPINS.map((pair) => [spinMode(pair), `spin ${pair}`.padEnd(13)])),
   baseline: 'baseline hop ',
   worker: 'worker hop   ',
   inline: 'inline       ',
@@ -55,7 +66,12 @@ function startDaemon(mode: Mode): Promise<Daemon> {
   const root = mode === 'baseline' ? BASELINE! : ROOT;
   const entry = mode.startsWith('piscina') ? [`${ROOT}bin/run-ts.mjs`, `${ROOT}bench/ipc/piscina/daemon.ts`] : [`${root}bin/outrigger.mjs`, 'start', '--foreground'];
   // The baseline is the other checkout's worker-hop daemon, in a run directory of its own.
-  const env = mode === 'baseline' ? { BENCH_MODE: 'worker', OUTRIGGER_RUN_DIR: '/tmp/outrigger-bench-ipc-baseline' } : { BENCH_MODE: mode };
+  const env =
+    mode === 'baseline'
+      ? { BENCH_MODE: 'worker', OUTRIGGER_RUN_DIR: '/tmp/outrigger-bench-ipc-baseline' }
+      : mode.startsWith('spin-')
+        ? { BENCH_MODE: mode, BENCH_SPIN: mode.slice(5).replace('-', ',') }
+        : { BENCH_MODE: mode };
   const proc = spawn(process.execPath, [...entry, '--config', `${root}bench/ipc/bench.config.ts`], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -107,6 +123,7 @@ async function main(): Promise<void> {
     for (const mode of MODES) console.log(`  ${LABEL[mode]} : ${cell(mode)}`);
     console.log(`  ratio worker/inline = ${ratio('worker', 'inline')}${errors === 0 ? '' : `  ${errors} error frames!`}`);
     if (BASELINE) console.log(`  worker hop now / baseline = ${ratio('worker', 'baseline')}`);
+    for (const pair of SPINS) console.log(`  worker hop / spin ${pair} = ${ratio('worker', spinMode(pair))}`);
     if (PISCINA) console.log(`  piscina / worker hop: per batch ${ratio('piscina-batch', 'worker')}, per request ${ratio('piscina-task', 'worker')}`);
     if (l.conns * l.inflight >= 1000) {
       console.log(`  binary IPC design target 5,000 QPS with 1,000+ in flight: worker hop reaches ${(m('worker', 'rps') / 5000).toFixed(0)}x it`);

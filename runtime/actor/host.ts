@@ -7,7 +7,7 @@ import type { WorkerToMain } from './messages.ts';
 import type { ActorRuntime, ActorSnapshot } from './runtime.ts';
 import { SlotSelector } from './slot-selector.ts';
 import { Supervisor, type SupervisionOptions } from './supervisor.ts';
-import { type ExitReason, WorkerSlot } from './worker-slot.ts';
+import { type ExitReason, type HopSpin, WorkerSlot } from './worker-slot.ts';
 import { decodeBody } from '../codec/body/body-codec.ts';
 import { BodyFormat } from '../codec/body/formats.ts';
 import { topLevelString } from '../codec/json-envelope.ts';
@@ -28,6 +28,8 @@ export interface ActorHostOptions extends SupervisionOptions {
    * the actor's modules for it. Its create() then runs on that request.
    */
   lazy?: boolean;
+  /** Polling budgets of the worker hop (workers.spin); none: no polling. */
+  spin?: HopSpin;
 }
 
 /**
@@ -64,12 +66,13 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
       options: opts.options,
       logLevel: opts.logLevel,
       heartbeatMs: opts.heartbeatMs,
+      requestSpinMicros: opts.spin?.requestMicros ?? 0,
     };
     const events = {
-      message: (slot: WorkerSlot, msg: WorkerToMain) => this.#onMessage(slot, msg),
+      message: (slot: WorkerSlot, msg: Exclude<WorkerToMain, 0>) => this.#onMessage(slot, msg),
       exit: (slot: WorkerSlot, code: number, reason: ExitReason) => this.#onExit(slot, code, reason),
     };
-    for (let i = 0; i < Math.max(1, opts.workers); i++) this.slots.push(new WorkerSlot(i, boot, events, Supervisor.backoff(opts)));
+    for (let i = 0; i < Math.max(1, opts.workers); i++) this.slots.push(new WorkerSlot(i, boot, events, Supervisor.backoff(opts), opts.spin));
     this.#selector = new SlotSelector(this.slots);
     this.#supervisor = new Supervisor(this.slots, opts);
   }
@@ -186,7 +189,7 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
     this.#drained.check(this.#outstanding, this.opts.maxQueue);
   }
 
-  #onMessage(slot: WorkerSlot, msg: WorkerToMain): void {
+  #onMessage(slot: WorkerSlot, msg: Exclude<WorkerToMain, 0>): void {
     if (msg instanceof ArrayBuffer) {
       this.#onReplies(slot, msg);
       return;

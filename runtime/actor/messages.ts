@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { SerializedError } from '../errors/error.ts';
 import type { BucketSnapshot } from '../stats/buckets.ts';
 import type { BreakerSnapshot } from '../resilience/breakers.ts';
@@ -27,13 +28,15 @@ export interface WorkerStats {
 }
 
 /**
- * Request and reply batches travel as bare transferred ArrayBuffers (no
- * wrapper object to serialize: measurably cheaper per message); everything
- * else is one of these small objects.
+ * Request and reply batches travel through shared rings (batch-channel.ts);
+ * `0` on the port is the doorbell that wakes a parked reader of a ring. A
+ * reply batch sent after a `pub` travels on the port as a bare transferred
+ * ArrayBuffer, behind it. Everything else is one of these small objects.
  */
-export type MainToWorker = ArrayBuffer | { t: 'cancel'; handles: number[] } | { t: 'close' } | { t: 'log-level'; level: string };
+export type MainToWorker = 0 | { t: 'cancel'; handles: number[] } | { t: 'close' } | { t: 'log-level'; level: string };
 
 export type WorkerToMain =
+  | 0
   | ArrayBuffer
   | { t: 'ready' }
   | { t: 'init-failed'; error: SerializedError }
@@ -50,4 +53,11 @@ export interface WorkerBoot {
   options: unknown;
   logLevel: string;
   heartbeatMs: number;
+  /** Polling budget of the worker for its next request batch, microseconds (0: off). */
+  requestSpinMicros: number;
+  /** Request batches from the main thread, and the worker's reply batches. */
+  requestRing: SharedArrayBuffer;
+  replyRing: SharedArrayBuffer;
+  /** Batches too large for a ring, both directions (a BULK record marks each one's place). */
+  bulk: MessagePort;
 }

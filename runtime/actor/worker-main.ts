@@ -5,6 +5,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { isActorDefinition, type ActorContext, type ActorDefinition, type ActorInstance } from './api.ts';
 import { BatchWriter, readRequests } from './batch.ts';
+import { BatchReceiver, BatchSender, DOORBELL, SpinPolicy } from './batch-channel.ts';
+import { SharedRing } from './shared-ring.ts';
 import { ActorExecutor } from './executor.ts';
 import type { MainToWorker, WorkerBoot, WorkerToMain } from './messages.ts';
 import type { BodyFormat } from '../codec/body/formats.ts';
@@ -32,7 +34,10 @@ try {
     workerIndex: boot.workerIndex,
     options: def.parseOptions ? def.parseOptions(boot.options) : boot.options,
     log,
-    publish: (topic, data) => post({ t: 'pub', topic, data }),
+    publish: (topic, data) => {
+      portUsed = true;
+      post({ t: 'pub', topic, data });
+    },
   };
   instance = await def.create(ctx);
 } catch (err) {
@@ -42,18 +47,34 @@ try {
 }
 
 let replies: BatchWriter | null = null;
+const replySender = new BatchSender(new SharedRing(boot.replyRing), boot.bulk, () => port.postMessage(DOORBELL));
+const requestSpin = new SpinPolicy(boot.requestSpinMicros / 1000);
+/** A control message went out on the port since the last reply batch. */
+let portUsed = false;
+/** Request batches are being read: their synchronous replies go out together at the end. */
+let serving = false;
 
 function flushReplies(): void {
-  const batch = replies!;
+  const batch = replies;
+  if (!batch) return;
   replies = null;
+  const length = batch.byteLength;
   const buf = batch.finish();
-  port.postMessage(buf, [buf]);
+  if (portUsed) {
+    // Behind a `pub` on the port, not ahead of it through the ring: a client
+    // that subscribed sees what was published before the reply to a later call.
+    portUsed = false;
+    port.postMessage(buf, [buf]);
+  } else {
+    replySender.send(buf, length);
+  }
 }
 
 const executor = new ActorExecutor(def, instance.handlers, (handle, isError, bytes) => {
   if (!replies) {
     replies = new BatchWriter(1024);
-    setImmediate(flushReplies);
+    // A reply of a handler that went async: out with the others of this turn.
+    if (!serving) setImmediate(afterReplies);
   }
   replies.addReply(handle, isError, bytes);
 });
@@ -63,6 +84,31 @@ function onRequests(buf: ArrayBuffer): void {
   readRequests(buf, (handle, methodIndex, format, deadline, key, traceparent, body) =>
     executor.submit(handle, methodIndex, format as BodyFormat, deadline, key, traceparent, body, arrived),
   );
+}
+
+const requests = new BatchReceiver(new SharedRing(boot.requestRing), boot.bulk, onRequests);
+
+/** Reads every request batch there is, answers what finished, and polls for more while that pays. */
+function serve(): void {
+  serving = true;
+  requests.settle();
+  serving = false;
+  afterReplies();
+}
+
+function afterReplies(): void {
+  flushReplies();
+  // Nothing left to do: a lone caller's next request usually follows within
+  // microseconds, and polling for it is cheaper than sleeping (batch-channel.ts).
+  while (!closing && executor.running === 0 && executor.queued === 0 && requestSpin.shouldSpin()) {
+    serving = true;
+    const arrived = requests.spin(requestSpin.budgetMs);
+    serving = false;
+    requestSpin.record(arrived);
+    // Also when the poll timed out: what came in as it gave up was read too.
+    flushReplies();
+    if (!arrived) break;
+  }
 }
 
 let closing = false;
@@ -76,15 +122,14 @@ async function close(): Promise<void> {
   } catch (err) {
     log.error({ err }, 'actor close failed');
   }
-  if (replies) flushReplies();
+  flushReplies();
   post({ t: 'closed' });
 }
 
 port.on('message', (msg: MainToWorker) => {
-  if (msg instanceof ArrayBuffer) {
-    onRequests(msg);
-    return;
-  }
+  // Requests written before this message come first (a cancel finds its request, close waits for it).
+  serve();
+  if (msg === DOORBELL) return;
   switch (msg.t) {
     case 'cancel':
       for (const h of msg.handles) executor.cancel(h);

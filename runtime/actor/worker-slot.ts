@@ -1,5 +1,7 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { BatchWriter } from './batch.ts';
+import { BatchReceiver, BatchSender, DOORBELL, SpinPolicy } from './batch-channel.ts';
+import { createRingBuffer, SharedRing } from './shared-ring.ts';
 import type { MainToWorker, WorkerBoot, WorkerStats, WorkerToMain } from './messages.ts';
 import type { Backoff } from '../resilience/backoff.ts';
 import type { Pending } from '../router/pending.ts';
@@ -16,8 +18,23 @@ export type ExitReason = 'crashed' | 'hung' | 'closed';
 const ENTRY_URL = moduleBeside(import.meta.url, 'worker-main');
 const START_URL = isTypeScriptModule(ENTRY_URL) ? new URL('./worker-boot.mjs', import.meta.url) : ENTRY_URL;
 
+/** Bytes of each direction's ring per worker: a loaded turn's batch fits (larger ones go by transfer). */
+const RING_BYTES = 256 * 1024;
+
+/** Polling budgets of the hop, microseconds (0: off); workers.spin in the config. */
+export interface HopSpin {
+  /** The main thread, for the replies to a batch it just sent while few requests are in flight. */
+  replyMicros: number;
+  /** A worker with nothing running, for the next batch after it answered one. */
+  requestMicros: number;
+}
+
+/** Main-thread polling applies only while this few requests are in flight on the slot: a lone caller. */
+const SPIN_MAX_INFLIGHT = 4;
+
 export interface SlotEvents {
-  message(slot: WorkerSlot, msg: WorkerToMain): void;
+  /** Everything the worker sends but the doorbell (the slot answers that itself). */
+  message(slot: WorkerSlot, msg: Exclude<WorkerToMain, 0>): void;
   exit(slot: WorkerSlot, code: number, reason: ExitReason): void;
 }
 
@@ -48,13 +65,21 @@ export class WorkerSlot {
   /** The last worker exited before it was ready (its create() failed or it crashed while loading). */
   failedToStart = false;
   #killReason: 'hung' | null = null;
+  /** The current worker's ends of the hop (replaced with the worker). */
+  #sender: BatchSender | null = null;
+  #receiver: BatchReceiver | null = null;
+  #bulk: MessagePort | null = null;
+  readonly #replySpin: SpinPolicy;
 
   constructor(
     readonly index: number,
-    readonly boot: Omit<WorkerBoot, 'entry' | 'workerIndex'>,
+    readonly boot: Omit<WorkerBoot, 'entry' | 'workerIndex' | 'requestRing' | 'replyRing' | 'bulk'>,
     readonly events: SlotEvents,
     readonly restarts: Backoff,
-  ) {}
+    spin: HopSpin = { replyMicros: 0, requestMicros: 0 },
+  ) {
+    this.#replySpin = new SpinPolicy(spin.replyMicros / 1000);
+  }
 
   get ready(): boolean {
     return this.state === 'ready';
@@ -67,17 +92,31 @@ export class WorkerSlot {
   spawn(): void {
     this.state = 'starting';
     this.#killReason = null;
-    const workerData: WorkerBoot = { ...this.boot, entry: ENTRY_URL.href, workerIndex: this.index };
-    const w = new Worker(START_URL, { workerData, name: `${this.boot.actorName}#${this.index}` });
+    const requestRing = createRingBuffer(RING_BYTES);
+    const replyRing = createRingBuffer(RING_BYTES);
+    const { port1: bulk, port2: workerBulk } = new MessageChannel();
+    const workerData: WorkerBoot = { ...this.boot, entry: ENTRY_URL.href, workerIndex: this.index, requestRing, replyRing, bulk: workerBulk };
+    const w = new Worker(START_URL, { workerData, transferList: [workerBulk], name: `${this.boot.actorName}#${this.index}` });
     this.worker = w;
+    this.#bulk = bulk;
+    this.#sender = new BatchSender(new SharedRing(requestRing), bulk, () => w.postMessage(DOORBELL));
+    const receiver = new BatchReceiver(new SharedRing(replyRing), bulk, (batch) => {
+      if (this.worker === w) this.events.message(this, batch);
+    });
+    this.#receiver = receiver;
     w.on('message', (msg: WorkerToMain) => {
-      if (this.worker === w) this.events.message(this, msg);
+      if (this.worker !== w) return;
+      // Replies the worker wrote before this message come first.
+      receiver.settle();
+      if (msg !== DOORBELL) this.events.message(this, msg);
     });
     w.on('error', () => {
       /* reported through 'exit'; the error itself is logged by the host */
     });
     w.on('exit', (code) => {
       if (this.worker !== w) return;
+      receiver.settle();
+      this.#closeHop();
       this.worker = null;
       this.failedToStart = this.state === 'starting';
       const reason = this.state === 'closing' ? 'closed' : (this.#killReason ?? 'crashed');
@@ -109,9 +148,12 @@ export class WorkerSlot {
     if (this.#flushScheduled || this.state !== 'ready') return;
     if (!this.#out && this.#cancels.length === 0) return;
     this.#flushScheduled = true;
-    // setImmediate runs after all I/O callbacks of this turn, so one batch
-    // carries the requests of every connection that was readable.
-    setImmediate(() => this.#flush());
+    // A lone request goes as soon as the read that brought it is done: the
+    // turn's later phases are time a caller waiting for one answer would
+    // wait. Otherwise setImmediate runs after all I/O callbacks of this
+    // turn, so one batch carries the requests of every readable connection.
+    if (this.inflight.size <= 1) queueMicrotask(() => this.#flush());
+    else setImmediate(() => this.#flush());
   }
 
   #flush(): void {
@@ -123,14 +165,28 @@ export class WorkerSlot {
       this.#cancels = [];
     }
     if (this.#out) {
+      const length = this.#out.byteLength;
       const buf = this.#out.finish();
       this.#out = null;
-      this.#post(w, buf, [buf]);
+      this.#sender!.send(buf, length);
+      // A lone caller's reply is usually a few microseconds away: polling for
+      // it is cheaper than sleeping and being woken (batch-channel.ts).
+      if (this.inflight.size <= SPIN_MAX_INFLIGHT && this.#replySpin.shouldSpin()) {
+        this.#replySpin.record(this.#receiver!.spin(this.#replySpin.budgetMs));
+      }
     }
   }
 
-  #post(w: Worker, msg: MainToWorker, transfer?: ArrayBuffer[]): void {
-    w.postMessage(msg, transfer);
+  #closeHop(): void {
+    this.#sender?.close();
+    this.#bulk?.close();
+    this.#sender = null;
+    this.#receiver = null;
+    this.#bulk = null;
+  }
+
+  #post(w: Worker, msg: MainToWorker): void {
+    w.postMessage(msg);
   }
 
   /** Drops requests that were batched but never sent (the worker died first). */
@@ -191,6 +247,7 @@ export class WorkerSlot {
     const w = this.worker;
     if (!w) return;
     this.#killReason = reason;
+    this.#closeHop();
     this.worker = null;
     this.state = 'backoff';
     stuckThreads.count++;

@@ -127,6 +127,16 @@ export function coreConfigShape(featureActors: readonly string[]) {
         restartBackoffMs: z
           .strictObject({ initial: z.number().int().positive().default(100), max: z.number().int().positive().default(10_000) })
           .prefault({}),
+        /**
+         * Polling before sleeping on the worker hop, microseconds (0: never poll):
+         * docs/actors.md, "The worker hop". Polls stop by themselves while they don't pay.
+         */
+        spin: z
+          .strictObject({
+            replyMicros: z.number().int().min(0).max(1000).default(50),
+            requestMicros: z.number().int().min(0).max(1000).default(0),
+          })
+          .prefault({}),
       })
       .prefault({}),
     actors: z
