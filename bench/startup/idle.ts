@@ -4,7 +4,9 @@
 // start with the daemon (eager.config.ts: the footprint before lazy start).
 // Each variant: a fresh daemon, listeners on ephemeral ports, RSS and thread
 // count read from /proc after it has been idle for --settle and then --window
-// seconds, and the CPU it used over the window;
+// seconds, and the CPU it used over the window; then two timed sys.ping, a
+// burst of 2,000 more through the worker hop, and the CPU of a second idle
+// window (the hop must stop polling once calls stop);
 // --runs runs per variant, interleaved; medians. The difference divided by
 // the extra threads is what one idle worker costs.
 //
@@ -41,6 +43,8 @@ interface Sample {
   /** The first sys.ping after the idle period (a lazy sys actor starts its worker for it), then the second. */
   firstCallMs: number;
   secondCallMs: number;
+  /** CPU per second over the same window after a burst of 2,000 calls through the worker hop: polling must have stopped. */
+  afterCallsCpuMsPerS: number;
 }
 
 async function timedPing(c: IpcClient): Promise<number> {
@@ -88,7 +92,13 @@ async function sample(variant: Variant): Promise<Sample> {
     const c = new IpcClient({ path: join(runDir, 'ipc.sock'), heartbeatMs: 0 });
     try {
       const firstCallMs = await timedPing(c);
-      return { ...idle, startMs, firstCallMs, secondCallMs: await timedPing(c) };
+      const secondCallMs = await timedPing(c);
+      for (let i = 0; i < 1000; i++) await c.call('sys.ping');
+      await Promise.all(Array.from({ length: 1000 }, () => c.call('sys.ping')));
+      await new Promise((r) => setTimeout(r, 1000));
+      const cpu1 = processCpuMs(proc.pid!);
+      await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
+      return { ...idle, startMs, firstCallMs, secondCallMs, afterCallsCpuMsPerS: (processCpuMs(proc.pid!) - cpu1) / WINDOW_S };
     } finally {
       c.close();
     }
@@ -106,8 +116,8 @@ const results = new Map<Variant, Sample[]>(variants.map((v) => [v, []]));
 for (let r = 0; r < RUNS; r++) for (const v of variants) results.get(v)!.push(await sample(v));
 
 console.log(`bench/startup idle footprint (${ROOT}), ${RUNS} runs, ${SETTLE_S} + ${WINDOW_S} s idle, medians; ${loadAverage()}`);
-console.log('variant          RSS MiB  threads  idle CPU ms/s  start ms  1st sys.ping ms  2nd ms');
+console.log('variant          RSS MiB  threads  idle CPU ms/s  start ms  1st sys.ping ms  2nd ms  idle CPU after calls ms/s');
 const med = (v: Variant, k: keyof Sample): number => median(results.get(v)!.map((s) => s[k]));
-for (const v of variants) console.log(`${v.padEnd(15)}  ${fmt(med(v, 'rssMiB')).padStart(7)}  ${fmt(med(v, 'threads')).padStart(7)}  ${fmt(med(v, 'idleCpuMsPerS'), 1).padStart(13)}  ${fmt(med(v, 'startMs')).padStart(8)}  ${fmt(med(v, 'firstCallMs'), 1).padStart(15)}  ${fmt(med(v, 'secondCallMs'), 2).padStart(6)}`);
+for (const v of variants) console.log(`${v.padEnd(15)}  ${fmt(med(v, 'rssMiB')).padStart(7)}  ${fmt(med(v, 'threads')).padStart(7)}  ${fmt(med(v, 'idleCpuMsPerS'), 1).padStart(13)}  ${fmt(med(v, 'startMs')).padStart(8)}  ${fmt(med(v, 'firstCallMs'), 1).padStart(15)}  ${fmt(med(v, 'secondCallMs'), 2).padStart(6)}  ${fmt(med(v, 'afterCallsCpuMsPerS'), 1).padStart(25)}`);
 const extra = variants.length < 2 ? 0 : med('all eager', 'threads') - med('as configured', 'threads');
 if (extra > 0) console.log(`per idle worker thread: ${fmt((med('all eager', 'rssMiB') - med('as configured', 'rssMiB')) / extra, 1)} MiB`);

@@ -29,8 +29,8 @@ export interface HopSpin {
   requestMicros: number;
 }
 
-/** Main-thread polling applies only while this few requests are in flight on the slot: a lone caller. */
-const SPIN_MAX_INFLIGHT = 4;
+/** Main-thread polling applies only to a lone request in flight on the slot: with more, other callers are likely waiting for the main thread too. */
+const SPIN_MAX_INFLIGHT = 1;
 
 export interface SlotEvents {
   /** Everything the worker sends but the doorbell (the slot answers that itself). */
