@@ -35,15 +35,24 @@ export class BatchSender {
     private readonly ringDoorbell: () => void,
   ) {}
 
-  /** Sends the first `length` bytes of `buf`, which the caller gives up. */
-  send(buf: ArrayBuffer, length: number): void {
+  /**
+   * Sends the first `length` bytes of `buf`. True when they were copied
+   * into the ring and `buf` is the caller's again; false when `buf` was
+   * taken (transferred, or held until the ring has room).
+   */
+  send(buf: ArrayBuffer, length: number): boolean {
     const bytes = new Uint8Array(buf, 0, length);
-    if (this.#waiting.length > 0 || !this.#put(bytes)) {
-      this.#waiting.push(bytes);
-      this.#retry ??= setInterval(() => this.#flushWaiting(), RETRY_MS);
-      return;
+    if (this.#waiting.length === 0 && this.ring.write(bytes)) {
+      this.#wake();
+      return true;
     }
-    this.#wake();
+    if (this.#waiting.length === 0 && this.#putBulk(bytes)) {
+      this.#wake();
+      return false;
+    }
+    this.#waiting.push(bytes);
+    this.#retry ??= setInterval(() => this.#flushWaiting(), RETRY_MS);
+    return false;
   }
 
   /** Stops retrying (the reader is gone). */
@@ -54,7 +63,10 @@ export class BatchSender {
   }
 
   #put(bytes: Uint8Array): boolean {
-    if (this.ring.write(bytes)) return true;
+    return this.ring.write(bytes) || this.#putBulk(bytes);
+  }
+
+  #putBulk(bytes: Uint8Array): boolean {
     // Transferred whole, unused tail included: moving a buffer costs the same at any size, slicing would copy.
     const buf = bytes.buffer as ArrayBuffer;
     return this.ring.writeBulkMarker(() => this.bulk.postMessage(buf, [buf]));

@@ -102,6 +102,17 @@ export class BatchWriter {
     this.#count++;
   }
 
+  /** Empties the writer for the next batch, keeping its buffer (the last batch was copied out of it). */
+  reset(): void {
+    this.#off = 4;
+    this.#count = 0;
+  }
+
+  /** Bytes the buffer holds, used or not. */
+  get capacity(): number {
+    return this.#buf.byteLength;
+  }
+
   /**
    * Finishes the batch. The whole buffer is returned (unused tail included)
    * because transferring costs the same at any size and slicing would copy.

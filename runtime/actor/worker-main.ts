@@ -47,6 +47,8 @@ try {
 }
 
 let replies: BatchWriter | null = null;
+/** The last reply batch's writer, once copied into the ring (a buffer per batch costs more than the copy). */
+let spareReplies: BatchWriter | null = null;
 const replySender = new BatchSender(new SharedRing(boot.replyRing), boot.bulk, () => port.postMessage(DOORBELL));
 const requestSpin = new SpinPolicy(boot.requestSpinMicros / 1000);
 /** A control message went out on the port since the last reply batch. */
@@ -65,14 +67,16 @@ function flushReplies(): void {
     // that subscribed sees what was published before the reply to a later call.
     portUsed = false;
     port.postMessage(buf, [buf]);
-  } else {
-    replySender.send(buf, length);
+  } else if (replySender.send(buf, length) && batch.capacity <= boot.replyRing.byteLength) {
+    batch.reset();
+    spareReplies = batch;
   }
 }
 
 const executor = new ActorExecutor(def, instance.handlers, (handle, isError, bytes) => {
   if (!replies) {
-    replies = new BatchWriter(1024);
+    replies = spareReplies ?? new BatchWriter(1024);
+    spareReplies = null;
     // A reply of a handler that went async: out with the others of this turn.
     if (!serving) setImmediate(afterReplies);
   }

@@ -55,6 +55,8 @@ export class WorkerSlot {
   readonly inflight = new Map<number, Pending>();
   /** Requests waiting for this turn's batch (or for the worker to become ready). */
   #out: BatchWriter | null = null;
+  /** The last batch's writer, once its bytes were copied into the ring: allocating a buffer per batch costs more than the copy. */
+  #spare: BatchWriter | null = null;
   #flushScheduled = false;
   #cancels: number[] = [];
   lastBeat = 0;
@@ -134,7 +136,10 @@ export class WorkerSlot {
 
   enqueue(p: Pending, methodIndex: number, key: string | undefined, traceparent: string | undefined, body: Uint8Array): void {
     this.inflight.set(p.handle, p);
-    this.#out ??= new BatchWriter(Math.max(1024, body.length * 2 + 64));
+    if (!this.#out) {
+      this.#out = this.#spare ?? new BatchWriter(Math.max(1024, body.length * 2 + 64));
+      this.#spare = null;
+    }
     this.#out.addRequest(p.handle, methodIndex, p.format, p.deadline, key, traceparent, body);
     this.#scheduleFlush();
   }
@@ -164,11 +169,15 @@ export class WorkerSlot {
       this.#post(w, { t: 'cancel', handles: this.#cancels });
       this.#cancels = [];
     }
-    if (this.#out) {
-      const length = this.#out.byteLength;
-      const buf = this.#out.finish();
+    const out = this.#out;
+    if (out) {
+      const length = out.byteLength;
+      const buf = out.finish();
       this.#out = null;
-      this.#sender!.send(buf, length);
+      if (this.#sender!.send(buf, length) && out.capacity <= RING_BYTES) {
+        out.reset();
+        this.#spare = out;
+      }
       // A lone caller's reply is usually a few microseconds away: polling for
       // it is cheaper than sleeping and being woken (batch-channel.ts).
       if (this.inflight.size <= SPIN_MAX_INFLIGHT && this.#replySpin.shouldSpin()) {

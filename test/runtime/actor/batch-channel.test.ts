@@ -47,9 +47,9 @@ describe('BatchSender / BatchReceiver', () => {
   it('keeps the order when a batch too large for the ring goes over the bulk port', () => {
     const c = channel(256);
     open.push(c);
-    c.sender.send(...batch(10, 1));
-    c.sender.send(...batch(1000, 2)); // over maxRecord: transferred, a BULK record in its place
-    c.sender.send(...batch(10, 3));
+    expect(c.sender.send(...batch(10, 1))).toBe(true); // copied: the buffer is the caller's again
+    expect(c.sender.send(...batch(1000, 2))).toBe(false); // over maxRecord: transferred, a BULK record in its place
+    expect(c.sender.send(...batch(10, 3))).toBe(true);
     c.receiver.settle();
     expect(c.got.map((b) => [b.length, b[0]])).toEqual([
       [10, 1],
