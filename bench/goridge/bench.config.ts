@@ -3,6 +3,7 @@
 // Kafka call takes). Port from BENCH_GORIDGE_PORT (default 16001).
 // BENCH_GORIDGE_SYS_MODE=inline runs sys.echo on the main thread instead:
 // the bench's diagnostic that shows what the worker hop costs.
+// BENCH_SPIN=R,Q sets workers.spin (replyMicros, requestMicros) of the hop.
 import { defineConfig } from '../../index.ts';
 
 const inline = process.env.BENCH_GORIDGE_SYS_MODE === 'inline';
@@ -21,4 +22,7 @@ export default defineConfig({
   app: { enabled: false },
   // Eager: the bench measures the steady state, not sys's first (lazy) start inside the warm-up.
   actors: { sys: { mode: inline ? 'inline' : 'worker', start: 'eager' } },
+  ...(process.env.BENCH_SPIN
+    ? { workers: { spin: { replyMicros: Number(process.env.BENCH_SPIN.split(',')[0]), requestMicros: Number(process.env.BENCH_SPIN.split(',')[1]) } } }
+    : {}),
 });

@@ -95,15 +95,25 @@ export class BatchReceiver {
     private readonly each: (batch: ArrayBuffer) => void,
   ) {}
 
-  /** Reads every batch there is, then parks (re-reading whatever arrives meanwhile). */
-  settle(): void {
-    do this.#drain();
-    while (!this.ring.park());
+  /**
+   * Reads every batch there is, then parks (re-reading whatever arrives
+   * meanwhile). With `max`, stops after that many batches: false then, the
+   * reader stays awake (no doorbell comes) and must call again soon.
+   */
+  settle(max = Infinity): boolean {
+    let read = 0;
+    for (;;) {
+      while (read < max && this.#readOne()) read++;
+      if (read >= max && this.ring.hasData) return false;
+      if (this.ring.park()) return true;
+    }
   }
 
   /**
    * Polls the ring for up to `budgetMs` (the thread does nothing else
-   * meanwhile), then settles. True when a batch arrived within the budget.
+   * meanwhile). True when a batch arrived within the budget. It reads
+   * nothing: the caller settles next, whatever the answer (which also parks
+   * the reader again).
    */
   spin(budgetMs: number): boolean {
     this.ring.wake();
@@ -117,22 +127,20 @@ export class BatchReceiver {
       // A clock read costs more than a look at the ring: one every 32 looks.
       if ((i & 31) === 0 && performance.now() >= end) break;
     }
-    this.settle();
     return arrived;
   }
 
-  #drain(): void {
-    for (;;) {
-      const record = this.ring.read();
-      if (record === null) return;
-      if (record === BULK) {
-        // Posted before its marker was published, so it is already queued.
-        const m = receiveMessageOnPort(this.bulk);
-        if (m) this.each(m.message as ArrayBuffer);
-      } else {
-        this.each(record);
-      }
+  #readOne(): boolean {
+    const record = this.ring.read();
+    if (record === null) return false;
+    if (record === BULK) {
+      // Posted before its marker was published, so it is already queued.
+      const m = receiveMessageOnPort(this.bulk);
+      if (m) this.each(m.message as ArrayBuffer);
+    } else {
+      this.each(record);
     }
+    return true;
   }
 }
 

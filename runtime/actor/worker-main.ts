@@ -92,26 +92,43 @@ function onRequests(buf: ArrayBuffer): void {
 
 const requests = new BatchReceiver(new SharedRing(boot.requestRing), boot.bulk, onRequests);
 
-/** Reads every request batch there is, answers what finished, and polls for more while that pays. */
-function serve(): void {
+// Bounds on what one event-loop turn of the worker takes from the ring: the
+// worker's own timers (the heartbeat) and I/O (an actor's sockets) must run
+// between them, however fast batches arrive.
+const BATCHES_PER_TURN = 64;
+const POLLS_PER_TURN = 64;
+let serveScheduled = false;
+
+/** Reads the request batches there are (up to a turn's worth); false when some remain. */
+function read(): boolean {
   serving = true;
-  requests.settle();
+  const drained = requests.settle(BATCHES_PER_TURN);
   serving = false;
-  afterReplies();
+  if (!drained && !serveScheduled) {
+    serveScheduled = true;
+    setImmediate(serve);
+  }
+  return drained;
+}
+
+/** Reads the request batches there are, answers what finished, and polls for more while that pays. */
+function serve(): void {
+  serveScheduled = false;
+  if (read()) afterReplies();
+  else flushReplies();
 }
 
 function afterReplies(): void {
   flushReplies();
   // Nothing left to do: a lone caller's next request usually follows within
   // microseconds, and polling for it is cheaper than sleeping (batch-channel.ts).
-  while (!closing && executor.running === 0 && executor.queued === 0 && requestSpin.shouldSpin()) {
-    serving = true;
+  for (let polls = 0; polls < POLLS_PER_TURN && !closing && executor.running === 0 && executor.queued === 0 && requestSpin.shouldSpin(); polls++) {
     const arrived = requests.spin(requestSpin.budgetMs);
-    serving = false;
     requestSpin.record(arrived);
-    // Also when the poll timed out: what came in as it gave up was read too.
+    // Read also when the poll timed out: what came in as it gave up.
+    const drained = read();
     flushReplies();
-    if (!arrived) break;
+    if (!arrived || !drained) break;
   }
 }
 

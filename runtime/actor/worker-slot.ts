@@ -182,6 +182,7 @@ export class WorkerSlot {
       // it is cheaper than sleeping and being woken (batch-channel.ts).
       if (this.inflight.size <= SPIN_MAX_INFLIGHT && this.#replySpin.shouldSpin()) {
         this.#replySpin.record(this.#receiver!.spin(this.#replySpin.budgetMs));
+        this.#receiver!.settle();
       }
     }
   }

@@ -70,12 +70,30 @@ describe('BatchSender / BatchReceiver', () => {
     expect(c.got.map((b) => b[0])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
   });
 
+  it('settle with a bound reads at most that many batches and stays awake (no doorbell) while some remain', () => {
+    const c = channel();
+    open.push(c);
+    for (let i = 1; i <= 5; i++) c.sender.send(...batch(4, i));
+    expect(c.doorbells()).toBe(1);
+    expect(c.receiver.settle(2)).toBe(false);
+    c.sender.send(...batch(4, 6));
+    expect(c.doorbells()).toBe(1); // still awake: the reader comes back by itself
+    expect(c.receiver.settle(2)).toBe(false);
+    expect(c.receiver.settle(2)).toBe(true);
+    expect(c.got.map((b) => b[0])).toEqual([1, 2, 3, 4, 5, 6]);
+    c.sender.send(...batch(4, 7));
+    expect(c.doorbells()).toBe(2); // parked again
+  });
+
   it('spin reports whether a batch came within the budget', () => {
     const c = channel();
     open.push(c);
     expect(c.receiver.spin(0.05)).toBe(false);
+    c.receiver.settle();
     c.sender.send(...batch(4, 7));
     expect(c.receiver.spin(0.05)).toBe(true);
+    expect(c.got).toEqual([]); // spin only looks; settle reads
+    c.receiver.settle();
     expect(c.got).toEqual([[7, 7, 7, 7]]);
   });
 });
