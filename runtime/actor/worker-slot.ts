@@ -23,7 +23,7 @@ const RING_BYTES = 256 * 1024;
 
 /** Polling budgets of the hop, microseconds (0: off); workers.spin in the config. */
 export interface HopSpin {
-  /** The main thread, for the replies to a batch it just sent while few requests are in flight. */
+  /** The main thread, for the reply to a lone request it just sent. */
   replyMicros: number;
   /** A worker with nothing running, for the next batch after it answered one. */
   requestMicros: number;
