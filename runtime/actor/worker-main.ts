@@ -27,6 +27,9 @@ const mod = (await importModule(boot.actorModule)) as { default?: unknown };
 if (!isActorDefinition(mod.default)) throw new Error(`${boot.actorModule} does not default-export defineActor(...)`);
 const def: ActorDefinition = mod.default;
 
+/** A control message went out on the port since the last reply batch (an actor may publish from create()). */
+let portUsed = false;
+
 let instance: ActorInstance<string>;
 try {
   const ctx: ActorContext = {
@@ -51,8 +54,6 @@ let replies: BatchWriter | null = null;
 let spareReplies: BatchWriter | null = null;
 const replySender = new BatchSender(new SharedRing(boot.replyRing), boot.bulk, () => port.postMessage(DOORBELL));
 const requestSpin = new SpinPolicy(boot.requestSpinMicros / 1000);
-/** A control message went out on the port since the last reply batch. */
-let portUsed = false;
 /** Request batches are being read: their synchronous replies go out together at the end. */
 let serving = false;
 
