@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActorHost } from '../../../runtime/actor/host.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 
 // The worker hop (runtime/actor/batch-channel.ts) through a real daemon: the
@@ -6,13 +7,11 @@ import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 // threads polling (workers.spin, both budgets on here).
 describe('worker hop', () => {
   let d: TestDaemon;
-  const published: string[] = [];
   beforeAll(async () => {
     d = await startTestDaemon({
       workers: { heartbeatMs: 100, hangTimeoutMs: 800, spin: { replyMicros: 200, requestMicros: 200 } },
       actors: { hopper: { module: './test/fixtures/actors/hopper.ts', workers: 2 } },
     });
-    d.daemon.hosts.get('hopper')!.on('publish', (topic: string) => published.push(topic));
   });
   afterAll(() => d.stop());
 
@@ -51,15 +50,26 @@ describe('worker hop', () => {
     expect(host.restartsTotal).toBe(restartsBefore);
   });
 
-  it('keeps an event published before a reply ahead of it', async () => {
+  it('keeps an event published before a reply ahead of it, on the main thread', async () => {
     const c = d.client();
-    published.length = 0;
-    for (let i = 0; i < 20; i++) {
-      const seen = published.length;
-      expect(await c.call('hopper.publishThenReply', i)).toBe('replied');
-      // The reply reached the client, so the main thread saw the event first.
-      expect(published.length).toBe(seen + 1);
+    const host = d.daemon.hosts.get('hopper') as ActorHost;
+    // What the main thread sees, in order: the host's publish events and its settling of replies.
+    const order: string[] = [];
+    const onPublish = (topic: string): void => void order.push(topic);
+    host.on('publish', onPublish);
+    const settler = host.settler as unknown as { resolve: (...args: unknown[]) => void };
+    const resolve = settler.resolve;
+    settler.resolve = (...args: unknown[]) => {
+      order.push('reply');
+      resolve.apply(host.settler, args);
+    };
+    try {
+      for (let i = 0; i < 50; i++) expect(await c.call('hopper.publishThenReply', i)).toBe('replied');
+    } finally {
+      settler.resolve = resolve;
+      host.off('publish', onPublish);
     }
+    expect(order).toEqual(Array.from({ length: 50 }, () => ['hopper.event', 'reply']).flat());
   });
 
   it('answers many concurrent calls across both workers', async () => {
