@@ -29,6 +29,7 @@ export const CRASH_LOOP_FAILURES = 3;
  */
 export class Supervisor<S extends SupervisedSlot> {
   #watchdog: NodeJS.Timeout | null = null;
+  #lastCheck = 0;
 
   constructor(
     readonly slots: readonly S[],
@@ -46,6 +47,12 @@ export class Supervisor<S extends SupervisedSlot> {
   }
 
   checkHeartbeats(now: number): void {
+    // A tick this late means the main thread itself was stalled (a long
+    // synchronous call, the process stopped): the heartbeats sent meanwhile
+    // are queued and unread, so no worker is judged on them until they are.
+    const stalled = this.#lastCheck > 0 && now - this.#lastCheck > 2 * this.opts.heartbeatMs;
+    this.#lastCheck = now;
+    if (stalled) return;
     for (const s of this.slots) if (s.state === 'ready' && now - s.lastBeat > this.opts.hangTimeoutMs) s.abandon('hung');
   }
 

@@ -46,7 +46,7 @@ export async function startTestDaemon(
   const runDir = mkdtempSync(join(tmpdir(), 'outrigger-test-'));
   const o = overrides as ConfigInput & { listeners?: Record<string, unknown>; metrics?: { http?: object } };
   const raw = {
-    logLevel: 'silent',
+    logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
     reload: { watch: false },
     ...overrides,
     actors: eagerFeatureActors(overrides.actors, features),

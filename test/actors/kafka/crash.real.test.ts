@@ -212,8 +212,10 @@ describe('daemon kill -9 during async produce', () => {
       await d.kill9();
       stop = true;
       await Promise.all(loops);
-      // Calls answered after the kill cannot exist: the answers come from the daemon.
-      expect(accepted.length).toBe(acceptedBeforeKill);
+      // Answers the daemon wrote before the signal landed can still be read after kill() returned (one batch of
+      // 512 was, once); every call was answered or cut off, and the accepted ones count towards the loss below.
+      expect(accepted.length).toBeGreaterThanOrEqual(acceptedBeforeKill);
+      expect(accepted.length + unanswered.length).toBe(next);
       const inTopic = new Set(kcatValues(topic));
       const lost = accepted.filter((v) => !inTopic.has(v)).length;
       const unansweredInTopic = unanswered.filter((v) => inTopic.has(v)).length;
