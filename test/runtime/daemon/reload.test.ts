@@ -101,6 +101,10 @@ describe('hot reload', () => {
     expect(r.changes).toEqual(expect.arrayContaining(['log level warn', 'request deadlines updated (for requests dispatched from now on)']));
     expect(f.daemon.log.level).toBe('warn');
     await expect(client().call('opsprobe.slow', { ms: 300 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    // The next test holds an opsprobe.slow call across a reload: give the method its default deadline back
+    // (with 40 ms, a 30 ms call timed out on a loaded box).
+    f.write(config({ logLevel: 'warn', actors: { example: { module: COUNTER }, opsprobe: { module: PROBE, options: { tag: 'b' } } } }));
+    expect((await reload()).ok).toBe(true);
 
     f.write({ ...config(), runDir: `${f.dir}/elsewhere` });
     expect((await reload()).rejected).toMatch(/runDir changes need a restart/);
