@@ -26,7 +26,9 @@ describe('binary IPC abuse', () => {
   it('counts error replies held behind a pending sync request in flight', async () => {
     const s = new RawSocket(d.ipcPath);
     await s.connected();
-    s.write(ipcFrame(JSON.stringify({ id: 1, method: 'slow.work', params: { ms: 1500 } }), SYNC, 0x0100));
+    // Long enough that the ping is read while the slow call is still running, on a loaded box too (at 1.5 s it
+    // once was not, in a full suite).
+    s.write(ipcFrame(JSON.stringify({ id: 1, method: 'slow.work', params: { ms: 4000 } }), SYNC, 0x0100));
     for (let i = 0; i < 4; i++) s.write(ipcFrame('{broken', SYNC, 0x0100));
     s.write(ipcFrame(JSON.stringify({ id: 2, method: 'sys.ping' }), SYNC, 0x0100));
     const replies = (await s.waitFor(6)).map((p) => JSON.parse(p) as { id: unknown; error?: { code: string } });
