@@ -107,7 +107,8 @@ describe('broker kill -9 during sync produce', () => {
       stop = true;
       await d.stop();
     }
-  });
+    // The broker's restart (up to 90 s on a loaded box) and the 60 s recovery wait above do not fit the default 60 s.
+  }, 180_000);
 });
 
 describe('daemon kill -9 during consume', () => {
