@@ -161,10 +161,6 @@ export class SpinPolicy {
     private readonly retryEvery = 64,
   ) {}
 
-  get enabled(): boolean {
-    return this.budgetMs > 0;
-  }
-
   shouldSpin(): boolean {
     if (this.budgetMs <= 0) return false;
     if (this.#credit > 0) return true;

@@ -26,8 +26,8 @@ const READ = 1;
 const STATE = 2;
 const PAD = 0xffffffff;
 const BULK_LENGTH = 0xfffffffe;
-export const AWAKE = 0;
-export const PARKED = 1;
+const AWAKE = 0;
+const PARKED = 1;
 
 /** What read() returns for a BULK record. */
 export const BULK = Symbol('bulk');

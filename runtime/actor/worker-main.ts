@@ -19,8 +19,8 @@ const port = parentPort!;
 const boot = workerData as WorkerBoot;
 const log = createLogger(boot.logLevel, { actor: boot.actorName, worker: boot.workerIndex });
 
-function post(msg: WorkerToMain, transfer?: ArrayBuffer[]): void {
-  port.postMessage(msg, transfer);
+function post(msg: WorkerToMain): void {
+  port.postMessage(msg);
 }
 
 const mod = (await importModule(boot.actorModule)) as { default?: unknown };

@@ -58,6 +58,8 @@ export class WorkerSlot {
   /** The last batch's writer, once its bytes were copied into the ring: allocating a buffer per batch costs more than the copy. */
   #spare: BatchWriter | null = null;
   #flushScheduled = false;
+  /** One function for every scheduled flush, not a closure per batch. */
+  readonly #flushNow = (): void => this.#flush();
   #cancels: number[] = [];
   lastBeat = 0;
   stats: WorkerStats | null = null;
@@ -157,8 +159,8 @@ export class WorkerSlot {
     // turn's later phases are time a caller waiting for one answer would
     // wait. Otherwise setImmediate runs after all I/O callbacks of this
     // turn, so one batch carries the requests of every readable connection.
-    if (this.inflight.size <= 1) queueMicrotask(() => this.#flush());
-    else setImmediate(() => this.#flush());
+    if (this.inflight.size <= 1) queueMicrotask(this.#flushNow);
+    else setImmediate(this.#flushNow);
   }
 
   #flush(): void {
