@@ -1,8 +1,9 @@
 // Reflected CRC-32 checksums, table-driven with slicing-by-8 (eight bytes per
 // step through eight 256-entry tables, several times faster in V8 than a byte
-// loop). Two polynomials are in use: IEEE 802.3 (Goridge's header CRC, where
-// Node's zlib.crc32 is missing) and Castagnoli (a Kafka record batch's
-// CRC-32C; Node 20 has no native one). Pure: no I/O.
+// loop). Two polynomials are in use: IEEE 802.3 (Goridge's 6-byte header CRC:
+// cheaper here than zlib.crc32, which needs a view and a call into C++ per
+// header) and Castagnoli (a Kafka record batch's CRC-32C; Node 20 has no
+// native one). Pure: no I/O.
 
 /** Computes CRC-32 with reflected polynomial `poly` over bytes [start, end) of `buf`; unsigned. */
 export type Crc32 = (buf: Uint8Array, start?: number, end?: number) => number;
