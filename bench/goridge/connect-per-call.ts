@@ -11,10 +11,13 @@
 // --before DIR adds the daemon of another checkout (e.g. an older commit
 // exported with `git archive`, node_modules linked) as "Outrigger, before";
 // with --inline too, also that checkout with sys inline. --processes 4 runs
-// only that many client processes (default 1,4).
+// only that many client processes (default 1,4). --pin runs every server on
+// the last CPU and the clients on the others (taskset): each server has a
+// core its clients do not share, as on a host with cores to spare; without
+// it, servers and clients share every core, as on a small box.
 import { processCpuMs, threadCpuMs } from '../lib/proc-cpu.ts';
 import { median, numberOption } from '../lib/stats.ts';
-import { LOADGEN, type LoadgenResult, buildGo, loadAverage, startBare, startGo, startOutrigger } from './servers.ts';
+import { LOADGEN, type LoadgenResult, buildGo, loadAverage, pinServers, startBare, startGo, startOutrigger } from './servers.ts';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
@@ -26,6 +29,10 @@ const INLINE = process.argv.includes('--inline');
 const beforeArg = process.argv.indexOf('--before');
 const BEFORE = beforeArg >= 0 ? resolve(process.argv[beforeArg + 1]!) + '/' : null;
 const processesArg = process.argv.indexOf('--processes');
+const PIN = process.argv.includes('--pin');
+const CPUS = cpus().length;
+if (PIN && CPUS < 2) throw new Error('--pin needs at least 2 CPUs');
+const CLIENT_CPUS = `0-${CPUS - 2}`;
 const PROCESSES = processesArg >= 0 ? process.argv[processesArg + 1]!.split(',').map(Number) : [1, 4];
 
 type Server = 'outrigger' | 'go' | 'bare' | 'inline' | 'before' | 'beforeInline';
@@ -67,7 +74,7 @@ function loadgen(server: Server): Promise<LoadgenResult> {
   const args = ['-addr', `tcp://127.0.0.1:${PORT[server]}`, '-method', METHOD[server], '-conns', '1', '-connect-per-call',
     '-warmup', `${WARMUP}s`, '-duration', `${DURATION}s`];
   return new Promise((resolve, reject) => {
-    const p = spawn(LOADGEN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = PIN ? spawn('taskset', ['-c', CLIENT_CPUS, LOADGEN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(LOADGEN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -101,6 +108,7 @@ async function measure(server: Server, pid: number, processes: number): Promise<
 
 async function main(): Promise<void> {
   buildGo();
+  if (PIN) pinServers(String(CPUS - 1));
   const servers: Server[] = [
     'outrigger',
     'go',
@@ -122,7 +130,8 @@ async function main(): Promise<void> {
     );
     servers.forEach((s, i) => procs.set(s, started[i]!));
     console.log(`bench/goridge connect-per-call — ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, node ${process.version}; clients and servers on one box`);
-    console.log(`client: goridge v3.8.3 ClientCodec (gob) under net/rpc, connect → one call → close; ${ROUNDS} interleaved rounds, ${WARMUP} s warm-up + ${DURATION} s each; medians. Before: ${loadAverage()}\n`);
+    console.log(`client: goridge v3.8.3 ClientCodec (gob) under net/rpc, connect → one call → close; ${ROUNDS} interleaved rounds, ${WARMUP} s warm-up + ${DURATION} s each; medians. Before: ${loadAverage()}`);
+    console.log(PIN ? `pinned: servers on CPU ${CPUS - 1}, clients on CPUs ${CLIENT_CPUS}\n` : 'not pinned: servers and clients share every CPU\n');
     const table = [
       '| client processes | server | calls/s | p50 ms | p99 ms | server CPU µs/call | main thread µs/call | client CPU µs/call | vs bare Node | vs Go |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -21,6 +21,18 @@ export function buildGo(): void {
   if (!existsSync(LOADGEN) || !existsSync(GO_SERVER)) throw new Error('Go binaries missing after build');
 }
 
+/** CPUs the servers run on (taskset -c list), or null for any: connect-per-call.ts --pin. */
+let serverCpus: string | null = null;
+
+export function pinServers(cpus: string | null): void {
+  serverCpus = cpus;
+}
+
+/** Spawns a server, under taskset when pinned (taskset execs it: the pid is the server's). */
+function launch(cmd: string, args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
+  return serverCpus === null ? spawn(cmd, args, options) : spawn('taskset', ['-c', serverCpus, cmd, ...args], options);
+}
+
 function waitFor(proc: ChildProcess, marker: string, what: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     proc.stdout!.on('data', (b: Buffer) => {
@@ -36,7 +48,7 @@ function waitFor(proc: ChildProcess, marker: string, what: string): Promise<Chil
  */
 export function startOutrigger(port: number, sysMode: 'worker' | 'inline', root = ROOT): Promise<ChildProcess> {
   const other = root === ROOT ? {} : { OUTRIGGER_RUN_DIR: `/tmp/outrigger-bench-goridge-other-${port}` };
-  const proc = spawn(process.execPath, [`${root}bin/outrigger.mjs`, 'start', '--foreground', '--config', `${root}bench/goridge/bench.config.ts`], {
+  const proc = launch(process.execPath, [`${root}bin/outrigger.mjs`, 'start', '--foreground', '--config', `${root}bench/goridge/bench.config.ts`], {
     env: { ...process.env, BENCH_GORIDGE_PORT: String(port), BENCH_GORIDGE_SYS_MODE: sysMode, ...other },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -45,13 +57,13 @@ export function startOutrigger(port: number, sysMode: 'worker' | 'inline', root 
 
 /** Go's net/rpc with goridge v3.8.3's codec (App.Echo). */
 export function startGo(port: number): Promise<ChildProcess> {
-  const proc = spawn(GO_SERVER, ['-tcp', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = launch(GO_SERVER, ['-tcp', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'inherit'] });
   return waitFor(proc, 'goridge-echo listening', 'goridge-echo');
 }
 
 /** bench/goridge/bare-server.ts: Node's own floor for one call per connection. */
 export function startBare(port: number): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [`${ROOT}bin/run-ts.mjs`, `${ROOT}bench/goridge/bare-server.ts`, '--port', String(port)], {
+  const proc = launch(process.execPath, [`${ROOT}bin/run-ts.mjs`, `${ROOT}bench/goridge/bare-server.ts`, '--port', String(port)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return waitFor(proc, 'BARE READY', 'bare server');
