@@ -5,6 +5,7 @@
 // the bench's diagnostic that shows what the worker hop costs.
 // BENCH_SPIN=R,Q sets workers.spin (replyMicros, requestMicros) of the hop.
 import { defineConfig } from '../../index.ts';
+import { spinFromEnv } from '../lib/spin-env.ts';
 
 const inline = process.env.BENCH_GORIDGE_SYS_MODE === 'inline';
 
@@ -22,7 +23,5 @@ export default defineConfig({
   app: { enabled: false },
   // Eager: the bench measures the steady state, not sys's first (lazy) start inside the warm-up.
   actors: { sys: { mode: inline ? 'inline' : 'worker', start: 'eager' } },
-  ...(process.env.BENCH_SPIN
-    ? { workers: { spin: { replyMicros: Number(process.env.BENCH_SPIN.split(',')[0]), requestMicros: Number(process.env.BENCH_SPIN.split(',')[1]) } } }
-    : {}),
+  ...spinFromEnv(),
 });

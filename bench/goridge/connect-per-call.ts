@@ -17,8 +17,8 @@
 // it, servers and clients share every core, as on a small box.
 import { processCpuMs, threadCpuMs } from '../lib/proc-cpu.ts';
 import { median, numberOption } from '../lib/stats.ts';
-import { LOADGEN, type LoadgenResult, buildGo, loadAverage, pinServers, startBare, startGo, startOutrigger } from './servers.ts';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { LOADGEN, type LoadgenResult, buildGo, loadAverage, pinServers, spawnOn, startBare, startGo, startOutrigger } from './servers.ts';
+import type { ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 
@@ -74,11 +74,11 @@ function loadgen(server: Server): Promise<LoadgenResult> {
   const args = ['-addr', `tcp://127.0.0.1:${PORT[server]}`, '-method', METHOD[server], '-conns', '1', '-connect-per-call',
     '-warmup', `${WARMUP}s`, '-duration', `${DURATION}s`];
   return new Promise((resolve, reject) => {
-    const p = PIN ? spawn('taskset', ['-c', CLIENT_CPUS, LOADGEN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(LOADGEN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawnOn(PIN ? CLIENT_CPUS : null, LOADGEN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    p.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    p.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    p.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    p.stderr!.on('data', (b: Buffer) => (err += b.toString()));
     // 'close', not 'exit': the last stdout bytes may still be unread when the process exits.
     p.once('close', (code) => {
       if (code !== 0) reject(new Error(`loadgen against ${server} failed: ${err}`));

@@ -28,9 +28,13 @@ export function pinServers(cpus: string | null): void {
   serverCpus = cpus;
 }
 
-/** Spawns a server, under taskset when pinned (taskset execs it: the pid is the server's). */
+/** Spawns a command on `cpus` (taskset -c list; taskset execs it, so the pid is the command's), or on any CPU when null. */
+export function spawnOn(cpus: string | null, cmd: string, args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
+  return cpus === null ? spawn(cmd, args, options) : spawn('taskset', ['-c', cpus, cmd, ...args], options);
+}
+
 function launch(cmd: string, args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
-  return serverCpus === null ? spawn(cmd, args, options) : spawn('taskset', ['-c', serverCpus, cmd, ...args], options);
+  return spawnOn(serverCpus, cmd, args, options);
 }
 
 function waitFor(proc: ChildProcess, marker: string, what: string): Promise<ChildProcess> {

@@ -3,6 +3,7 @@
 // The piscina modes (bench/ipc/piscina/daemon.ts) start it as a worker actor
 // and move it onto a piscina pool.
 import { defineConfig } from '../../index.ts';
+import { spinFromEnv } from '../lib/spin-env.ts';
 
 const mode = process.env.BENCH_MODE ?? 'worker';
 const inline = mode === 'inline';
@@ -18,9 +19,7 @@ export default defineConfig({
   },
   actors: { sys: { mode: inline ? 'inline' : 'worker' } },
   // BENCH_SPIN=reply,request (microseconds) overrides the hop's polling budgets
-  ...(process.env.BENCH_SPIN
-    ? { workers: { spin: { replyMicros: Number(process.env.BENCH_SPIN.split(',')[0]), requestMicros: Number(process.env.BENCH_SPIN.split(',')[1]) } } }
-    : {}),
+  ...spinFromEnv(),
   // two bench daemons run at once: ephemeral metrics ports; BENCH_METRICS=off measures without them
   metrics: { enabled: process.env.BENCH_METRICS !== 'off', http: { port: 0 } },
 });

@@ -10,7 +10,7 @@
 // --spin R,Q[;R,Q...] adds a worker-hop daemon per pair with workers.spin
 // replyMicros R and requestMicros Q (0,0: the hop without polling).
 // --loads 1x1,64x4 runs only the loads whose names start so.
-// Run: node bin/run-ts.mjs bench/ipc/run.ts [--rounds 3] [--duration 4] [--piscina] [--baseline DIR] [--no-spin] [--loads LIST]
+// Run: node bin/run-ts.mjs bench/ipc/run.ts [--rounds 3] [--duration 4] [--piscina] [--baseline DIR] [--spin LIST] [--loads LIST]
 import { processCpuMs } from '../lib/proc-cpu.ts';
 import { type LoadResult, median, numberOption } from '../lib/stats.ts';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';

@@ -18,6 +18,7 @@
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
+import type { BatchWriter } from './batch.ts';
 import { BULK, type SharedRing } from './shared-ring.ts';
 
 /** The message that wakes a parked reader; it carries nothing. */
@@ -42,17 +43,28 @@ export class BatchSender {
    */
   send(buf: ArrayBuffer, length: number): boolean {
     const bytes = new Uint8Array(buf, 0, length);
-    if (this.#waiting.length === 0 && this.ring.write(bytes)) {
-      this.#wake();
-      return true;
-    }
-    if (this.#waiting.length === 0 && this.#putBulk(bytes)) {
-      this.#wake();
-      return false;
+    if (this.#waiting.length === 0) {
+      const copied = this.ring.write(bytes);
+      if (copied || this.#putBulk(bytes)) {
+        this.#wake();
+        return copied;
+      }
     }
     this.#waiting.push(bytes);
     this.#retry ??= setInterval(() => this.#flushWaiting(), RETRY_MS);
     return false;
+  }
+
+  /**
+   * Sends a writer's batch. Returns the writer, emptied, when its bytes were
+   * copied into the ring, for the next batch (a new buffer per batch costs
+   * more than the copy; one larger than the ring is not kept); else null.
+   */
+  sendBatch(writer: BatchWriter): BatchWriter | null {
+    const length = writer.byteLength;
+    if (!this.send(writer.finish(), length) || writer.capacity > this.ring.capacity) return null;
+    writer.reset();
+    return writer;
   }
 
   /** Stops retrying (the reader is gone). */
@@ -118,16 +130,11 @@ export class BatchReceiver {
   spin(budgetMs: number): boolean {
     this.ring.wake();
     const end = performance.now() + budgetMs;
-    let arrived = false;
     for (let i = 1; ; i++) {
-      if (this.ring.hasData) {
-        arrived = true;
-        break;
-      }
+      if (this.ring.hasData) return true;
       // A clock read costs more than a look at the ring: one every 32 looks.
-      if ((i & 31) === 0 && performance.now() >= end) break;
+      if ((i & 31) === 0 && performance.now() >= end) return false;
     }
-    return arrived;
   }
 
   #readOne(): boolean {

@@ -61,16 +61,14 @@ function flushReplies(): void {
   const batch = replies;
   if (!batch) return;
   replies = null;
-  const length = batch.byteLength;
-  const buf = batch.finish();
   if (portUsed) {
     // Behind a `pub` on the port, not ahead of it through the ring: a client
     // that subscribed sees what was published before the reply to a later call.
     portUsed = false;
+    const buf = batch.finish();
     port.postMessage(buf, [buf]);
-  } else if (replySender.send(buf, length) && batch.capacity <= boot.replyRing.byteLength) {
-    batch.reset();
-    spareReplies = batch;
+  } else {
+    spareReplies = replySender.sendBatch(batch);
   }
 }
 

@@ -29,8 +29,6 @@ export interface HopSpin {
   requestMicros: number;
 }
 
-/** Main-thread polling applies only to a lone request in flight on the slot: with more, other callers are likely waiting for the main thread too. */
-const SPIN_MAX_INFLIGHT = 1;
 
 export interface SlotEvents {
   /** Everything the worker sends but the doorbell (the slot answers that itself). */
@@ -159,7 +157,7 @@ export class WorkerSlot {
     // turn's later phases are time a caller waiting for one answer would
     // wait. Otherwise setImmediate runs after all I/O callbacks of this
     // turn, so one batch carries the requests of every readable connection.
-    if (this.inflight.size <= 1) queueMicrotask(this.#flushNow);
+    if (this.#lone) queueMicrotask(this.#flushNow);
     else setImmediate(this.#flushNow);
   }
 
@@ -173,20 +171,24 @@ export class WorkerSlot {
     }
     const out = this.#out;
     if (out) {
-      const length = out.byteLength;
-      const buf = out.finish();
       this.#out = null;
-      if (this.#sender!.send(buf, length) && out.capacity <= RING_BYTES) {
-        out.reset();
-        this.#spare = out;
-      }
+      this.#spare = this.#sender!.sendBatch(out);
       // A lone caller's reply is usually a few microseconds away: polling for
       // it is cheaper than sleeping and being woken (batch-channel.ts).
-      if (this.inflight.size <= SPIN_MAX_INFLIGHT && this.#replySpin.shouldSpin()) {
+      if (this.#lone && this.#replySpin.shouldSpin()) {
         this.#replySpin.record(this.#receiver!.spin(this.#replySpin.budgetMs));
         this.#receiver!.settle();
       }
     }
+  }
+
+  /**
+   * One request in flight on the slot: it is sent at once and its reply
+   * polled for. With more, other callers are likely waiting for the main
+   * thread too, and one batch per turn carries them all.
+   */
+  get #lone(): boolean {
+    return this.inflight.size <= 1;
   }
 
   #closeHop(): void {

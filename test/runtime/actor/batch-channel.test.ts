@@ -1,5 +1,6 @@
 import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BatchWriter } from '../../../runtime/actor/batch.ts';
 import { BatchReceiver, BatchSender, SpinPolicy } from '../../../runtime/actor/batch-channel.ts';
 import { SharedRing, createRingBuffer } from '../../../runtime/actor/shared-ring.ts';
 
@@ -83,6 +84,22 @@ describe('BatchSender / BatchReceiver', () => {
     expect(c.got.map((b) => b[0])).toEqual([1, 2, 3, 4, 5, 6]);
     c.sender.send(...batch(4, 7));
     expect(c.doorbells()).toBe(2); // parked again
+  });
+
+  it('hands a writer back, emptied, only when its batch was copied into the ring', () => {
+    const c = channel(256);
+    open.push(c);
+    const small = new BatchWriter(64);
+    small.addReply(1, false, Buffer.from('ok'));
+    const again = c.sender.sendBatch(small);
+    expect(again).toBe(small);
+    expect(again!.byteLength).toBe(4); // just the count: empty
+    const big = new BatchWriter(64);
+    big.addReply(2, false, Buffer.alloc(500, 1)); // over maxRecord: transferred, so not the caller's any more
+    const bigCapacity = big.capacity;
+    expect(c.sender.sendBatch(big)).toBeNull();
+    c.receiver.settle();
+    expect(c.got.map((b) => b.length)).toEqual([4 + 9 + 2, bigCapacity]);
   });
 
   it('spin reports whether a batch came within the budget', () => {
