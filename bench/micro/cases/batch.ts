@@ -1,7 +1,10 @@
 // The thread hop's batch format: the main thread writes a turn's requests
-// into one transferred ArrayBuffer, the worker reads them; replies go back
-// the same way. 64 requests per batch (a pipelined connection's read).
+// into one batch, the worker reads them; replies go back the same way. 64
+// requests per batch (a pipelined connection's read); and a batch's way
+// through the shared ring (written, read out, parsed), for a lone request and
+// for 64.
 import { BatchWriter, readReplies, readRequests } from '../../../runtime/actor/batch.ts';
+import { SharedRing, createRingBuffer } from '../../../runtime/actor/shared-ring.ts';
 import { keep, type MicroCase } from '../case.ts';
 
 const PER_BATCH = 64;
@@ -22,6 +25,20 @@ function replies(): ArrayBuffer {
 }
 
 const pooled = requests(undefined);
+const lone = ((): Uint8Array => {
+  const w = new BatchWriter(1024);
+  w.addRequest(1, 1, 0, 1_760_000_030_000, undefined, undefined, PARAMS);
+  return new Uint8Array(w.finish(), 0, w.byteLength);
+})();
+const full = new Uint8Array(pooled, 0, 4 + PER_BATCH * (16 + 4 + PARAMS.length));
+const ringSab = createRingBuffer(256 * 1024);
+const producer = new SharedRing(ringSab);
+const consumer = new SharedRing(ringSab);
+function throughRing(batch: Uint8Array): void {
+  producer.write(batch);
+  readRequests(consumer.read() as ArrayBuffer, visit);
+  keep(seen);
+}
 const pinned = requests(KEY);
 const answered = replies();
 let seen = 0;
@@ -49,6 +66,8 @@ export const cases: MicroCase[] = [
     },
   },
   { name: `batch write ${PER_BATCH} replies (per reply)`, ops: PER_BATCH, run: () => keep(replies()) },
+  { name: 'ring: a lone request batch written, read out and parsed', ops: 1, run: () => throughRing(lone) },
+  { name: `ring: ${PER_BATCH} requests' batch written, read out and parsed (per request)`, ops: PER_BATCH, run: () => throughRing(full) },
   {
     name: `batch read ${PER_BATCH} replies (per reply)`,
     ops: PER_BATCH,
