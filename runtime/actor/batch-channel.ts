@@ -104,7 +104,7 @@ export class BatchReceiver {
   constructor(
     private readonly ring: SharedRing,
     private readonly bulk: MessagePort,
-    private readonly each: (batch: ArrayBuffer) => void,
+    private readonly each: (batch: Uint8Array) => void,
   ) {}
 
   /**
@@ -143,7 +143,7 @@ export class BatchReceiver {
     if (record === BULK) {
       // Posted before its marker was published, so it is already queued.
       const m = receiveMessageOnPort(this.bulk);
-      if (m) this.each(m.message as ArrayBuffer);
+      if (m) this.each(new Uint8Array(m.message as ArrayBuffer));
     } else {
       this.each(record);
     }

@@ -1,6 +1,7 @@
 /*
- * Batches that cross the thread boundary: one transferred ArrayBuffer per
- * event-loop turn and direction, never one postMessage per request: on two
+ * Batches that cross the thread boundary: one batch per event-loop turn and
+ * direction (copied through a shared ring or transferred: batch-channel.ts),
+ * never one postMessage per request: on two
  * cores, per-request postMessage tops out at about 100-140k req/s with real
  * work and costs ~5 us of main-thread CPU per request (docs/design/piscina.md
  * measures a per-request host against this one).
@@ -19,7 +20,7 @@
 const FLAG_KEY = 1;
 const FLAG_TRACE = 2;
 
-/** Growable little-endian writer over one ArrayBuffer that is transferred when done. */
+/** Growable little-endian writer over one ArrayBuffer, copied into the ring or transferred when done. */
 export class BatchWriter {
   #buf: ArrayBuffer;
   #view: DataView;
@@ -135,9 +136,10 @@ export type RequestVisitor = (
 ) => void;
 
 /** Visits each request with positional arguments: no object per request on the hot path. */
-export function readRequests(buf: ArrayBuffer, each: RequestVisitor): void {
-  const v = new DataView(buf);
-  const bytes = new Uint8Array(buf);
+export function readRequests(bytes: Uint8Array, each: RequestVisitor): void {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buf = bytes.buffer;
+  const base = bytes.byteOffset;
   const count = v.getUint32(0, true);
   let o = 4;
   for (let i = 0; i < count; i++) {
@@ -151,12 +153,12 @@ export function readRequests(buf: ArrayBuffer, each: RequestVisitor): void {
     let traceparent: string | undefined;
     if (flags & FLAG_KEY) {
       const n = v.getUint16(o, true);
-      key = Buffer.from(buf, o + 2, n).utf8Slice();
+      key = Buffer.from(buf, base + o + 2, n).utf8Slice();
       o += 2 + n;
     }
     if (flags & FLAG_TRACE) {
       const n = v.getUint8(o);
-      traceparent = Buffer.from(buf, o + 1, n).latin1Slice();
+      traceparent = Buffer.from(buf, base + o + 1, n).latin1Slice();
       o += 1 + n;
     }
     const len = v.getUint32(o, true);
@@ -166,15 +168,17 @@ export function readRequests(buf: ArrayBuffer, each: RequestVisitor): void {
   }
 }
 
-export function readReplies(buf: ArrayBuffer, each: (handle: number, isError: boolean, bytes: Buffer) => void): void {
-  const v = new DataView(buf);
+export function readReplies(bytes: Uint8Array, each: (handle: number, isError: boolean, bytes: Buffer) => void): void {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buf = bytes.buffer;
+  const base = bytes.byteOffset;
   const count = v.getUint32(0, true);
   let o = 4;
   for (let i = 0; i < count; i++) {
     const handle = v.getUint32(o, true);
     const isError = v.getUint8(o + 4) === 1;
     const len = v.getUint32(o + 5, true);
-    each(handle, isError, Buffer.from(buf, o + 9, len));
+    each(handle, isError, Buffer.from(buf, base + o + 9, len));
     o += 9 + len;
   }
 }

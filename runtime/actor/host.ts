@@ -69,7 +69,8 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
       requestSpinMicros: opts.spin?.requestMicros ?? 0,
     };
     const events = {
-      message: (slot: WorkerSlot, msg: Exclude<WorkerToMain, 0>) => this.#onMessage(slot, msg),
+      replies: (slot: WorkerSlot, batch: Uint8Array) => this.#onReplies(slot, batch),
+      message: (slot: WorkerSlot, msg: Exclude<WorkerToMain, 0 | ArrayBuffer>) => this.#onMessage(slot, msg),
       exit: (slot: WorkerSlot, code: number, reason: ExitReason) => this.#onExit(slot, code, reason),
     };
     for (let i = 0; i < Math.max(1, opts.workers); i++) this.slots.push(new WorkerSlot(i, boot, events, Supervisor.backoff(opts), opts.spin));
@@ -189,11 +190,7 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
     this.#drained.check(this.#outstanding, this.opts.maxQueue);
   }
 
-  #onMessage(slot: WorkerSlot, msg: Exclude<WorkerToMain, 0>): void {
-    if (msg instanceof ArrayBuffer) {
-      this.#onReplies(slot, msg);
-      return;
-    }
+  #onMessage(slot: WorkerSlot, msg: Exclude<WorkerToMain, 0 | ArrayBuffer>): void {
     switch (msg.t) {
       case 'beat':
         slot.lastBeat = Date.now();
@@ -220,7 +217,7 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
     }
   }
 
-  #onReplies(slot: WorkerSlot, buf: ArrayBuffer): void {
+  #onReplies(slot: WorkerSlot, buf: Uint8Array): void {
     readReplies(buf, (handle, isError, bytes) => {
       const p = slot.inflight.get(handle);
       if (!p) {

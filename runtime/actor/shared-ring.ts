@@ -122,7 +122,7 @@ export class SharedRing {
   }
 
   /** The next record as a copy the caller owns, BULK, or null when the ring is empty. */
-  read(): ArrayBuffer | typeof BULK | null {
+  read(): Uint8Array | typeof BULK | null {
     let r = this.#readPos;
     if (Atomics.load(this.#header, WRITE) === r) return null;
     let off = r & this.#mask;
@@ -136,8 +136,12 @@ export class SharedRing {
       this.#release((r + 4) | 0);
       return BULK;
     }
-    // A copy: requests queued in a worker keep views into their batch long after the ring moved on.
-    const out = this.#data.slice(off + 4, off + 4 + length).buffer;
+    // A copy: requests queued in a worker keep views into their batch long
+    // after the ring moved on. Into Buffer's pool, which never hands the
+    // same bytes out twice: a small batch then costs no ArrayBuffer of its
+    // own (bench/micro "ring", a lone request's batch: 1.3-1.8 -> 0.6 us).
+    const out = Buffer.allocUnsafe(length);
+    out.set(this.#data.subarray(off + 4, off + 4 + length));
     this.#release((r + align4(4 + length)) | 0);
     return out;
   }

@@ -82,7 +82,7 @@ const executor = new ActorExecutor(def, instance.handlers, (handle, isError, byt
   replies.addReply(handle, isError, bytes);
 });
 
-function onRequests(buf: ArrayBuffer): void {
+function onRequests(buf: Uint8Array): void {
   const arrived = performance.now();
   readRequests(buf, (handle, methodIndex, format, deadline, key, traceparent, body) =>
     executor.submit(handle, methodIndex, format as BodyFormat, deadline, key, traceparent, body, arrived),

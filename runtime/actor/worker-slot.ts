@@ -31,8 +31,10 @@ export interface HopSpin {
 
 
 export interface SlotEvents {
-  /** Everything the worker sends but the doorbell (the slot answers that itself). */
-  message(slot: WorkerSlot, msg: Exclude<WorkerToMain, 0>): void;
+  /** A reply batch, from the ring, the bulk port or (behind a `pub`) the worker's port. */
+  replies(slot: WorkerSlot, batch: Uint8Array): void;
+  /** Every other message but the doorbell (the slot answers that itself). */
+  message(slot: WorkerSlot, msg: Exclude<WorkerToMain, 0 | ArrayBuffer>): void;
   exit(slot: WorkerSlot, code: number, reason: ExitReason): void;
 }
 
@@ -103,14 +105,15 @@ export class WorkerSlot {
     this.#bulk = bulk;
     this.#sender = new BatchSender(new SharedRing(requestRing), bulk, () => w.postMessage(DOORBELL));
     const receiver = new BatchReceiver(new SharedRing(replyRing), bulk, (batch) => {
-      if (this.worker === w) this.events.message(this, batch);
+      if (this.worker === w) this.events.replies(this, batch);
     });
     this.#receiver = receiver;
     w.on('message', (msg: WorkerToMain) => {
       if (this.worker !== w) return;
       // Replies the worker wrote before this message come first.
       receiver.settle();
-      if (msg !== DOORBELL) this.events.message(this, msg);
+      if (msg instanceof ArrayBuffer) this.events.replies(this, new Uint8Array(msg));
+      else if (msg !== DOORBELL) this.events.message(this, msg);
     });
     w.on('error', () => {
       /* reported through 'exit'; the error itself is logged by the host */

@@ -299,7 +299,7 @@ export class PiscinaHost extends EventEmitter implements ActorRuntime, PendingHo
   }
 
   #onReplies(buf: ArrayBuffer): void {
-    readReplies(buf, (handle, isError, bytes) => {
+    readReplies(new Uint8Array(buf), (handle, isError, bytes) => {
       const p = this.#take(handle);
       if (!p) return;
       if (isError) this.router.reject(p, JSON.parse(bytes.utf8Slice()) as SerializedError);

@@ -211,7 +211,7 @@ setInterval(() => post({ t: 'beat', tid: threadId, running, queued: waiting.leng
 
 function runBatch(buf: ArrayBuffer): unknown {
   const sink = new BatchSink();
-  readRequests(buf, (handle, methodIndex, format, deadline, key, traceparent, body) => {
+  readRequests(new Uint8Array(buf), (handle, methodIndex, format, deadline, key, traceparent, body) => {
     sink.waiting++;
     const call = new Call(def.methods[methodIndex]!, deadline, key, traceparent);
     submit({ handle, methodIndex, format: format as BodyFormat, call, body, sink });

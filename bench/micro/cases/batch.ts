@@ -25,6 +25,9 @@ function replies(): ArrayBuffer {
 }
 
 const pooled = requests(undefined);
+const pooledBytes = new Uint8Array(pooled);
+const pinnedBytes = new Uint8Array(requests(KEY));
+const answeredBytes = new Uint8Array(replies());
 const lone = ((): Uint8Array => {
   const w = new BatchWriter(1024);
   w.addRequest(1, 1, 0, 1_760_000_030_000, undefined, undefined, PARAMS);
@@ -36,11 +39,9 @@ const producer = new SharedRing(ringSab);
 const consumer = new SharedRing(ringSab);
 function throughRing(batch: Uint8Array): void {
   producer.write(batch);
-  readRequests(consumer.read() as ArrayBuffer, visit);
+  readRequests(consumer.read() as Uint8Array, visit);
   keep(seen);
 }
-const pinned = requests(KEY);
-const answered = replies();
 let seen = 0;
 const visit = (handle: number): void => {
   seen += handle;
@@ -53,7 +54,7 @@ export const cases: MicroCase[] = [
     name: `batch read ${PER_BATCH} requests (per request)`,
     ops: PER_BATCH,
     run: () => {
-      readRequests(pooled, visit);
+      readRequests(pooledBytes, visit);
       keep(seen);
     },
   },
@@ -61,7 +62,7 @@ export const cases: MicroCase[] = [
     name: `batch read ${PER_BATCH} pinned requests with key (per request)`,
     ops: PER_BATCH,
     run: () => {
-      readRequests(pinned, visit);
+      readRequests(pinnedBytes, visit);
       keep(seen);
     },
   },
@@ -72,7 +73,7 @@ export const cases: MicroCase[] = [
     name: `batch read ${PER_BATCH} replies (per reply)`,
     ops: PER_BATCH,
     run: () => {
-      readReplies(answered, visit);
+      readReplies(answeredBytes, visit);
       keep(seen);
     },
   },

@@ -23,7 +23,7 @@ describe('SharedRing', () => {
         const want = pending.shift();
         if (want === undefined) expect(got).toBeNull();
         else if (want === BULK) expect(got).toBe(BULK);
-        else expect(new Uint8Array(got as ArrayBuffer)).toEqual(want);
+        else expect(new Uint8Array(got as Uint8Array)).toEqual(want);
       }
     }
   });
@@ -37,7 +37,7 @@ describe('SharedRing', () => {
       expect(p.write(bytes(shift, 0))).toBe(true);
       c.read();
       expect(p.write(bytes(p.maxRecord, shift))).toBe(true);
-      expect(new Uint8Array(c.read() as ArrayBuffer)).toEqual(bytes(p.maxRecord, shift));
+      expect(new Uint8Array(c.read() as Uint8Array)).toEqual(bytes(p.maxRecord, shift));
     }
   });
 
