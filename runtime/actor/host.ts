@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ActorDefinition } from './api.ts';
 import { readReplies } from './batch.ts';
 import { DrainSignal } from './drain-signal.ts';
-import type { WorkerToMain } from './messages.ts';
+import type { WorkerEvent } from './messages.ts';
 import type { ActorRuntime, ActorSnapshot } from './runtime.ts';
 import { SlotSelector } from './slot-selector.ts';
 import { Supervisor, type SupervisionOptions } from './supervisor.ts';
@@ -70,7 +70,7 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
     };
     const events = {
       replies: (slot: WorkerSlot, batch: Uint8Array) => this.#onReplies(slot, batch),
-      message: (slot: WorkerSlot, msg: Exclude<WorkerToMain, 0 | ArrayBuffer>) => this.#onMessage(slot, msg),
+      message: (slot: WorkerSlot, msg: WorkerEvent) => this.#onMessage(slot, msg),
       exit: (slot: WorkerSlot, code: number, reason: ExitReason) => this.#onExit(slot, code, reason),
     };
     for (let i = 0; i < Math.max(1, opts.workers); i++) this.slots.push(new WorkerSlot(i, boot, events, Supervisor.backoff(opts), opts.spin));
@@ -190,7 +190,7 @@ export class ActorHost extends EventEmitter implements ActorRuntime, PendingHold
     this.#drained.check(this.#outstanding, this.opts.maxQueue);
   }
 
-  #onMessage(slot: WorkerSlot, msg: Exclude<WorkerToMain, 0 | ArrayBuffer>): void {
+  #onMessage(slot: WorkerSlot, msg: WorkerEvent): void {
     switch (msg.t) {
       case 'beat':
         slot.lastBeat = Date.now();

@@ -44,6 +44,9 @@ export type WorkerToMain =
   | { t: 'pub'; topic: string; data: unknown }
   | { t: 'closed' };
 
+/** A worker's messages other than the doorbell and reply batches: what the host handles itself. */
+export type WorkerEvent = Exclude<WorkerToMain, 0 | ArrayBuffer>;
+
 /** What the main thread passes to a new worker as workerData. */
 export interface WorkerBoot {
   entry: string;

@@ -2,7 +2,7 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { BatchWriter } from './batch.ts';
 import { BatchReceiver, BatchSender, DOORBELL, SpinPolicy } from './batch-channel.ts';
 import { createRingBuffer, SharedRing } from './shared-ring.ts';
-import type { MainToWorker, WorkerBoot, WorkerStats, WorkerToMain } from './messages.ts';
+import type { MainToWorker, WorkerBoot, WorkerEvent, WorkerStats, WorkerToMain } from './messages.ts';
 import type { Backoff } from '../resilience/backoff.ts';
 import type { Pending } from '../router/pending.ts';
 import { isTypeScriptModule, moduleBeside } from '../loader/modules.ts';
@@ -34,7 +34,7 @@ export interface SlotEvents {
   /** A reply batch, from the ring, the bulk port or (behind a `pub`) the worker's port. */
   replies(slot: WorkerSlot, batch: Uint8Array): void;
   /** Every other message but the doorbell (the slot answers that itself). */
-  message(slot: WorkerSlot, msg: Exclude<WorkerToMain, 0 | ArrayBuffer>): void;
+  message(slot: WorkerSlot, msg: WorkerEvent): void;
   exit(slot: WorkerSlot, code: number, reason: ExitReason): void;
 }
 
