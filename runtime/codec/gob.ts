@@ -38,8 +38,9 @@
  * (caller bugs); decoding errors are returned as values.
  */
 import { GobStreamReader, type GobDecodeOptions } from './gob/decode.ts';
+import { decodeTopString } from './gob/top-string.ts';
 import { GobMalformed } from './gob/wire.ts';
-import { type GobType, type GobValue } from './gob/types.ts';
+import { GOB_STRING, type GobType, type GobValue } from './gob/types.ts';
 
 export {
   GOB_BOOL,
@@ -98,7 +99,10 @@ function toError(e: unknown, reader: GobStreamReader): GobDecodeError {
  * are ignored, as Go ignores them; bytesRead tells where it stopped.
  */
 export function decodeGob(data: Uint8Array, options?: GobDecodeOptions): GobDecodeResult {
-  const reader = new GobStreamReader(asBuffer(data), options);
+  const src = asBuffer(data);
+  const top = decodeTopString(src);
+  if (top !== null) return { ok: true, value: top.value, type: GOB_STRING, bytesRead: top.end };
+  const reader = new GobStreamReader(src, options);
   try {
     const { value, type } = reader.next();
     return { ok: true, value, type, bytesRead: reader.offset };

@@ -1,6 +1,7 @@
 // Gob encoder: one JS value -> a self-contained gob stream (type definitions
 // first, then the value), i.e. what a fresh gob.NewEncoder(buf).Encode(v) writes,
 // which is what goridge's codecs create for every frame body.
+import { encodeTopString } from './top-string.ts';
 import { GobWriter } from './wire.ts';
 import { GobEncodeError, GobInterfaceValue, inferGobType, isPlainObject } from './infer.ts';
 import {
@@ -20,6 +21,7 @@ const WIRE_FIELD = { array: 0, slice: 1, struct: 2, map: 3 } as const;
 const VIA_FIELD = { gob: 4, binary: 5, text: 6 } as const;
 
 export function encodeGob(value: unknown, type?: GobType): Buffer {
+  if (typeof value === 'string' && (type === undefined || type.kind === 'string')) return encodeTopString(value);
   return new Encoder().top(value, type);
 }
 
