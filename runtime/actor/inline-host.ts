@@ -66,6 +66,8 @@ export class InlineHost extends EventEmitter implements ActorRuntime, PendingHol
     this.#executor = new ActorExecutor(this.def, instance.handlers, (handle, isError, bytes) => {
       const p = this.#pending.get(handle);
       if (!p) return;
+      // Finished: release() below then has no handler to cancel.
+      this.#pending.delete(handle);
       if (isError) this.settler.reject(p, JSON.parse(Buffer.from(bytes).utf8Slice()) as SerializedError);
       else this.settler.resolve(p, bytes);
     });
@@ -81,7 +83,7 @@ export class InlineHost extends EventEmitter implements ActorRuntime, PendingHol
 
   release(p: Pending): void {
     p.holder = null;
-    // Settled without its handler finishing (timeout): abort the handler.
+    // Settled while its handler was still running (a timeout): abort the handler.
     if (this.#pending.delete(p.handle)) this.#executor?.cancel(p.handle);
     this.#drained.check(this.#pending.size, this.opts.maxQueue);
   }

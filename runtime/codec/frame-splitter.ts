@@ -28,7 +28,8 @@ export abstract class FrameSplitter<E extends object> {
   #headerFill = 0;
   /** Payload length of the frame being gathered once its header is complete, else -1. */
   #payloadLength = -1;
-  readonly #payload = new PartialBytes();
+  /** The payload gathered so far; made, like the header buffer, on the first frame cut across chunks. */
+  #payloadBytes: PartialBytes | null = null;
   #error: E | null = null;
 
   constructor(headerBytes: number) {
@@ -37,6 +38,10 @@ export abstract class FrameSplitter<E extends object> {
 
   get #header(): Buffer {
     return (this.#headerBuf ??= Buffer.alloc(this.#headerBytes));
+  }
+
+  get #payload(): PartialBytes {
+    return (this.#payloadBytes ??= new PartialBytes());
   }
 
   /**
@@ -56,7 +61,7 @@ export abstract class FrameSplitter<E extends object> {
 
   /** Bytes held for an incomplete frame (0 between frames); non-zero at EOF means the peer cut a frame short. */
   get partialBytes(): number {
-    return this.#headerFill + this.#payload.length;
+    return this.#headerFill + (this.#payloadBytes?.length ?? 0);
   }
 
   /** Decodes what `chunk` completes; returns the stream's error, if it has one. */
@@ -123,7 +128,7 @@ export abstract class FrameSplitter<E extends object> {
 
   #fail(error: E): -1 {
     this.#error = error;
-    this.#payload.clear();
+    this.#payloadBytes?.clear();
     this.#headerFill = 0;
     this.#payloadLength = -1;
     return -1;

@@ -109,14 +109,18 @@ function firstCodec(flags: number, order: readonly BodyCodec[]): GoridgeCodec {
   return 'none';
 }
 
+// Both choices for every flag byte, made once: a frame's codec is then one indexed load.
+const REPLY_CODEC: readonly GoridgeCodec[] = Array.from({ length: 256 }, (_, f) => firstCodec(f, REPLY_ORDER));
+const REQUEST_CODEC: readonly GoridgeCodec[] = Array.from({ length: 256 }, (_, f) => firstCodec(f, REQUEST_ORDER));
+
 /** Reply codec exactly as goridge's storeCodec picks it: Proto > JSON > Raw > Msgpack > Gob. */
 export function codecOf(flags: number): GoridgeCodec {
-  return firstCodec(flags, REPLY_ORDER);
+  return REPLY_CODEC[flags & 0xff]!;
 }
 
 /** Codec Go's ReadRequestBody uses for the *request* body: Proto > JSON > Gob > Raw > Msgpack. */
 export function requestBodyCodec(flags: number): GoridgeCodec {
-  return firstCodec(flags, REQUEST_ORDER);
+  return REQUEST_CODEC[flags & 0xff]!;
 }
 
 /** Flag byte for a reply; a request without codec bits is answered as gob (Go's fallback). */
@@ -170,7 +174,7 @@ export class GoridgeDecoder extends FrameSplitter<GoridgeDecodeError> {
   }
 
   protected frame(h: Buffer, o: number, payload: Buffer): void {
-    (this.#frames ??= []).push(makeFrame(h[o + 1]!, h[o + 10]!, h.readUInt32LE(o + 12), h.readUInt32LE(o + 16), payload));
+    (this.#frames ??= []).push(new DecodedFrame(h[o + 1]!, h[o + 10]!, h.readUInt32LE(o + 12), h.readUInt32LE(o + 16), payload));
   }
 }
 
@@ -179,19 +183,37 @@ function decodeError(code: GoridgeErrorCode, message: string, seq?: number): Gor
   return seq === undefined ? { code, message } : { code, message, seq };
 }
 
-function makeFrame(flags: number, byte10: number, seq: number, methodLen: number, payload: Buffer): GoridgeFrame {
-  const methodBytes = payload.subarray(0, methodLen);
-  return {
-    flags,
-    byte10,
-    options: [seq, methodLen],
-    seq,
-    methodLen,
-    method: methodBytes.toString('utf8'),
-    methodBytes,
-    body: payload.subarray(methodLen),
-    codec: codecOf(flags),
-  };
+/**
+ * A decoded frame. What a call that resolves its method never reads (the
+ * options as a list, the method's bytes, the codec) is made only when read:
+ * a one-call connection's frame is on the path of every connection.
+ */
+class DecodedFrame implements GoridgeFrame {
+  readonly method: string;
+  readonly body: Buffer;
+
+  constructor(
+    readonly flags: number,
+    readonly byte10: number,
+    readonly seq: number,
+    readonly methodLen: number,
+    readonly payload: Buffer,
+  ) {
+    this.method = payload.toString('utf8', 0, methodLen);
+    this.body = payload.subarray(methodLen);
+  }
+
+  get options(): number[] {
+    return [this.seq, this.methodLen];
+  }
+
+  get methodBytes(): Buffer {
+    return this.payload.subarray(0, this.methodLen);
+  }
+
+  get codec(): GoridgeCodec {
+    return codecOf(this.flags);
+  }
 }
 
 function encodeFrame(seq: number, method: Buffer | string, flags: number, body: Uint8Array | null, text: string): Buffer {

@@ -21,13 +21,23 @@ export interface ProtocolSession {
  */
 export const coarseClock = { now: Date.now() };
 
-const dirty: Connection[] = [];
+// Connections with replies queued this turn. Two lists take turns, so a
+// flush allocates nothing; a connection written to during a flush (a reply
+// produced by another's write) goes on the other list, for the next turn.
+let dirty: Connection[] = [];
+let spare: Connection[] = [];
 let flushScheduled = false;
 
 function flushDirty(): void {
   flushScheduled = false;
-  const list = dirty.splice(0, dirty.length);
-  for (const c of list) c.flush();
+  const list = dirty;
+  dirty = spare;
+  try {
+    for (let i = 0; i < list.length; i++) list[i]!.flush();
+  } finally {
+    list.length = 0;
+    spare = list;
+  }
 }
 
 let nextId = 1;
