@@ -16,7 +16,7 @@ import { GoridgeMethodTable } from '../../runtime/protocols/goridge-methods.ts';
 import { Router } from '../../runtime/router/router.ts';
 import { Connection } from '../../runtime/transport/connection.ts';
 
-type Fn = (this: unknown, a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown, f?: unknown) => unknown;
+type Fn = (this: unknown, ...args: unknown[]) => unknown;
 
 const totals: Record<string, number> = { calls: 0 };
 
@@ -25,10 +25,10 @@ function timed(holder: object, name: string, step: string): void {
   const target = holder as Record<string, Fn>;
   const original = target[name]!;
   totals[step] = 0;
-  target[name] = function (a, b, c, d, e, f) {
+  target[name] = function (...args) {
     const t0 = performance.now();
     try {
-      return original.call(this, a, b, c, d, e, f);
+      return original.apply(this, args);
     } finally {
       totals[step]! += performance.now() - t0;
     }
