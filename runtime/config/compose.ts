@@ -2,14 +2,19 @@
 // features declare (top-level keys, or `listeners.<name>`), and the
 // environment overrides, core and features alike, applied before validation.
 import { z } from 'zod';
-import { coreConfigShape, coreListenersShape } from './schema.ts';
+import { GORIDGE_LISTENER_DEFAULT, IPC_LISTENER_DEFAULT, coreConfigShape, coreListenersShape } from './schema.ts';
 import { OutriggerError } from '../errors/error.ts';
 
 /** Config sections a feature owns: a top-level key (`kafka`) or a listener's (`listeners.isp`). */
 export type SectionSchemas = Record<string, z.ZodType>;
 
-/** Environment variables that override a config path (applied before validation). */
-export type EnvOverrides = Record<string, { path: string; kind: 'port' | 'string' }>;
+/**
+ * Environment variables that override a config path (applied before validation).
+ * `absent` is what the object at `absent.at` is when the config leaves it out
+ * (the schema's default for it): an override then changes its one key and keeps
+ * the rest (IPC_PORT keeps the default unix socket).
+ */
+export type EnvOverrides = Record<string, { path: string; kind: 'port' | 'string'; absent?: { at: string; value: Record<string, unknown> } }>;
 
 /** What a feature adds to the config: its sections, its environment overrides, the names of its actors. */
 export interface ConfigContribution {
@@ -24,10 +29,10 @@ type Obj = Record<string, unknown>;
 
 /** The core's environment overrides. */
 export const CORE_ENV: EnvOverrides = {
-  PORT: { path: 'listeners.goridge.tcp.port', kind: 'port' },
-  GORIDGE_SOCKET: { path: 'listeners.goridge.unix.path', kind: 'string' },
-  IPC_PORT: { path: 'listeners.ipc.tcp.port', kind: 'port' },
-  IPC_SOCKET: { path: 'listeners.ipc.unix.path', kind: 'string' },
+  PORT: { path: 'listeners.goridge.tcp.port', kind: 'port', absent: { at: 'listeners.goridge', value: GORIDGE_LISTENER_DEFAULT } },
+  GORIDGE_SOCKET: { path: 'listeners.goridge.unix.path', kind: 'string', absent: { at: 'listeners.goridge', value: GORIDGE_LISTENER_DEFAULT } },
+  IPC_PORT: { path: 'listeners.ipc.tcp.port', kind: 'port', absent: { at: 'listeners.ipc', value: IPC_LISTENER_DEFAULT } },
+  IPC_SOCKET: { path: 'listeners.ipc.unix.path', kind: 'string', absent: { at: 'listeners.ipc', value: IPC_LISTENER_DEFAULT } },
   METRICS_PORT: { path: 'metrics.http.port', kind: 'port' },
   LOG_LEVEL: { path: 'logLevel', kind: 'string' },
   OUTRIGGER_RUN_DIR: { path: 'runDir', kind: 'string' },
@@ -64,9 +69,16 @@ function child(o: Obj, key: string): Obj {
  */
 export function applyEnv(raw: Obj, env: Env, overrides: EnvOverrides): Obj {
   const out = structuredClone(raw);
-  for (const [name, { path, kind }] of Object.entries(overrides)) {
+  for (const [name, { path, kind, absent }] of Object.entries(overrides)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
+    if (absent) {
+      const keys = absent.at.split('.');
+      let o = out;
+      for (const k of keys.slice(0, -1)) o = child(o, k);
+      const last = keys[keys.length - 1]!;
+      if (o[last] === undefined) o[last] = structuredClone(absent.value);
+    }
     let parsed: string | number = value;
     if (kind === 'port') {
       parsed = Number(value);

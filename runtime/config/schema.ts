@@ -32,6 +32,10 @@ export const listenerCommon = {
   maxConsecutiveErrors: z.number().int().positive().default(16),
 };
 
+/** What `listeners.ipc` and `listeners.goridge` are when the config leaves them out (the environment overrides start from these too). */
+export const IPC_LISTENER_DEFAULT = { unix: { path: 'ipc.sock' }, tcp: { port: 6002 } };
+export const GORIDGE_LISTENER_DEFAULT = { tcp: { port: 6001 } };
+
 export const coreListenersShape = {
   ipc: z
     .strictObject({
@@ -40,7 +44,7 @@ export const coreListenersShape = {
       tcp: tcpSchema.optional(),
       maxFrameBytes: z.number().int().positive().max(0xffffffff).default(16 * MiB),
     })
-    .prefault({ unix: { path: 'ipc.sock' }, tcp: { port: 6002 } }),
+    .prefault(IPC_LISTENER_DEFAULT),
   goridge: z
     .strictObject({
       ...listenerCommon,
@@ -48,7 +52,7 @@ export const coreListenersShape = {
       unix: unixSchema.optional(),
       maxFrameBytes: z.number().int().positive().max(0xffffffff).default(16 * MiB),
     })
-    .prefault({ tcp: { port: 6001 } }),
+    .prefault(GORIDGE_LISTENER_DEFAULT),
   control: z.strictObject({ path: z.string().min(1).default('control.sock') }).prefault({}),
 };
 

@@ -36,6 +36,20 @@ describe('config', () => {
     expect(c.logLevel).toBe('debug');
   });
 
+  it('changes only the key an override names: the listener keeps its other default endpoint', () => {
+    const ipc = parseTestConfig({}, { IPC_PORT: '7002' }).listeners.ipc;
+    expect(ipc.tcp?.port).toBe(7002);
+    expect(ipc.unix?.path).toMatch(/ipc\.sock$/);
+    const goridge = parseTestConfig({}, { GORIDGE_SOCKET: 'g.sock' }).listeners.goridge;
+    expect(goridge.unix?.path).toMatch(/g\.sock$/);
+    expect(goridge.tcp).toEqual({ host: '127.0.0.1', port: 6001 });
+    const both = parseTestConfig({}, { IPC_SOCKET: '/tmp/i.sock' }).listeners.ipc;
+    expect(both.tcp?.port).toBe(6002);
+    // A listener the config writes out keeps what the config says, plus the override.
+    const own = parseTestConfig({ listeners: { ipc: { tcp: { port: 7100 } } } }, { IPC_SOCKET: '/tmp/i.sock' }).listeners.ipc;
+    expect(own).toMatchObject({ tcp: { port: 7100 }, unix: { path: '/tmp/i.sock' } });
+  });
+
   it.each([
     [{ listeners: { ipc: { tcp: { port: 'abc' } } } }, "config field 'listeners.ipc.tcp.port'", 'expected number'],
     [{ listeners: { goridge: { tcp: { port: 70000 } } } }, "config field 'listeners.goridge.tcp.port'", '65535'],
