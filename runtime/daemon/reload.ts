@@ -4,7 +4,8 @@
  *
  * Prepare (may fail; nothing visible changes and the running config stays):
  *   restart-only fields must be unchanged; new and changed actors are
- *   imported, validated and started beside the old ones; moved listeners bind.
+ *   imported, validated and started beside the old ones; moved listeners
+ *   (IPC, Goridge: reload-listeners.ts) bind.
  * Commit (cannot fail):
  *   routes swap to the new actor hosts (old hosts drain their in-flight
  *   requests, then stop); in-place listener limits, deadlines, overflow mode
@@ -16,21 +17,15 @@ import type { OutriggerConfig } from '../config/load.ts';
 import type { LoadedConfig } from '../feature/load.ts';
 import type { OutriggerError } from '../errors/error.ts';
 import type { ReloadHook } from '../feature/api.ts';
-import type { Listener } from '../transport/listener.ts';
 import type { DaemonHandle as Daemon, ReloadResult } from './handle.ts';
-import { ipcListener, type ListenerSection, sessionEnvOf, sessionLimits } from './listeners.ts';
+import { type ListenerSection, sessionEnvOf, sessionLimits } from './listeners.ts';
+import { type ListenerMove, commitListenerMoves, prepareListenerMoves } from './reload-listeners.ts';
 import { type ActorToStart, actorsFromConfig, startActors } from './load-actors.ts';
 import { toRateLimitSpec } from '../resilience/rate-limit.ts';
 
 
 function sameActor(a: ActorToStart, b: ActorToStart): boolean {
   return a.moduleUrl === b.moduleUrl && a.mode === b.mode && a.lazy === b.lazy && a.workers === b.workers && a.maxQueue === b.maxQueue && isDeepStrictEqual(a.options, b.options);
-}
-
-function ipcAddress(c: OutriggerConfig): string {
-  const { ipc } = c.listeners;
-  if (!ipc.enabled) return 'disabled';
-  return JSON.stringify({ tcp: ipc.tcp ?? null, unix: ipc.unix?.path ?? null });
 }
 
 function restartOnly(prev: LoadedConfig, next: LoadedConfig): string | null {
@@ -94,28 +89,13 @@ export async function applyReload(d: Daemon, next: LoadedConfig, hooks: ReloadHo
     return refuse((err as Error).message);
   }
 
-  // ---- prepare: the core IPC listener (plugins move their own listeners in their hooks)
-  let newIpc: Listener | null = null;
-  let oldIpc: Listener | null = d.listeners.find((l) => l.name === 'ipc') ?? null;
-  const moveIpc = ipcAddress(prev.config) !== ipcAddress(next.config);
-  if (moveIpc) {
-    try {
-      newIpc = ipcListener(d, next.config);
-      // The same unix path can't be bound twice: release it first, re-take it on failure.
-      if (oldIpc) await oldIpc.stopAccepting();
-      if (newIpc) await newIpc.listen();
-    } catch (err) {
-      if (newIpc) await newIpc.stopAccepting();
-      if (oldIpc) {
-        try {
-          await oldIpc.relisten();
-        } catch (e) {
-          d.log.error({ err: e }, 'reload: could not re-bind the previous ipc listener');
-        }
-      }
-      for (const h of started.values()) await h.stop(Date.now());
-      return refuse(`listeners.ipc: ${(err as Error).message}`);
-    }
+  // ---- prepare: the core listeners' addresses (plugins move their own listeners in their hooks)
+  let moves: ListenerMove[] = [];
+  try {
+    moves = await prepareListenerMoves(d, prev.config, next.config);
+  } catch (err) {
+    for (const h of started.values()) await h.stop(Date.now());
+    return refuse((err as Error).message);
   }
 
   // ---- commit
@@ -145,17 +125,7 @@ export async function applyReload(d: Daemon, next: LoadedConfig, hooks: ReloadHo
       .finally(() => d.events.emit('actor-stopped', old));
   }
 
-  if (moveIpc) {
-    if (oldIpc) {
-      d.retireListener(oldIpc);
-      result.changes.push(`listener 'ipc' no longer accepts on ${oldIpc.bound.join(' ')} (open connections stay)`);
-      oldIpc = null;
-    }
-    if (newIpc) {
-      d.listeners.push(newIpc);
-      result.changes.push(`listener 'ipc' now on ${newIpc.bound.join(' ')}`);
-    }
-  }
+  commitListenerMoves(d, moves, result.changes);
   reloadListenerLimits(d, next.config, result.changes);
 
   const pr = prev.config.requests;

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GoridgeClient } from '../../../clients/ts/goridge-client.ts';
 import { IpcClient } from '../../../clients/ts/ipc-client.ts';
 import type { ConfigInput as OutriggerConfigInput } from '../../../index.ts';
 import { reloadFromSource } from '../../../runtime/daemon/config-reload.ts';
@@ -129,6 +130,63 @@ describe('hot reload', () => {
     const ipc = f.daemon.listeners.filter((l) => l.name === 'ipc');
     expect(ipc).toHaveLength(1);
     expect(ipc[0]!.spec.maxConnections).toBe(50);
+  });
+
+  it('starts, moves and stops the Goridge listener as its address and enabled flag change', async () => {
+    const ipcPort = f.daemon.listeners.find((l) => l.name === 'ipc')!.tcpPort!;
+    const write = (goridge: Record<string, unknown>): void => {
+      const next = config({ actors: { example: { module: COUNTER }, opsprobe: { module: PROBE, options: { tag: 'b' } } } });
+      next.listeners = { ...next.listeners, ipc: { unix: { path: 'ipc.sock' }, tcp: { port: ipcPort } }, goridge };
+      f.write(next);
+    };
+    const echo = async (port: number): Promise<string> => {
+      const c = new GoridgeClient({ address: `tcp://127.0.0.1:${port}` });
+      try {
+        await c.connected();
+        return (await c.call('Sys.Echo', Buffer.from('"hi"'))).body.toString();
+      } finally {
+        c.close();
+      }
+    };
+    const first = await freePort();
+    write({ tcp: { port: first } });
+    let r = await reload();
+    expect(r.ok).toBe(true);
+    expect(r.changes.join('\n')).toContain(`listener 'goridge' now on tcp://127.0.0.1:${first}`);
+    expect(await echo(first)).toBe('"hi"');
+
+    const second = await freePort();
+    write({ tcp: { port: second } });
+    r = await reload();
+    expect(r.changes.join('\n')).toContain(`listener 'goridge' no longer accepts on tcp://127.0.0.1:${first}`);
+    expect(await echo(second)).toBe('"hi"');
+    await expect(echo(first)).rejects.toThrow();
+
+    write({ enabled: false });
+    r = await reload();
+    expect(r.ok).toBe(true);
+    expect(f.daemon.listeners.filter((l) => l.name === 'goridge')).toHaveLength(0);
+    await expect(echo(second)).rejects.toThrow();
+  });
+
+  it('takes every old address back when a moved listener cannot bind', async () => {
+    const ipcPort = f.daemon.listeners.find((l) => l.name === 'ipc')!.tcpPort!;
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const busy = (taken.address() as net.AddressInfo).port;
+    const newIpc = await freePort();
+    const next = config({ actors: { example: { module: COUNTER }, opsprobe: { module: PROBE, options: { tag: 'b' } } } });
+    next.listeners = { ...next.listeners, ipc: { unix: { path: 'ipc.sock' }, tcp: { port: newIpc } }, goridge: { tcp: { port: busy } } };
+    f.write(next);
+    const r = await reload();
+    taken.close();
+    expect(r.rejected).toMatch(/^listeners\.goridge: .*EADDRINUSE/);
+    // The IPC move prepared before it was undone: the old port answers, the new one does not.
+    expect(await client({ port: ipcPort }).call('sys.ping')).toBe('pong');
+    await expect(new IpcClient({ host: '127.0.0.1', port: newIpc, heartbeatMs: 0, timeoutMs: 2000 }).call('sys.ping')).rejects.toThrow();
+    const restore = config({ actors: { example: { module: COUNTER }, opsprobe: { module: PROBE, options: { tag: 'b' } } } });
+    restore.listeners = { ...restore.listeners, ipc: { unix: { path: 'ipc.sock' }, tcp: { port: ipcPort } } };
+    f.write(restore);
   });
 
   it('removes an actor after its in-flight requests finish', async () => {
