@@ -35,9 +35,6 @@ const FORMAT_OF_CODEC: Partial<Record<GoridgeCodec, BodyFormat>> = {
   gob: BodyFormat.GOB,
 };
 
-/** How long a connection with a broken frame stream may linger for its client to close it (Go: 2 s). */
-const LINGER_MS = 2000;
-
 /**
  * Goridge v3 RPC over one connection, behaving as Go's net/rpc server with
  * goridge's codec: each call is answered as soon as it completes (pipelined
@@ -119,16 +116,12 @@ export class GoridgeSession extends Session {
   }
 
   /**
-   * Half-closes after the queued replies, then keeps reading (and dropping)
-   * what the client still sends: closing with unread input would make the
-   * kernel answer RST, which can destroy the error reply before the client
-   * reads it. Like Go's 2 s drain, the socket is destroyed if the client
-   * does not close within LINGER_MS.
+   * Half-closes after the queued replies; what the client still sends is
+   * read and dropped, and a client that does not close within Go's 2 s
+   * drain is destroyed (Connection.end).
    */
   #close(): void {
     this.conn.end();
-    this.conn.socket.resume();
-    setTimeout(() => this.conn.destroy(), LINGER_MS).unref();
   }
 
   resolve(p: Pending, result: Uint8Array): void {

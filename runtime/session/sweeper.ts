@@ -1,5 +1,5 @@
 import type { Session } from './session.ts';
-import { coarseClock, type Connection } from '../transport/connection.ts';
+import { CLOSE_LINGER_MS, coarseClock, type Connection } from '../transport/connection.ts';
 
 /** How often the sweeper runs: the resolution of read and idle timeouts. */
 export const SWEEP_INTERVAL_MS = 1000;
@@ -7,7 +7,8 @@ export const SWEEP_INTERVAL_MS = 1000;
 /**
  * One timer for every connection of every listener (never one per
  * connection): advances the coarse clock, closes connections whose partial
- * frame took longer than the read timeout, and idle ones.
+ * frame took longer than the read timeout, and idle ones, and destroys
+ * connections the daemon ended whose client has not closed them.
  */
 export class ConnectionSweeper {
   readonly #groups = new Set<ReadonlySet<Connection>>();
@@ -35,6 +36,11 @@ export class ConnectionSweeper {
     coarseClock.now = now;
     for (const group of this.#groups) {
       for (const conn of group) {
+        if (conn.closingSince !== 0) {
+          // Ended by the daemon: the client had its linger to close.
+          if (now - conn.closingSince >= CLOSE_LINGER_MS) conn.destroy();
+          continue;
+        }
         const s = conn.session as Session | null;
         if (!s?.env || !conn.open) continue;
         const { readTimeoutMs, idleTimeoutMs } = s.env.limits;

@@ -21,6 +21,12 @@ export interface ProtocolSession {
  */
 export const coarseClock = { now: Date.now() };
 
+/**
+ * How long a connection the daemon ends may wait for its client to close
+ * (Go's net/rpc drains 2 s likewise); then the sweeper destroys it.
+ */
+export const CLOSE_LINGER_MS = 2000;
+
 // Connections with replies queued this turn. Two lists take turns, so a
 // flush allocates nothing; a connection written to during a flush (a reply
 // produced by another's write) goes on the other list, for the next turn.
@@ -80,6 +86,8 @@ export class Connection {
   session: ProtocolSession | null = null;
   /** Last read or reply (coarse clock), for the idle timeout. */
   lastActive = coarseClock.now;
+  /** When the daemon ended the connection (coarse clock), 0 while it is open: the sweeper destroys it CLOSE_LINGER_MS later. */
+  closingSince = 0;
 
   constructor(
     readonly socket: Socket,
@@ -145,6 +153,8 @@ export class Connection {
   }
 
   pause(reason: number): void {
+    // An ending connection reads on (end()): nothing it sends is served.
+    if (this.#closing) return;
     if (this.#paused === 0) this.socket.pause();
     this.#paused |= reason;
   }
@@ -155,11 +165,20 @@ export class Connection {
     if (this.#paused === 0 && !this.#closed) this.socket.resume();
   }
 
-  /** Closes after everything queued so far has been written. */
+  /**
+   * Closes after everything queued so far has been written. The socket is
+   * read on, and what arrives dropped (onSocketData): unread input would
+   * make the kernel answer RST, which can destroy the last replies before
+   * the client reads them, and the client's own FIN is only seen by
+   * reading. A client that does not close is destroyed by the sweeper
+   * CLOSE_LINGER_MS later, so an ended connection never holds its slot.
+   */
   end(): void {
     if (this.#closed || this.#closing) return;
     this.#closing = true;
-    this.socket.pause();
+    this.closingSince = coarseClock.now;
+    this.#paused = 0;
+    this.socket.resume();
     if (!this.#queued) this.socket.end();
   }
 

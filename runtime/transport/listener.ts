@@ -182,6 +182,8 @@ export class Listener {
 function onSocketData(this: net.Socket, chunk: Buffer): void {
   const conn = connectionOf(this);
   conn.bytesIn += chunk.length;
+  // Ending (Connection.end): read to see the client's FIN, serve nothing.
+  if (conn.closingSince !== 0) return;
   conn.session!.onData(chunk);
 }
 

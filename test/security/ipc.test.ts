@@ -2,6 +2,7 @@
 // in flight, a connection that keeps sending malformed frames is closed, a
 // client's timeout is clamped below what Node's timers take, an id that is
 // not valid JSON is never echoed, and broken connections do not flood the log.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.ts';
 import { RawSocket, fixture, ipcFrame, until } from './attacker.ts';
@@ -45,6 +46,35 @@ describe('binary IPC abuse', () => {
     await s.waitClosed(10_000);
     expect(s.payloads.length).toBeLessThanOrEqual(16);
     expect(await d.client().call('sys.ping')).toBe('pong');
+  });
+
+  it('frees the slot of a connection it ended whose client never closes its side (half-open)', async () => {
+    const stats = d.client();
+    const open = async (): Promise<number> => {
+      const st = (await stats.call('sys.stats')) as { listeners: { name: string; connections: number }[] };
+      return st.listeners.find((l) => l.name === 'ipc')!.connections;
+    };
+    const before = await open();
+    const held: net.Socket[] = [];
+    for (let i = 0; i < 5; i++) {
+      const s = net.connect({ path: d.ipcPath, allowHalfOpen: true });
+      s.on('error', () => {});
+      s.on('data', () => {});
+      await new Promise<void>((r) => s.once('connect', () => r()));
+      // The error budget spent: the daemon answers, ends the connection, and this client ignores the end.
+      s.write(Buffer.concat(Array.from({ length: 20 }, () => ipcFrame('{"method":'))));
+      held.push(s);
+    }
+    await until(() => held.every((s) => s.readableEnded), 5000, 'the daemon to end every connection');
+    // Ended, not yet gone: each waits out its linger for the client's FIN, then is destroyed.
+    const t0 = Date.now();
+    let n = await open();
+    while (n > before && Date.now() - t0 < 8000) {
+      await new Promise((r) => setTimeout(r, 250));
+      n = await open();
+    }
+    expect(n).toBe(before);
+    for (const s of held) s.destroy();
   });
 
   it('clamps a client timeout above 2^31-1 ms instead of firing the deadline at once', async () => {
