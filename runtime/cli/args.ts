@@ -59,7 +59,7 @@ export const USAGE = `usage: outrigger <command> [options]
 
 commands:
   start [--config FILE] [--foreground]   start the daemon (in the background unless --foreground)
-  stop [--config FILE] [--timeout MS]    drain in-flight work and stop; reports what was drained
+  stop [--config FILE] [--timeout MS]    drain in-flight work (at most MS, default shutdown.graceMs) and stop; reports what was drained
   status [--config FILE] [--json]        pid, uptime, listeners, actors, queues, in-flight, breakers
   reload [--config FILE]                 re-read and apply the config (same as SIGHUP); prints what changed
   help                                   this text

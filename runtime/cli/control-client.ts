@@ -9,7 +9,7 @@ const MAX_REPLY_BYTES = 64 * 1024 * 1024;
  * One request over the daemon's control socket (binary IPC, a v1.0 sync
  * frame), for the CLI: connect, ask, read the one reply, close.
  */
-export function controlCall(path: string, method: string, timeoutMs: number): Promise<unknown> {
+export function controlCall(path: string, method: string, timeoutMs: number, params: Record<string, unknown> = {}): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(path);
     const decoder = new IpcDecoder(MAX_REPLY_BYTES);
@@ -23,7 +23,7 @@ export function controlCall(path: string, method: string, timeoutMs: number): Pr
       else resolve(value);
     };
     const timer = setTimeout(() => done(new OutriggerError('TIMEOUT', `no answer to ${method} within ${timeoutMs} ms`)), timeoutMs);
-    socket.once('connect', () => socket.write(encodeIpcFrame(IPC_V1_0, IpcType.SYNC, JSON.stringify({ id: 1, method, params: {} }))));
+    socket.once('connect', () => socket.write(encodeIpcFrame(IPC_V1_0, IpcType.SYNC, JSON.stringify({ id: 1, method, params }))));
     socket.on('data', (chunk: Buffer) => {
       const bad = decoder.push(chunk, (_version, _type, payload) => {
         const msg = JSON.parse(payload.toString('utf8')) as { result?: unknown; error?: SerializedError };

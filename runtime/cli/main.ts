@@ -37,8 +37,8 @@ interface Verdict {
   error?: string;
 }
 
-function control(config: OutriggerConfig, method: string, timeoutMs: number): Promise<unknown> {
-  return controlCall(config.listeners.control.path, method, timeoutMs);
+function control(config: OutriggerConfig, method: string, timeoutMs: number, params?: Record<string, unknown>): Promise<unknown> {
+  return controlCall(config.listeners.control.path, method, timeoutMs, params);
 }
 
 let setup: CliSetup = { features: [], bin: '' };
@@ -174,10 +174,11 @@ async function stop(configFile: string | undefined, timeoutMs: number | undefine
   const { config } = await loadConfig(configFile, setup.features);
   const pid = runningPid(config.runDir);
   if (!pid) throw new OutriggerError('NOT_RUNNING', `outrigger is not running (no live pid in ${config.runDir})`);
+  // The daemon drains for --timeout (default: its shutdown.graceMs); this command waits that long, plus 10 s to tear down.
   const wait = (timeoutMs ?? config.shutdown.graceMs) + 10_000;
   let report: DrainReport | null = null;
   try {
-    report = (await control(config, 'daemon.stop', wait)) as DrainReport;
+    report = (await control(config, 'daemon.stop', wait, timeoutMs === undefined ? {} : { graceMs: timeoutMs })) as DrainReport;
   } catch {
     process.kill(pid, 'SIGTERM'); // control socket unreachable: fall back to the signal
   }

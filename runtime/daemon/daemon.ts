@@ -7,6 +7,7 @@ import type { LoadedConfig } from '../feature/load.ts';
 import type { DaemonEventMap, ReloadHook } from '../feature/api.ts';
 import { TypedEvents } from '../feature/events.ts';
 import { createLogger } from '../log.ts';
+import { OutriggerError } from '../errors/error.ts';
 import { Router } from '../router/router.ts';
 import { MemoryBudget } from '../session/memory-budget.ts';
 import type { SessionStats } from '../session/session.ts';
@@ -185,7 +186,8 @@ export class Daemon implements DaemonHandle {
       { policy: 'public', params: 4096 },
     );
     this.control.registerMain('daemon.status', () => this.status(), { policy: 'admin', params: 'none' });
-    this.control.registerMain('daemon.stop', () => this.stop('control request'), { policy: 'admin', params: 'none' });
+    // `outrigger stop --timeout MS` sends graceMs: how long in-flight work may take to drain, instead of shutdown.graceMs.
+    this.control.registerMain('daemon.stop', (params) => this.stop('control request', stopGraceMs(params) ?? this.config.shutdown.graceMs), { policy: 'admin', params: 1024 });
     this.control.registerMain('daemon.reload', () => reloadFromSource(this, 'control request'), { policy: 'admin', params: 'none' });
   }
 
@@ -296,3 +298,13 @@ export class Daemon implements DaemonHandle {
 }
 
 export type { DaemonStatus, DrainReport, ListenerStatus, ReloadResult } from './handle.ts';
+
+/** `daemon.stop`'s optional `graceMs` (a positive whole number of ms below 2^31); undefined when not given. */
+function stopGraceMs(params: unknown): number | undefined {
+  const g = (params as { graceMs?: unknown } | null | undefined)?.graceMs;
+  if (g === undefined) return undefined;
+  if (typeof g !== 'number' || !Number.isInteger(g) || g <= 0 || g > 2 ** 31 - 1) {
+    throw new OutriggerError('INVALID_PARAMS', 'graceMs must be a whole number of milliseconds from 1 to 2^31-1');
+  }
+  return g;
+}

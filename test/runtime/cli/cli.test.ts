@@ -75,6 +75,33 @@ describe('outrigger CLI', () => {
     client.close();
   });
 
+  it('stop --timeout MS drains for MS, not shutdown.graceMs, and reports what it abandoned', async () => {
+    const faulty = fileURLToPath(new URL('../../fixtures/actors/faulty.ts', import.meta.url));
+    const { file, runDir } = writeConfig(`${LISTENERS}, actors: { faulty: { module: '${faulty}' } }`);
+    const proc = spawn(process.execPath, [BIN, 'start', '--foreground', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve) => proc.stdout.on('data', (b: Buffer) => b.toString().includes('READY') && resolve()));
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    const { IpcClient } = await import('../../../clients/ts/ipc-client.ts');
+    const client = new IpcClient({ path: join(runDir, 'ipc.sock'), heartbeatMs: 0 });
+    const stuck = client.call('faulty.sleep', { ms: 60_000 }).catch((e: { code: string }) => e.code);
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    const stop = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const p = spawn(process.execPath, [BIN, 'stop', '--config', file, '--timeout', '500'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      p.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      p.once('close', (code) => resolve({ code, out }));
+    });
+    expect(stop.out).toMatch(/outrigger stopped \(pid \d+\): 0 of 1 in-flight requests drained, 1 abandoned, in \d+ ms/);
+    expect(stop.code).toBe(0);
+    expect(Number(/in (\d+) ms/.exec(stop.out)![1])).toBeLessThan(5000); // the 30 s grace was not waited out
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(await exited).toBe(0);
+    expect(await stuck).toBe('SHUTTING_DOWN'); // its actor stopped before it finished
+    client.close();
+  }, 90_000);
+
   it('keeps serving after whoever started it closed its stdout and stderr', async () => {
     // info: the daemon logs while starting and on every connection, all into the closed pipe.
     const { file, runDir } = writeConfig(`${LISTENERS}, logLevel: 'info'`);
