@@ -41,7 +41,18 @@ describe('gob decoder: element counts are bounded by the bytes that carry them',
 describe('gob decoder: values may not expand past a budget proportional to the input', () => {
   it('refuses one-byte zero structs of a type with many fields', () => {
     // 8192 elements of a 1000-field struct: 8M fields from about 20 KB.
-    refusedQuickly(gobZeroStructSliceBomb(1000, 8192), /expands past 4 fields and elements per input byte/);
+    refusedQuickly(gobZeroStructSliceBomb(1000, 8192), /expands past \d+ fields and elements \(at most 4 per input byte/);
+  });
+
+  it('never past 2^20 fields and elements, however large the body (a 16 MiB body once had 64M)', () => {
+    // 4M one-byte zero structs of a 2000-field type: within 4 per byte, far past the absolute cap.
+    const bomb = gobZeroStructSliceBomb(2000, 4 << 20);
+    const t0 = performance.now();
+    const r = decodeGob(bomb);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(/expands past 1048576 fields and elements/);
+    // 1M units cost ~0.7 s on the project's VM; the per-byte budget alone allowed 16M here (seconds, GBs).
+    expect(performance.now() - t0).toBeLessThan(10_000);
   });
 
   it('the same in a stream of values sharing one budget', () => {
