@@ -46,6 +46,8 @@ export abstract class Session implements ProtocolSession, ReplySink {
   /** When the frame now arriving started (coarse clock); 0 when none is partial. */
   partialSince = 0;
   #held = 0;
+  /** Request bytes read and not yet answered (charged to the memory budget with the partial frame). */
+  #inflightBytes = 0;
   #errorsInRow = 0;
   #authFailures = 0;
   readonly #bucket: TokenBucket | null;
@@ -80,9 +82,21 @@ export abstract class Session implements ProtocolSession, ReplySink {
   }
 
   onClose(): void {
-    if (this.#held > 0) this.env.budget.change(-this.#held);
+    if (this.#held + this.#inflightBytes > 0) this.env.budget.change(-(this.#held + this.#inflightBytes));
     this.#held = 0;
+    this.#inflightBytes = 0;
     if (this.#waitingForMemory) this.env.budget.forget(this.#waitingForMemory);
+  }
+
+  /** Stops reading until the memory budget is back under its low-water mark (`reason`: a partial frame's growth, or requests in flight). */
+  #waitForMemory(reason: number): void {
+    this.conn.pause(reason);
+    if (this.#waitingForMemory) return;
+    this.#waitingForMemory = () => {
+      this.#waitingForMemory = null;
+      this.conn.resume(PauseReason.MEMORY | PauseReason.MEMORY_INFLIGHT);
+    };
+    this.env.budget.wait(this.#waitingForMemory);
   }
 
   /**
@@ -105,14 +119,7 @@ export abstract class Session implements ProtocolSession, ReplySink {
     if (held === this.#held) return;
     const over = this.env.budget.change(held - this.#held);
     this.#held = held;
-    if (over && !this.#waitingForMemory) {
-      this.conn.pause(PauseReason.MEMORY);
-      this.#waitingForMemory = () => {
-        this.#waitingForMemory = null;
-        this.conn.resume(PauseReason.MEMORY);
-      };
-      this.env.budget.wait(this.#waitingForMemory);
-    }
+    if (over) this.#waitForMemory(PauseReason.MEMORY);
   }
 
   /** Before a request is dispatched: null when it may go on, else the error to answer it with. */
@@ -124,9 +131,17 @@ export abstract class Session implements ProtocolSession, ReplySink {
     return this.#bucket ? this.env.rateLimit!.admit(this.#bucket) : null;
   }
 
-  /** A request (or a reply held for ordering) now counts in flight: pause reading at the bound or when its actor is full. */
-  started(p: Pending | null): void {
+  /**
+   * A request (or a reply held for ordering) now counts in flight: pause
+   * reading at the bound, when its actor is full, or when its `bytes` (the
+   * request as read) take the memory budget over its cap.
+   */
+  started(p: Pending | null, bytes = 0): void {
     this.inflight++;
+    if (bytes > 0) {
+      this.#inflightBytes += bytes;
+      if (this.env.budget.change(bytes)) this.#waitForMemory(PauseReason.MEMORY_INFLIGHT);
+    }
     if (this.inflight >= this.env.limits.maxInflightPerConnection) this.conn.pause(PauseReason.INFLIGHT);
     const host = p?.holder;
     if (host?.saturated && !this.#waitingForActor) {
@@ -139,9 +154,14 @@ export abstract class Session implements ProtocolSession, ReplySink {
     }
   }
 
-  /** A reply went out: resume reading once half the in-flight room is free again. */
-  settled(): void {
+  /** A reply went out (`bytes`: what its request was charged): resume reading once half the in-flight room is free again. */
+  settled(bytes = 0): void {
     this.inflight--;
+    // After onClose the connection's bytes were given back at once.
+    if (bytes > 0 && this.#inflightBytes >= bytes) {
+      this.#inflightBytes -= bytes;
+      this.env.budget.change(-bytes);
+    }
     this.conn.lastActive = coarseClock.now;
     if (this.inflight <= this.env.limits.maxInflightPerConnection >> 1) this.conn.resume(PauseReason.INFLIGHT);
   }

@@ -1,5 +1,7 @@
 import type { Session } from './session.ts';
-import { CLOSE_LINGER_MS, coarseClock, type Connection } from '../transport/connection.ts';
+import { CLOSE_LINGER_MS, PauseReason, coarseClock, type Connection } from '../transport/connection.ts';
+
+const CLIENT_PAUSES = PauseReason.MEMORY | PauseReason.WRITE_BLOCKED;
 
 /** How often the sweeper runs: the resolution of read and idle timeouts. */
 export const SWEEP_INTERVAL_MS = 1000;
@@ -44,6 +46,10 @@ export class ConnectionSweeper {
         const s = conn.session as Session | null;
         if (!s?.env || !conn.open) continue;
         const { readTimeoutMs, idleTimeoutMs } = s.env.limits;
+        // A frame held up only by the daemon's own bounds (requests in flight, a full actor queue) is not the
+        // client's delay: its clock restarts. Paused for the memory budget or for replies the client does not
+        // read, the clock runs: the read timeout is what frees the budget from slow senders.
+        if (s.partialSince !== 0 && conn.paused !== 0 && (conn.paused & CLIENT_PAUSES) === 0) s.partialSince = now;
         if (s.partialSince !== 0 && now - s.partialSince > readTimeoutMs) {
           s.env.stats.closed.readTimeout++;
           conn.destroy();
