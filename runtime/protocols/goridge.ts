@@ -95,8 +95,9 @@ export class GoridgeSession extends Session {
       return;
     }
     const token = new GoridgeToken(f.seq, nameBytes, replyFlag, f.body.length);
+    this.hold(token.bytes);
     const p = this.env.router.dispatch(this, token, method, format, f.body);
-    this.started(p, token.bytes);
+    this.started(p);
   }
 
   /** A call the client got wrong: answered, and counted against the connection's error budget. */

@@ -156,11 +156,12 @@ export class IpcSession extends Session {
     else (this.#asyncIds ??= new Map()).set(id!, token);
     const body = env.paramsStart >= 0 ? payload.subarray(env.paramsStart, env.paramsEnd) : EMPTY;
     token.bytes = payload.length;
+    this.hold(token.bytes);
     const p = this.env.router.dispatch(this, token, env.method, BodyFormat.JSON, body, {
       timeoutMs: env.timeoutMs,
       traceparent: env.traceparent,
     });
-    this.started(p, token.bytes);
+    this.started(p);
   }
 
   /** A frame the client got wrong: answered with the error, and counted against the connection's error budget. */

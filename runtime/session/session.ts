@@ -132,16 +132,21 @@ export abstract class Session implements ProtocolSession, ReplySink {
   }
 
   /**
-   * A request (or a reply held for ordering) now counts in flight: pause
-   * reading at the bound, when its actor is full, or when its `bytes` (the
-   * request as read) take the memory budget over its cap.
+   * Charges a request's `bytes` (as read) to the memory budget until its
+   * reply goes out (`settled(bytes)`); reading pauses when they take the
+   * total over the cap. Called before the request is dispatched: a method
+   * answered at once (inline, or refused by the router) settles inside the
+   * dispatch.
    */
-  started(p: Pending | null, bytes = 0): void {
+  hold(bytes: number): void {
+    if (bytes <= 0) return;
+    this.#inflightBytes += bytes;
+    if (this.env.budget.change(bytes)) this.#waitForMemory(PauseReason.MEMORY_INFLIGHT);
+  }
+
+  /** A request (or a reply held for ordering) now counts in flight: pause reading at the bound or when its actor is full. */
+  started(p: Pending | null): void {
     this.inflight++;
-    if (bytes > 0) {
-      this.#inflightBytes += bytes;
-      if (this.env.budget.change(bytes)) this.#waitForMemory(PauseReason.MEMORY_INFLIGHT);
-    }
     if (this.inflight >= this.env.limits.maxInflightPerConnection) this.conn.pause(PauseReason.INFLIGHT);
     const host = p?.holder;
     if (host?.saturated && !this.#waitingForActor) {
@@ -154,7 +159,7 @@ export abstract class Session implements ProtocolSession, ReplySink {
     }
   }
 
-  /** A reply went out (`bytes`: what its request was charged): resume reading once half the in-flight room is free again. */
+  /** A reply went out (`bytes`: what hold() charged for its request): resume reading once half the in-flight room is free again. */
   settled(bytes = 0): void {
     this.inflight--;
     // After onClose the connection's bytes were given back at once.

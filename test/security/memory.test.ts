@@ -91,6 +91,18 @@ describe('bytes and connections held by clients', () => {
     s.close();
   }, 40_000);
 
+  it('gives back at once the bytes of requests answered inside their dispatch', async () => {
+    const s = new RawSocket(d.ipcPath);
+    await s.connected();
+    // Refused by the router as they are dispatched: 30 × 100 KiB would be 3 MiB counted, past the 1 MiB cap.
+    const pad = 'x'.repeat(100 * 1024);
+    for (let i = 0; i < 30; i++) s.write(ipcRequest(i, 'nope.nothing', { pad }));
+    await s.waitFor(30, 10_000);
+    expect(s.payloads.map((p) => (JSON.parse(p) as { error?: { code: string } }).error?.code)).toEqual(Array(30).fill('UNKNOWN_METHOD'));
+    expect(await metric(metricsPort, 'outrigger_buffered_bytes')).toBe(0);
+    s.close();
+  });
+
   it('closes an idle connection after idleTimeoutMs', async () => {
     const s = new RawSocket(tcpPort);
     await s.connected();
