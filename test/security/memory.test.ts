@@ -4,19 +4,12 @@
 // and connections are capped across listeners.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.ts';
-import { RawSocket, fixture, freePort, metric, until } from './attacker.ts';
+import { RawSocket, fixture, freePort, ipcFrame, metric, until } from './attacker.ts';
 
 const MiB = 1024 * 1024;
 
 /** An async IPC request frame. */
-const ipcRequest = (id: number, method: string, params: unknown): Buffer => {
-  const body = Buffer.from(JSON.stringify({ id, method, params }));
-  const h = Buffer.alloc(7);
-  h.writeUInt16BE(0x0101, 0);
-  h[2] = 0x04;
-  h.writeUInt32BE(body.length, 3);
-  return Buffer.concat([h, body]);
-};
+const ipcRequest = (id: number, method: string, params: unknown): Buffer => ipcFrame(JSON.stringify({ id, method, params }));
 
 /** A frame header declaring `len` bytes of payload, then `send` of them. */
 const partial = (len: number, send: number): Buffer => {
