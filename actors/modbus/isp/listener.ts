@@ -31,17 +31,23 @@ export function startIspListener(ctx: FeatureContext<ModbusSections>, book: Devi
     log.debug({ gateway: session.name, remote: conn.remote }, 'ISP gateway connected');
     return session;
   });
-  if (!listener) return;
+  // Moving, enabling or disabling the listener needs a restart: a reload says so rather than doing nothing.
+  const refuseMove = (n: IspSection): void => {
+    if (n.enabled !== cfg.enabled || JSON.stringify(n.tcp) !== JSON.stringify(cfg.tcp)) {
+      throw new OutriggerError('RELOAD_REJECTED', 'listeners.isp: address and enabled changes need a restart; the ISP listener keeps its address');
+    }
+  };
+  if (!listener) {
+    ctx.onReload((next) => refuseMove(next.listeners.isp));
+    return;
+  }
   hub.attach(ctx.events);
   ctx.onStop(() => hub.detach());
   const stats = (): object => ({ ...hub.snapshotCounters(), devices: hub.devices, restored: book.restored });
   ctx.method('isp.stats', stats, { policy: 'admin', params: 'none' });
   ctx.status('isp', stats);
   ctx.onReload((next) => {
-    const n = next.listeners.isp;
-    hub.setHeartbeat(hubOptions(n));
-    if (n.enabled !== cfg.enabled || JSON.stringify(n.tcp) !== JSON.stringify(cfg.tcp)) {
-      throw new OutriggerError('RELOAD_REJECTED', 'listeners.isp: address and enabled changes need a restart; the ISP listener keeps its address');
-    }
+    hub.setHeartbeat(hubOptions(next.listeners.isp));
+    refuseMove(next.listeners.isp);
   });
 }

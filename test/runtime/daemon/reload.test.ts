@@ -169,6 +169,16 @@ describe('hot reload', () => {
     await expect(echo(second)).rejects.toThrow();
   });
 
+  it('reports enabling the ISP listener, disabled at start, as needing a restart', async () => {
+    const next = config({ actors: { example: { module: COUNTER }, opsprobe: { module: PROBE, options: { tag: 'b' } } } });
+    next.listeners = { ...next.listeners, ipc: { unix: { path: 'ipc.sock' }, tcp: { port: f.daemon.listeners.find((l) => l.name === 'ipc')!.tcpPort! } }, isp: { tcp: { port: await freePort() } } };
+    f.write(next);
+    const r = await reload();
+    expect(r.ok).toBe(false);
+    expect(r.hookErrors.join()).toMatch(/RELOAD_REJECTED: listeners\.isp: address and enabled changes need a restart/);
+    expect(f.daemon.listeners.some((l) => l.name === 'isp')).toBe(false);
+  });
+
   it('takes every old address back when a moved listener cannot bind', async () => {
     const ipcPort = f.daemon.listeners.find((l) => l.name === 'ipc')!.tcpPort!;
     const taken = net.createServer();
