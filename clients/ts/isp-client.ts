@@ -15,7 +15,9 @@ export interface IspPoint {
 
 export interface IspClientOptions {
   host?: string;
-  port: number;
+  /** TCP port; or `path`, the listener's unix socket. */
+  port?: number;
+  path?: string;
   /** Cap for lines from the sidecar (STATUS with values can be large). */
   maxLineBytes?: number;
   timeoutMs?: number;
@@ -79,7 +81,8 @@ export class IspClient {
 
   static connect(opts: IspClientOptions): Promise<IspClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: opts.host ?? '127.0.0.1', port: opts.port });
+      if (opts.path === undefined && opts.port === undefined) throw new TypeError('IspClient.connect needs a port or a path');
+      const socket = opts.path !== undefined ? net.connect(opts.path) : net.connect({ host: opts.host ?? '127.0.0.1', port: opts.port! });
       socket.once('connect', () => {
         socket.off('error', reject);
         resolve(new IspClient(socket, opts));

@@ -29,10 +29,11 @@ export function parseConfig(raw: unknown, features: readonly ConfigContribution[
 function resolvePaths(config: OutriggerConfig): OutriggerConfig {
   const inRunDir = (p: string): string => (isAbsolute(p) ? p : resolve(config.runDir, p));
   config.runDir = resolve(config.runDir);
-  const { ipc, goridge, control } = config.listeners;
-  if (ipc.unix) ipc.unix.path = inRunDir(ipc.unix.path);
-  if (goridge.unix) goridge.unix.path = inRunDir(goridge.unix.path);
-  control.path = inRunDir(control.path);
+  // Every listener's unix socket, a feature's too (its section has the same `unix` shape).
+  for (const section of Object.values(config.listeners) as { unix?: { path: string } }[]) {
+    if (section.unix) section.unix.path = inRunDir(section.unix.path);
+  }
+  config.listeners.control.path = inRunDir(config.listeners.control.path);
   return config;
 }
 

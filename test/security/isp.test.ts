@@ -3,11 +3,12 @@
 // devices go with their gateway, and a device may only point at addresses
 // and serial ports the config allows.
 import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IspClient } from '../../clients/ts/isp-client.ts';
 import { type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.ts';
-import { freePort } from './attacker.ts';
+import { CAN_DROP_PRIVILEGES, freePort, runAsNobody } from './attacker.ts';
 
 describe('ISP gateways and their devices', () => {
   let d: DaemonProcess;
@@ -106,6 +107,30 @@ describe('a serial path the config lists', () => {
     } finally {
       await d.stop();
       (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('ISP gateways on a unix socket', () => {
+  it('serve on the socket alone (mode 0660, no TCP port), where file permissions keep other local users out', async () => {
+    const d = await startDaemonProcess({ listeners: { isp: { unix: { path: 'isp.sock' } } } });
+    try {
+      const path = join(d.runDir, 'isp.sock');
+      expect(statSync(path).mode & 0o777).toBe(0o660);
+      const status = (await d.client().call('sys.stats')) as { listeners: { name: string; bound: string[] }[] };
+      expect(status.listeners.find((l) => l.name === 'isp')!.bound).toEqual([`unix://${path}`]);
+      const g = await IspClient.connect({ path });
+      try {
+        expect((await g.request('STATUS', { values: false })).payload).toMatchObject({ success: true, devices: [] });
+      } finally {
+        g.close();
+      }
+      if (CAN_DROP_PRIVILEGES) {
+        const o = (await runAsNobody(`require('node:net').connect(process.argv[1]).on('connect', () => { console.log('{"connected":true}'); process.exit(0); }).on('error', (e) => { console.log(JSON.stringify({ error: e.code })); process.exit(0); });`, [path])) as { error?: string };
+        expect(o.error).toBe('EACCES');
+      }
+    } finally {
+      await d.stop();
     }
   });
 });

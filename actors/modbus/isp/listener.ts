@@ -33,7 +33,7 @@ export function startIspListener(ctx: FeatureContext<ModbusSections>, book: Devi
   });
   // Moving, enabling or disabling the listener needs a restart: a reload says so rather than doing nothing.
   const refuseMove = (n: IspSection): void => {
-    if (n.enabled !== cfg.enabled || JSON.stringify(n.tcp) !== JSON.stringify(cfg.tcp)) {
+    if (n.enabled !== cfg.enabled || JSON.stringify(n.tcp) !== JSON.stringify(cfg.tcp) || n.unix?.path !== cfg.unix?.path) {
       throw new OutriggerError('RELOAD_REJECTED', 'listeners.isp: address and enabled changes need a restart; the ISP listener keeps its address');
     }
   };
