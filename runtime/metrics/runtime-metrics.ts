@@ -117,7 +117,7 @@ export class DaemonMetrics {
       type: 'counter',
       collect: () => [...suppressedLines].map(([key, value]) => ({ labels: { key }, value })),
     });
-    this.#add({ name: 'outrigger_buffered_bytes', help: 'Bytes held for frames still arriving and for requests read but not yet answered, all connections (limits.maxBufferedBytes caps it).', type: 'gauge', collect: () => [{ labels: {}, value: d.budget.used }] });
+    this.#add({ name: 'outrigger_buffered_bytes', help: 'Bytes held for frames still arriving, all connections (limits.maxBufferedBytes caps it).', type: 'gauge', collect: () => [{ labels: {}, value: d.budget.used }] });
     this.#add({ name: 'outrigger_requests_forbidden_total', help: 'Requests refused FORBIDDEN by their method policy.', type: 'counter', collect: () => [{ labels: {}, value: r.stats.forbidden }] });
     this.#perListener('outrigger_listener_max_connections', 'Configured connection limit.', 'gauge', (l) => l.spec.maxConnections);
     this.#perListener('outrigger_rate_limited_total', 'Requests answered RATE_LIMITED by the per-connection limit.', 'counter', (l) => l.rateLimit?.rejected ?? 0);

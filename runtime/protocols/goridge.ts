@@ -25,8 +25,6 @@ class GoridgeToken {
     readonly seq: number,
     readonly method: Buffer,
     readonly codecFlag: number,
-    /** The request's body bytes, charged to the memory budget until the reply. */
-    readonly bytes: number,
   ) {}
 }
 
@@ -94,8 +92,7 @@ export class GoridgeSession extends Session {
       this.conn.write(encodeGoridgeError(f.seq, nameBytes, replyFlag, goridgeErrorText(refused)));
       return;
     }
-    const token = new GoridgeToken(f.seq, nameBytes, replyFlag, f.body.length);
-    this.hold(token.bytes);
+    const token = new GoridgeToken(f.seq, nameBytes, replyFlag);
     const p = this.env.router.dispatch(this, token, method, format, f.body);
     this.started(p);
   }
@@ -129,14 +126,14 @@ export class GoridgeSession extends Session {
 
   resolve(p: Pending, result: Uint8Array): void {
     const t = p.token as GoridgeToken;
-    this.settled(t.bytes);
+    this.settled();
     this.conn.write(encodeGoridgeReply(t.seq, t.method, t.codecFlag, result));
     if (this.#broken && this.inflight === 0) this.#close();
   }
 
   reject(p: Pending, error: SerializedError): void {
     const t = p.token as GoridgeToken;
-    this.settled(t.bytes);
+    this.settled();
     this.conn.write(encodeGoridgeError(t.seq, t.method, t.codecFlag, goridgeErrorText(error)));
     if (this.#broken && this.inflight === 0) this.#close();
   }

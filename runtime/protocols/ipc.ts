@@ -21,8 +21,6 @@ class IpcToken {
   frame: Buffer | null = null;
   /** Answered by id (0x04): counted in ipc_async_timeout when its deadline passes. */
   readonly async: boolean;
-  /** The request's bytes as read, charged to the memory budget until its reply is written (0: answered unread). */
-  bytes = 0;
   constructor(
     readonly version: number,
     readonly type: IpcTypeValue,
@@ -155,8 +153,6 @@ export class IpcSession extends Session {
     if (type === IpcType.SYNC) this.#syncQueue.push(token);
     else (this.#asyncIds ??= new Map()).set(id!, token);
     const body = env.paramsStart >= 0 ? payload.subarray(env.paramsStart, env.paramsEnd) : EMPTY;
-    token.bytes = payload.length;
-    this.hold(token.bytes);
     const p = this.env.router.dispatch(this, token, env.method, BodyFormat.JSON, body, {
       timeoutMs: env.timeoutMs,
       traceparent: env.traceparent,
@@ -201,7 +197,7 @@ export class IpcSession extends Session {
       this.#drainSync();
     } else {
       this.#asyncIds?.delete(t.id!);
-      this.settled(t.bytes);
+      this.settled();
       this.conn.write(frame);
     }
   }
@@ -209,11 +205,10 @@ export class IpcSession extends Session {
   #drainSync(): void {
     const q = this.#syncQueue;
     while (this.#syncHead < q.length && q[this.#syncHead]!.frame) {
-      const t = q[this.#syncHead]!;
-      this.conn.write(t.frame!);
+      this.conn.write(q[this.#syncHead]!.frame!);
       q[this.#syncHead] = undefined as unknown as IpcToken;
       this.#syncHead++;
-      this.settled(t.bytes);
+      this.settled();
     }
     if (this.#syncHead === q.length) {
       q.length = 0;

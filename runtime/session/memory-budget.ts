@@ -1,11 +1,9 @@
 /**
- * A cap on the bytes all connections together hold: frames and lines still
- * arriving, and requests read but not yet answered. A connection whose
- * partial frame grows, or whose new request lands, while the total is over
- * the cap stops being read until the total falls to the low-water mark
- * (frames completing and replies going out elsewhere, or read timeouts
- * closing slow senders), so neither slow senders nor clients that send
- * faster than actors serve can pin memory without bound.
+ * A cap on the bytes all connections together hold for frames and lines
+ * still arriving. A connection whose partial frame grows while the total is
+ * over the cap stops being read until the total falls to the low-water mark
+ * (frames completing elsewhere, or read timeouts closing slow senders), so
+ * many slow senders can't pin memory without bound.
  */
 export class MemoryBudget {
   #used = 0;

@@ -46,8 +46,6 @@ export abstract class Session implements ProtocolSession, ReplySink {
   /** When the frame now arriving started (coarse clock); 0 when none is partial. */
   partialSince = 0;
   #held = 0;
-  /** Request bytes read and not yet answered (charged to the memory budget with the partial frame). */
-  #inflightBytes = 0;
   #errorsInRow = 0;
   #authFailures = 0;
   readonly #bucket: TokenBucket | null;
@@ -82,21 +80,9 @@ export abstract class Session implements ProtocolSession, ReplySink {
   }
 
   onClose(): void {
-    if (this.#held + this.#inflightBytes > 0) this.env.budget.change(-(this.#held + this.#inflightBytes));
+    if (this.#held > 0) this.env.budget.change(-this.#held);
     this.#held = 0;
-    this.#inflightBytes = 0;
     if (this.#waitingForMemory) this.env.budget.forget(this.#waitingForMemory);
-  }
-
-  /** Stops reading until the memory budget is back under its low-water mark (`reason`: a partial frame's growth, or requests in flight). */
-  #waitForMemory(reason: number): void {
-    this.conn.pause(reason);
-    if (this.#waitingForMemory) return;
-    this.#waitingForMemory = () => {
-      this.#waitingForMemory = null;
-      this.conn.resume(PauseReason.MEMORY | PauseReason.MEMORY_INFLIGHT);
-    };
-    this.env.budget.wait(this.#waitingForMemory);
   }
 
   /**
@@ -119,7 +105,14 @@ export abstract class Session implements ProtocolSession, ReplySink {
     if (held === this.#held) return;
     const over = this.env.budget.change(held - this.#held);
     this.#held = held;
-    if (over) this.#waitForMemory(PauseReason.MEMORY);
+    if (over && !this.#waitingForMemory) {
+      this.conn.pause(PauseReason.MEMORY);
+      this.#waitingForMemory = () => {
+        this.#waitingForMemory = null;
+        this.conn.resume(PauseReason.MEMORY);
+      };
+      this.env.budget.wait(this.#waitingForMemory);
+    }
   }
 
   /** Before a request is dispatched: null when it may go on, else the error to answer it with. */
@@ -129,19 +122,6 @@ export abstract class Session implements ProtocolSession, ReplySink {
       return { code: 'BUSY', message: `connection has ${this.inflight} requests in flight (limit ${max})` };
     }
     return this.#bucket ? this.env.rateLimit!.admit(this.#bucket) : null;
-  }
-
-  /**
-   * Charges a request's `bytes` (as read) to the memory budget until its
-   * reply goes out (`settled(bytes)`); reading pauses when they take the
-   * total over the cap. Called before the request is dispatched: a method
-   * answered at once (inline, or refused by the router) settles inside the
-   * dispatch.
-   */
-  hold(bytes: number): void {
-    if (bytes <= 0) return;
-    this.#inflightBytes += bytes;
-    if (this.env.budget.change(bytes)) this.#waitForMemory(PauseReason.MEMORY_INFLIGHT);
   }
 
   /** A request (or a reply held for ordering) now counts in flight: pause reading at the bound or when its actor is full. */
@@ -159,14 +139,9 @@ export abstract class Session implements ProtocolSession, ReplySink {
     }
   }
 
-  /** A reply went out (`bytes`: what hold() charged for its request): resume reading once half the in-flight room is free again. */
-  settled(bytes = 0): void {
+  /** A reply went out: resume reading once half the in-flight room is free again. */
+  settled(): void {
     this.inflight--;
-    // After onClose the connection's bytes were given back at once.
-    if (bytes > 0 && this.#inflightBytes >= bytes) {
-      this.#inflightBytes -= bytes;
-      this.env.budget.change(-bytes);
-    }
     this.conn.lastActive = coarseClock.now;
     if (this.inflight <= this.env.limits.maxInflightPerConnection >> 1) this.conn.resume(PauseReason.INFLIGHT);
   }

@@ -7,8 +7,6 @@ export const PauseReason = {
   WRITE_BLOCKED: 4,
   /** The bytes held for frames still arriving, across all connections, are over the budget. */
   MEMORY: 8,
-  /** This connection's requests in flight took the memory budget over its cap (the daemon is slower than the client). */
-  MEMORY_INFLIGHT: 16,
 } as const;
 
 /** Receives a connection's bytes; one per connection, made by the listener's protocol. */
