@@ -73,10 +73,7 @@ export function applyEnv(raw: Obj, env: Env, overrides: EnvOverrides): Obj {
     const value = env[name];
     if (value === undefined || value === '') continue;
     if (absent) {
-      const keys = absent.at.split('.');
-      let o = out;
-      for (const k of keys.slice(0, -1)) o = child(o, k);
-      const last = keys[keys.length - 1]!;
+      const [o, last] = slot(out, absent.at);
       if (o[last] === undefined) o[last] = structuredClone(absent.value);
     }
     let parsed: string | number = value;
@@ -86,12 +83,18 @@ export function applyEnv(raw: Obj, env: Env, overrides: EnvOverrides): Obj {
         throw new OutriggerError('CONFIG_INVALID', `environment ${name}='${value}': expected an integer port 0-65535`, { field: `env.${name}` });
       }
     }
-    const keys = path.split('.');
-    let o = out;
-    for (const k of keys.slice(0, -1)) o = child(o, k);
-    o[keys[keys.length - 1]!] = parsed;
+    const [o, last] = slot(out, path);
+    o[last] = parsed;
   }
   return out;
+}
+
+/** The object holding a dotted path's last key (made on the way where missing), and that key. */
+function slot(root: Obj, path: string): [Obj, string] {
+  const keys = path.split('.');
+  let o = root;
+  for (const k of keys.slice(0, -1)) o = child(o, k);
+  return [o, keys[keys.length - 1]!];
 }
 
 export function envOverrides(features: readonly ConfigContribution[]): EnvOverrides {

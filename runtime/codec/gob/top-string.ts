@@ -12,6 +12,8 @@
 // Anything it does not recognise goes to the general path, which gives the
 // same answer or the precise error.
 
+import { gobUintSize, putGobUint } from './wire.ts';
+
 const STRING_ID = 0x0c; // int(6): gob's builtin string type
 const SINGLETON = 0x00;
 
@@ -43,34 +45,15 @@ export function decodeTopString(src: Buffer): { value: string; end: number } | n
   return { value: src.toString('utf8', at, at + n), end };
 }
 
-function uintSize(x: number): number {
-  if (x < 0x80) return 1;
-  let k = 1;
-  for (let t = x; t >= 256; t = Math.floor(t / 256)) k++;
-  return k + 1;
-}
-
-/** Writes a gob uint (one byte below 0x80, else -byteCount then big-endian bytes) at `o`; returns the next offset. */
-function putUint(out: Buffer, o: number, x: number): number {
-  if (x < 0x80) {
-    out[o] = x;
-    return o + 1;
-  }
-  const k = uintSize(x) - 1;
-  out[o] = 256 - k;
-  for (let i = k, v = x; i >= 1; i--, v = Math.floor(v / 256)) out[o + i] = v % 256;
-  return o + k + 1;
-}
-
 /** The gob stream of one top-level string, byte for byte what the general encoder writes. */
 export function encodeTopString(s: string): Buffer {
   const n = Buffer.byteLength(s, 'utf8');
-  const inner = 2 + uintSize(n) + n;
-  const out = Buffer.allocUnsafe(uintSize(inner) + inner);
-  let o = putUint(out, 0, inner);
+  const inner = 2 + gobUintSize(n) + n;
+  const out = Buffer.allocUnsafe(gobUintSize(inner) + inner);
+  let o = putGobUint(out, 0, inner);
   out[o++] = STRING_ID;
   out[o++] = SINGLETON;
-  o = putUint(out, o, n);
+  o = putGobUint(out, o, n);
   out.write(s, o, n, 'utf8');
   return out;
 }

@@ -4,6 +4,26 @@
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const TWO_52 = 2 ** 52;
 
+/** Bytes a gob uint takes (a safe-integer `x`): one below 0x80, else a count byte and minimal big-endian bytes. */
+export function gobUintSize(x: number): number {
+  if (x < 0x80) return 1;
+  let k = 1;
+  for (let t = x; t >= 256; t = Math.floor(t / 256)) k++;
+  return k + 1;
+}
+
+/** Writes a gob uint (a safe-integer `x`) at `o`; returns the offset after it. */
+export function putGobUint(out: Uint8Array, o: number, x: number): number {
+  if (x < 0x80) {
+    out[o] = x;
+    return o + 1;
+  }
+  const k = gobUintSize(x) - 1;
+  out[o] = 256 - k;
+  for (let i = k, v = x; i >= 1; i--, v = Math.floor(v / 256)) out[o + i] = v % 256;
+  return o + k + 1;
+}
+
 /** Growable output buffer; one per gob message being assembled. */
 export class GobWriter {
   #buf: Buffer;
@@ -62,12 +82,8 @@ export class GobWriter {
       return;
     }
     if (typeof x === 'number' && x <= Number.MAX_SAFE_INTEGER) {
-      let k = 0;
-      for (let t = x; t > 0; t = Math.floor(t / 256)) k++;
-      this.#ensure(k + 1);
-      this.#buf[this.#len] = 256 - k;
-      for (let i = k, v = x; i >= 1; i--, v = Math.floor(v / 256)) this.#buf[this.#len + i] = v % 256;
-      this.#len += k + 1;
+      this.#ensure(gobUintSize(x));
+      this.#len = putGobUint(this.#buf, this.#len, x);
       return;
     }
     let v = BigInt(x);
