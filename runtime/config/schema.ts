@@ -26,6 +26,8 @@ export const listenerCommon = {
   rateLimit: rateLimitSchema.optional(),
   /** A frame (or line) that started arriving must be complete within this time, or the connection is closed. */
   readTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS).default(10_000),
+  /** A connection whose client takes none of its queued replies for this long is closed (it does not read). */
+  writeTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS).default(30_000),
   /** A connection with nothing in flight and nothing read for this long is closed; 0 keeps it forever. */
   idleTimeoutMs: z.number().int().min(0).max(MAX_TIMER_MS).default(300_000),
   /** Malformed frames or requests in a row after which the connection is closed. */
@@ -110,6 +112,8 @@ export function coreConfigShape(featureActors: readonly string[]) {
         /** A client's own `timeout` is clamped to this. */
         maxTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS).default(600_000),
         maxInflightPerConnection: z.number().int().positive().default(1024),
+        /** Bytes of requests in flight on one connection at which reading pauses. */
+        maxInflightBytesPerConnection: z.number().int().positive().default(16 * MiB),
         /** pause: stop reading a socket at a bound; reject: answer BUSY instead. */
         overflow: z.enum(['pause', 'reject']).default('pause'),
       })
@@ -120,6 +124,8 @@ export function coreConfigShape(featureActors: readonly string[]) {
         maxConnections: z.number().int().positive().default(4096),
         /** Bytes held for frames still arriving, across all connections; reading pauses above it. */
         maxBufferedBytes: z.number().int().positive().default(128 * MiB),
+        /** Bytes of requests in flight and of replies clients have not read, across all connections; reading pauses above it. */
+        maxInflightBytes: z.number().int().positive().default(128 * MiB),
       })
       .prefault({}),
     security: securitySchema,

@@ -39,6 +39,7 @@ export class Daemon implements DaemonHandle {
   readonly version = VERSION;
   readonly connections: ConnectionCount;
   readonly budget: MemoryBudget;
+  readonly inflightBudget: MemoryBudget;
   readonly trust: Trust;
   /** True once every listener is bound (readiness). */
   running = false;
@@ -67,6 +68,7 @@ export class Daemon implements DaemonHandle {
     this.control = new Router({ defaultTimeoutMs: c.shutdown.graceMs + 60_000, overflow: 'reject' });
     this.connections = new ConnectionCount(c.limits.maxConnections);
     this.budget = new MemoryBudget(c.limits.maxBufferedBytes);
+    this.inflightBudget = new MemoryBudget(c.limits.maxInflightBytes);
     this.trust = trustFromConfig(c, loaded.baseDir);
   }
 

@@ -75,6 +75,7 @@ export interface DaemonHandle extends DaemonView {
   hosts: Map<string, ActorRuntime>;
   readonly connections: ConnectionCount;
   readonly budget: MemoryBudget;
+  readonly inflightBudget: MemoryBudget;
   readonly trust: Trust;
   readonly log: Logger;
   loaded: LoadedConfig;

@@ -22,6 +22,7 @@ export interface ListenerHost {
   readonly control: Router;
   readonly trust: Trust;
   readonly budget: MemoryBudget;
+  readonly inflightBudget: MemoryBudget;
   readonly connections: ConnectionCount;
   readonly log: Logger;
   readonly config: OutriggerConfig;
@@ -36,8 +37,10 @@ export function sessionLimits(section: ListenerSection, c: OutriggerConfig): Ses
   return {
     maxFrameBytes: section.maxFrameBytes ?? section.maxLineBytes ?? 16 * 1024 * 1024,
     maxInflightPerConnection: c.requests.maxInflightPerConnection,
+    maxInflightBytesPerConnection: c.requests.maxInflightBytesPerConnection,
     overflow: c.requests.overflow,
     readTimeoutMs: section.readTimeoutMs,
+    writeTimeoutMs: section.writeTimeoutMs,
     idleTimeoutMs: section.idleTimeoutMs,
     maxConsecutiveErrors: section.maxConsecutiveErrors,
   };
@@ -68,6 +71,7 @@ export function buildListener(
     limits,
     trust: opts.trust ?? host.trust,
     budget: host.budget,
+    inflightBudget: host.inflightBudget,
     get rateLimit() {
       return listener?.rateLimit ?? null;
     },

@@ -64,6 +64,7 @@ function reloadListenerLimits(d: Daemon, next: OutriggerConfig, changes: string[
   }
   d.connections.max = next.limits.maxConnections;
   d.budget.limit = next.limits.maxBufferedBytes;
+  d.inflightBudget.limit = next.limits.maxInflightBytes;
 }
 
 export async function applyReload(d: Daemon, next: LoadedConfig, hooks: ReloadHook<OutriggerConfig>[], reason: string): Promise<ReloadResult> {

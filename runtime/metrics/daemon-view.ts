@@ -19,6 +19,7 @@ export interface DaemonView {
   readonly running: boolean;
   readonly config: CoreConfig;
   readonly budget: MemoryBudget;
+  readonly inflightBudget: MemoryBudget;
   /** Session counters of a listener (closed connections by reason, malformed input). */
   sessionStats(listener: Listener): SessionStats | undefined;
 }

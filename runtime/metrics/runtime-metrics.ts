@@ -96,7 +96,7 @@ export class DaemonMetrics {
     this.#perListener('outrigger_listener_connections_refused_total', 'Connections refused (listener or total connection limit, CIDR allow-list).', 'counter', (l) => l.refusedTotal);
     this.#add({
       name: 'outrigger_connections_closed_total',
-      help: 'Connections the daemon closed, by reason (read_timeout, idle, errors, auth_failures).',
+      help: 'Connections the daemon closed, by reason (read_timeout, write_timeout, idle, errors, auth_failures).',
       type: 'counter',
       collect: () =>
         d.listeners.flatMap((l) => {
@@ -104,6 +104,7 @@ export class DaemonMetrics {
           if (!c) return [];
           return [
             { labels: { listener: l.name, reason: 'read_timeout' }, value: c.readTimeout },
+            { labels: { listener: l.name, reason: 'write_timeout' }, value: c.writeTimeout },
             { labels: { listener: l.name, reason: 'idle' }, value: c.idle },
             { labels: { listener: l.name, reason: 'errors' }, value: c.errors },
             { labels: { listener: l.name, reason: 'auth_failures' }, value: c.authFailures },
@@ -118,6 +119,12 @@ export class DaemonMetrics {
       collect: () => [...suppressedLines].map(([key, value]) => ({ labels: { key }, value })),
     });
     this.#add({ name: 'outrigger_buffered_bytes', help: 'Bytes held for frames still arriving, all connections (limits.maxBufferedBytes caps it).', type: 'gauge', collect: () => [{ labels: {}, value: d.budget.used }] });
+    this.#add({
+      name: 'outrigger_inflight_bytes',
+      help: 'Bytes of requests in flight and of replies clients have not read, all connections (limits.maxInflightBytes caps it).',
+      type: 'gauge',
+      collect: () => [{ labels: {}, value: d.inflightBudget.used }],
+    });
     this.#add({ name: 'outrigger_requests_forbidden_total', help: 'Requests refused FORBIDDEN by their method policy.', type: 'counter', collect: () => [{ labels: {}, value: r.stats.forbidden }] });
     this.#perListener('outrigger_listener_max_connections', 'Configured connection limit.', 'gauge', (l) => l.spec.maxConnections);
     this.#perListener('outrigger_rate_limited_total', 'Requests answered RATE_LIMITED by the per-connection limit.', 'counter', (l) => l.rateLimit?.rejected ?? 0);

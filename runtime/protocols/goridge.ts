@@ -25,6 +25,8 @@ class GoridgeToken {
     readonly seq: number,
     readonly method: Buffer,
     readonly codecFlag: number,
+    /** The request body's size, counted in flight until the reply goes out. */
+    readonly bytes: number,
   ) {}
 }
 
@@ -92,9 +94,9 @@ export class GoridgeSession extends Session {
       this.conn.write(encodeGoridgeError(f.seq, nameBytes, replyFlag, goridgeErrorText(refused)));
       return;
     }
-    const token = new GoridgeToken(f.seq, nameBytes, replyFlag);
+    const token = new GoridgeToken(f.seq, nameBytes, replyFlag, f.body.length);
     const p = this.env.router.dispatch(this, token, method, format, f.body);
-    this.started(p);
+    this.started(p, token.bytes);
   }
 
   /** A call the client got wrong: answered, and counted against the connection's error budget. */
@@ -126,14 +128,14 @@ export class GoridgeSession extends Session {
 
   resolve(p: Pending, result: Uint8Array): void {
     const t = p.token as GoridgeToken;
-    this.settled();
+    this.settled(t.bytes);
     this.conn.write(encodeGoridgeReply(t.seq, t.method, t.codecFlag, result));
     if (this.#broken && this.inflight === 0) this.#close();
   }
 
   reject(p: Pending, error: SerializedError): void {
     const t = p.token as GoridgeToken;
-    this.settled();
+    this.settled(t.bytes);
     this.conn.write(encodeGoridgeError(t.seq, t.method, t.codecFlag, goridgeErrorText(error)));
     if (this.#broken && this.inflight === 0) this.#close();
   }

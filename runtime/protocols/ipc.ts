@@ -21,6 +21,8 @@ class IpcToken {
   frame: Buffer | null = null;
   /** Answered by id (0x04): counted in ipc_async_timeout when its deadline passes. */
   readonly async: boolean;
+  /** The request's payload size, counted in flight until the reply goes out (0 for one answered at once). */
+  bytes = 0;
   constructor(
     readonly version: number,
     readonly type: IpcTypeValue,
@@ -153,11 +155,12 @@ export class IpcSession extends Session {
     if (type === IpcType.SYNC) this.#syncQueue.push(token);
     else (this.#asyncIds ??= new Map()).set(id!, token);
     const body = env.paramsStart >= 0 ? payload.subarray(env.paramsStart, env.paramsEnd) : EMPTY;
+    token.bytes = payload.length;
     const p = this.env.router.dispatch(this, token, env.method, BodyFormat.JSON, body, {
       timeoutMs: env.timeoutMs,
       traceparent: env.traceparent,
     });
-    this.started(p);
+    this.started(p, token.bytes);
   }
 
   /** A frame the client got wrong: answered with the error, and counted against the connection's error budget. */
@@ -176,7 +179,7 @@ export class IpcSession extends Session {
     // Held behind earlier sync requests, and counted in flight like them.
     token.frame = frame;
     this.#syncQueue.push(token);
-    this.started(null);
+    this.started(null, 0);
     this.#drainSync();
   }
 
@@ -197,7 +200,7 @@ export class IpcSession extends Session {
       this.#drainSync();
     } else {
       this.#asyncIds?.delete(t.id!);
-      this.settled();
+      this.settled(t.bytes);
       this.conn.write(frame);
     }
   }
@@ -205,10 +208,11 @@ export class IpcSession extends Session {
   #drainSync(): void {
     const q = this.#syncQueue;
     while (this.#syncHead < q.length && q[this.#syncHead]!.frame) {
-      this.conn.write(q[this.#syncHead]!.frame!);
+      const t = q[this.#syncHead]!;
+      this.conn.write(t.frame!);
       q[this.#syncHead] = undefined as unknown as IpcToken;
       this.#syncHead++;
-      this.settled();
+      this.settled(t.bytes);
     }
     if (this.#syncHead === q.length) {
       q.length = 0;

@@ -17,6 +17,10 @@ export class MemoryBudget {
     return this.#used;
   }
 
+  get over(): boolean {
+    return this.#used > this.limit;
+  }
+
   /** Records a change in one connection's held bytes; true when the caller must stop reading. */
   change(delta: number): boolean {
     this.#used += delta;

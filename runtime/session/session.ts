@@ -18,7 +18,7 @@ import { type Connection, PauseReason, type ProtocolSession, coarseClock } from 
 /** Counters of one listener's sessions (metrics and status). */
 export class SessionStats {
   /** Connections closed by the daemon, by reason. */
-  readonly closed = { readTimeout: 0, idle: 0, errors: 0, authFailures: 0 };
+  readonly closed = { readTimeout: 0, writeTimeout: 0, idle: 0, errors: 0, authFailures: 0 };
   malformed = 0;
   authenticated = 0;
 }
@@ -29,6 +29,8 @@ export interface SessionEnv {
   limits: SessionLimits;
   readonly trust: Trust;
   readonly budget: MemoryBudget;
+  /** Bytes of requests in flight and of replies clients have not read, across all connections (limits.maxInflightBytes). */
+  readonly inflightBudget: MemoryBudget;
   readonly rateLimit: ListenerRateLimit | null;
   readonly stats: SessionStats;
   readonly log: Logger;
@@ -43,9 +45,14 @@ export abstract class Session implements ProtocolSession, ReplySink {
   /** Policy classes this connection may call (docs/security.md). */
   grants: Grants;
   inflight = 0;
+  /** Bytes of the requests in flight (their frames' payloads). */
+  inflightBytes = 0;
   /** When the frame now arriving started (coarse clock); 0 when none is partial. */
   partialSince = 0;
   #held = 0;
+  /** Bytes of replies the socket holds for a client that does not read them. */
+  #repliesHeld = 0;
+  #waitingForHeld: (() => void) | null = null;
   #errorsInRow = 0;
   #authFailures = 0;
   readonly #bucket: TokenBucket | null;
@@ -83,6 +90,29 @@ export abstract class Session implements ProtocolSession, ReplySink {
     if (this.#held > 0) this.env.budget.change(-this.#held);
     this.#held = 0;
     if (this.#waitingForMemory) this.env.budget.forget(this.#waitingForMemory);
+    // Requests still in flight settle later into a closed socket; what they and the unread replies hold is released now.
+    const charged = this.inflightBytes + this.#repliesHeld;
+    if (charged > 0) this.env.inflightBudget.change(-charged);
+    this.inflightBytes = 0;
+    this.#repliesHeld = 0;
+    if (this.#waitingForHeld) this.env.inflightBudget.forget(this.#waitingForHeld);
+  }
+
+  onRepliesHeld(bytes: number): void {
+    if (this.conn.isClosed) return;
+    const over = this.env.inflightBudget.change(bytes - this.#repliesHeld);
+    this.#repliesHeld = bytes;
+    if (over) this.#waitForHeld();
+  }
+
+  #waitForHeld(): void {
+    if (this.#waitingForHeld) return;
+    this.conn.pause(PauseReason.HELD);
+    this.#waitingForHeld = () => {
+      this.#waitingForHeld = null;
+      this.conn.resume(PauseReason.HELD);
+    };
+    this.env.inflightBudget.wait(this.#waitingForHeld);
   }
 
   /**
@@ -92,6 +122,9 @@ export abstract class Session implements ProtocolSession, ReplySink {
   afterRead(): void {
     const now = coarseClock.now;
     this.conn.lastActive = now;
+    // Requests in flight everywhere are over their budget: read no more here either, so the total can exceed it
+    // by at most one read per connection (what was read already was counted as a partial frame).
+    if (this.env.inflightBudget.over) this.#waitForHeld();
     const held = this.partialBytes;
     if (held === 0) {
       this.partialSince = 0;
@@ -124,10 +157,19 @@ export abstract class Session implements ProtocolSession, ReplySink {
     return this.#bucket ? this.env.rateLimit!.admit(this.#bucket) : null;
   }
 
-  /** A request (or a reply held for ordering) now counts in flight: pause reading at the bound or when its actor is full. */
-  started(p: Pending | null): void {
+  /**
+   * A request of `bytes` (or a reply held for ordering, 0) now counts in
+   * flight: pause reading at the connection's bounds (count, bytes), when
+   * all connections together hold too much, or when its actor is full.
+   */
+  started(p: Pending | null, bytes: number): void {
     this.inflight++;
-    if (this.inflight >= this.env.limits.maxInflightPerConnection) this.conn.pause(PauseReason.INFLIGHT);
+    const limits = this.env.limits;
+    if (bytes > 0) {
+      this.inflightBytes += bytes;
+      if (this.env.inflightBudget.change(bytes)) this.#waitForHeld();
+    }
+    if (this.inflight >= limits.maxInflightPerConnection || this.inflightBytes >= limits.maxInflightBytesPerConnection) this.conn.pause(PauseReason.INFLIGHT);
     const host = p?.holder;
     if (host?.saturated && !this.#waitingForActor) {
       this.#waitingForActor = true;
@@ -139,11 +181,18 @@ export abstract class Session implements ProtocolSession, ReplySink {
     }
   }
 
-  /** A reply went out: resume reading once half the in-flight room is free again. */
-  settled(): void {
+  /** The reply to a request of `bytes` went out: resume reading once half the in-flight room (count and bytes) is free again. */
+  settled(bytes: number): void {
     this.inflight--;
     this.conn.lastActive = coarseClock.now;
-    if (this.inflight <= this.env.limits.maxInflightPerConnection >> 1) this.conn.resume(PauseReason.INFLIGHT);
+    if (bytes > 0 && !this.conn.isClosed) {
+      this.inflightBytes -= bytes;
+      this.env.inflightBudget.change(-bytes);
+    }
+    const limits = this.env.limits;
+    if (this.inflight <= limits.maxInflightPerConnection >> 1 && this.inflightBytes <= limits.maxInflightBytesPerConnection / 2) {
+      this.conn.resume(PauseReason.INFLIGHT);
+    }
   }
 
   /** A malformed frame or request; true when the connection used up its error budget and must close. */

@@ -9,7 +9,8 @@ export const SWEEP_INTERVAL_MS = 1000;
 /**
  * One timer for every connection of every listener (never one per
  * connection): advances the coarse clock, closes connections whose partial
- * frame took longer than the read timeout, and idle ones, and destroys
+ * frame took longer than the read timeout, those whose client has read none
+ * of its replies for the write timeout, and idle ones, and destroys
  * connections the daemon ended whose client has not closed them.
  */
 export class ConnectionSweeper {
@@ -45,7 +46,13 @@ export class ConnectionSweeper {
         }
         const s = conn.session as Session | null;
         if (!s?.env || !conn.open) continue;
-        const { readTimeoutMs, idleTimeoutMs } = s.env.limits;
+        const { readTimeoutMs, writeTimeoutMs, idleTimeoutMs } = s.env.limits;
+        if (conn.writeStalled(now, writeTimeoutMs)) {
+          // Its replies have waited that long for a client that takes none: what they hold is freed with it.
+          s.env.stats.closed.writeTimeout++;
+          conn.destroy();
+          continue;
+        }
         // A frame held up only by the daemon's own bounds (requests in flight, a full actor queue) is not the
         // client's delay: its clock restarts. Paused for the memory budget or for replies the client does not
         // read, the clock runs: the read timeout is what frees the budget from slow senders.

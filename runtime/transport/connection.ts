@@ -7,12 +7,16 @@ export const PauseReason = {
   WRITE_BLOCKED: 4,
   /** The bytes held for frames still arriving, across all connections, are over the budget. */
   MEMORY: 8,
+  /** The bytes of requests in flight and of replies clients have not read, across all connections, are over their budget. */
+  HELD: 16,
 } as const;
 
 /** Receives a connection's bytes; one per connection, made by the listener's protocol. */
 export interface ProtocolSession {
   onData(chunk: Buffer): void;
   onClose(): void;
+  /** The bytes of replies the socket holds because the client does not read them (0 once it drained). */
+  onRepliesHeld?(bytes: number): void;
 }
 
 /**
@@ -63,7 +67,7 @@ function onSocketClose(this: OwnedSocket): void {
 }
 
 function onSocketDrain(this: OwnedSocket): void {
-  this[CONNECTION]!.resume(PauseReason.WRITE_BLOCKED);
+  this[CONNECTION]!.drained();
 }
 
 /**
@@ -88,6 +92,13 @@ export class Connection {
   lastActive = coarseClock.now;
   /** When the daemon ended the connection (coarse clock), 0 while it is open: the sweeper destroys it CLOSE_LINGER_MS later. */
   closingSince = 0;
+  /**
+   * While replies wait for a client that does not read them: when the
+   * client last took any (coarse clock; the sweeper's write timeout), and
+   * how many bytes were waiting then. 0 when nothing waits.
+   */
+  stalledSince = 0;
+  stalledBytes = 0;
 
   constructor(
     readonly socket: Socket,
@@ -110,6 +121,11 @@ export class Connection {
 
   get open(): boolean {
     return !this.#closed && !this.#closing;
+  }
+
+  /** The socket has closed (after closed() ran). */
+  get isClosed(): boolean {
+    return this.#closed;
   }
 
   get paused(): number {
@@ -147,9 +163,39 @@ export class Connection {
     }
     if (!this.socket.write(data)) {
       // The client is not reading its replies: stop reading its requests.
-      this.pause(PauseReason.WRITE_BLOCKED);
-      this.socket.once('drain', onSocketDrain);
+      if ((this.#paused & PauseReason.WRITE_BLOCKED) === 0) {
+        this.pause(PauseReason.WRITE_BLOCKED);
+        this.socket.once('drain', onSocketDrain);
+        this.stalledSince = coarseClock.now;
+      }
+      this.stalledBytes = this.socket.writableLength;
+      this.session?.onRepliesHeld?.(this.stalledBytes);
     }
+  }
+
+  /**
+   * The sweeper's look at a connection whose replies wait: true when the
+   * client has taken none of them for `timeoutMs` (it is then destroyed).
+   * Any progress restarts the time and lowers the bytes counted as held.
+   */
+  writeStalled(now: number, timeoutMs: number): boolean {
+    if (this.stalledSince === 0) return false;
+    const waiting = this.socket.writableLength;
+    if (waiting < this.stalledBytes) {
+      this.stalledSince = now;
+      this.stalledBytes = waiting;
+      this.session?.onRepliesHeld?.(waiting);
+      return false;
+    }
+    return now - this.stalledSince > timeoutMs;
+  }
+
+  /** The socket took every reply queued ('drain'). */
+  drained(): void {
+    this.stalledSince = 0;
+    this.stalledBytes = 0;
+    this.session?.onRepliesHeld?.(0);
+    this.resume(PauseReason.WRITE_BLOCKED);
   }
 
   pause(reason: number): void {

@@ -149,10 +149,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** One sample of a Prometheus metric from the daemon's /metrics. */
-export async function metric(port: number, name: string): Promise<number | undefined> {
+/** One sample of a Prometheus metric from the daemon's /metrics (the first, or the first with these labels). */
+export async function metric(port: number, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
+  const want = Object.entries(labels)
+    .map(([k, v]) => `(?=[^}]*${k}="${v}")`)
+    .join('');
+  const m = new RegExp(`^${name}(?:\\{${want}[^}]*\\})${want ? '' : '?'} ([0-9.e+-]+)$`, 'm').exec(text);
   return m ? Number(m[1]) : undefined;
 }
 

@@ -56,8 +56,8 @@ export class IspSession extends Session {
 
   /** Runs a gateway request (CONFIG, STATUS) within the connection's in-flight bound. */
   track(work: Promise<void>): void {
-    this.started(null);
-    void work.finally(() => this.settled());
+    this.started(null, 0);
+    void work.finally(() => this.settled(0));
   }
 
   get partialBytes(): number {
