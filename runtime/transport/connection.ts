@@ -31,6 +31,14 @@ export const coarseClock = { now: Date.now() };
  */
 export const CLOSE_LINGER_MS = 2000;
 
+/**
+ * Largest piece handed to a socket that already holds unwritten bytes. Node
+ * reports a write done only when all of it is, so smaller pieces let the
+ * write timeout see a slow reader's progress (one piece at a time) and keep
+ * the rest in Connection's own backlog, counted as held.
+ */
+export const WRITE_PIECE_BYTES = 256 * 1024;
+
 // Connections with replies queued this turn. Two lists take turns, so a
 // flush allocates nothing; a connection written to during a flush (a reply
 // produced by another's write) goes on the other list, for the next turn.
@@ -94,11 +102,14 @@ export class Connection {
   closingSince = 0;
   /**
    * While replies wait for a client that does not read them: when the
-   * client last took any (coarse clock; the sweeper's write timeout), and
-   * how many bytes were waiting then. 0 when nothing waits.
+   * socket last took a piece of them (coarse clock; the sweeper's write
+   * timeout). 0 when nothing waits.
    */
   stalledSince = 0;
-  stalledBytes = 0;
+  /** Replies not yet handed to the socket, in order, while it holds others. */
+  #backlog: Buffer[] = [];
+  #backlogBytes = 0;
+  #awaitingDrain = false;
 
   constructor(
     readonly socket: Socket,
@@ -157,45 +168,68 @@ export class Connection {
     this.bytesOut += this.#outBytes;
     this.#out = [];
     this.#outBytes = 0;
-    if (this.#closing) {
-      this.socket.end(data);
+    if (this.#backlogBytes === 0 && data.length <= WRITE_PIECE_BYTES) {
+      // The common case: one write.
+      if (this.#closing) this.socket.end(data);
+      else if (!this.socket.write(data)) this.#blocked();
       return;
     }
-    if (!this.socket.write(data)) {
-      // The client is not reading its replies: stop reading its requests.
-      if ((this.#paused & PauseReason.WRITE_BLOCKED) === 0) {
-        this.pause(PauseReason.WRITE_BLOCKED);
-        this.socket.once('drain', onSocketDrain);
-        this.stalledSince = coarseClock.now;
+    this.#backlog.push(data);
+    this.#backlogBytes += data.length;
+    if (this.#awaitingDrain) this.#reportHeld();
+    else this.#pump();
+  }
+
+  /** Hands the backlog to the socket a piece at a time while it takes them; ends the socket after it when closing. */
+  #pump(): void {
+    while (this.#backlog.length > 0) {
+      const head = this.#backlog[0]!;
+      let piece = head;
+      if (head.length > WRITE_PIECE_BYTES) {
+        piece = head.subarray(0, WRITE_PIECE_BYTES);
+        this.#backlog[0] = head.subarray(WRITE_PIECE_BYTES);
+      } else {
+        this.#backlog.shift();
       }
-      this.stalledBytes = this.socket.writableLength;
-      this.session?.onRepliesHeld?.(this.stalledBytes);
+      this.#backlogBytes -= piece.length;
+      if (!this.socket.write(piece)) {
+        this.#blocked();
+        return;
+      }
     }
+    if (this.#closing) this.socket.end();
   }
 
-  /**
-   * The sweeper's look at a connection whose replies wait: true when the
-   * client has taken none of them for `timeoutMs` (it is then destroyed).
-   * Any progress restarts the time and lowers the bytes counted as held.
-   */
-  writeStalled(now: number, timeoutMs: number): boolean {
-    if (this.stalledSince === 0) return false;
-    const waiting = this.socket.writableLength;
-    if (waiting < this.stalledBytes) {
-      this.stalledSince = now;
-      this.stalledBytes = waiting;
-      this.session?.onRepliesHeld?.(waiting);
-      return false;
+  /** The socket holds more than it can send now: the client is not reading its replies, so stop reading its requests. */
+  #blocked(): void {
+    if (!this.#awaitingDrain) {
+      this.#awaitingDrain = true;
+      this.socket.once('drain', onSocketDrain);
     }
-    return now - this.stalledSince > timeoutMs;
+    if (this.stalledSince === 0) this.stalledSince = coarseClock.now;
+    this.pause(PauseReason.WRITE_BLOCKED);
+    this.#reportHeld();
   }
 
-  /** The socket took every reply queued ('drain'). */
+  #reportHeld(): void {
+    this.session?.onRepliesHeld?.(this.#backlogBytes + this.socket.writableLength);
+  }
+
+  /** The socket wrote all it held ('drain'): the client took a piece; hand it the next, or read again. */
   drained(): void {
+    this.#awaitingDrain = false;
+    if (this.#closed) return;
+    this.stalledSince = coarseClock.now;
+    this.#pump();
+    if (this.#awaitingDrain) return;
     this.stalledSince = 0;
-    this.stalledBytes = 0;
     this.session?.onRepliesHeld?.(0);
     this.resume(PauseReason.WRITE_BLOCKED);
+  }
+
+  /** The sweeper's look at a connection whose replies wait: true when the socket has taken none of them for `timeoutMs`. */
+  writeStalled(now: number, timeoutMs: number): boolean {
+    return this.stalledSince !== 0 && now - this.stalledSince > timeoutMs;
   }
 
   pause(reason: number): void {
@@ -225,7 +259,8 @@ export class Connection {
     this.closingSince = coarseClock.now;
     this.#paused = 0;
     this.socket.resume();
-    if (!this.#queued) this.socket.end();
+    // Queued replies go first: flush() or the backlog's last piece ends the socket.
+    if (!this.#queued && this.#backlogBytes === 0) this.socket.end();
   }
 
   destroy(): void {

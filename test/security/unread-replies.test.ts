@@ -61,6 +61,27 @@ describe('bytes held for clients that do not read their replies', () => {
     expect(await metric(metricsPort, 'outrigger_inflight_bytes')).toBe(0);
   }, 30_000);
 
+  it('a client that reads its replies slowly, but reads, is not closed by the write timeout', async () => {
+    const s = new RawSocket(d.ipcPath);
+    await s.connected();
+    s.socket.pause();
+    // One reply of 2.5 MiB: seen as one write, it would look stalled until the client had read all of it.
+    s.write(echoes(1, 2.5 * MiB));
+    await new Promise((r) => setTimeout(r, 1000));
+    // One read (at most 64 KiB) every 100 ms: ~4 s for the whole reply, longer than writeTimeoutMs (1.5 s), while a
+    // piece of it (WRITE_PIECE_BYTES, 256 KiB) is taken every ~0.4 s.
+    while (s.payloads.length < 1 && !s.closed) {
+      s.socket.resume();
+      await new Promise((r) => s.socket.once('data', r));
+      s.socket.pause();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(s.closed).toBe(false);
+    expect(s.payloads).toHaveLength(1);
+    expect(JSON.parse(s.payloads[0]!)).toEqual({ id: '0', result: 'x'.repeat(2.5 * MiB) });
+    s.close();
+  }, 30_000);
+
   it('pipelining clients that read every reply all finish, none closed by the read timeout while they wait for room', async () => {
     const clients = Array.from({ length: 4 }, () => new RawSocket(d.ipcPath));
     await Promise.all(clients.map((s) => s.connected()));
