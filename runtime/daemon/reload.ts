@@ -62,9 +62,13 @@ function reloadListenerLimits(d: Daemon, next: OutriggerConfig, changes: string[
       changes.push(`listener '${l.name}' socket mode ${unix.mode.toString(8)}`);
     }
   }
-  d.connections.max = next.limits.maxConnections;
-  d.budget.limit = next.limits.maxBufferedBytes;
-  d.inflightBudget.limit = next.limits.maxInflightBytes;
+  const l = next.limits;
+  if (d.connections.max !== l.maxConnections) changes.push(`limits.maxConnections ${l.maxConnections}`);
+  if (d.budget.limit !== l.maxBufferedBytes) changes.push(`limits.maxBufferedBytes ${l.maxBufferedBytes}`);
+  if (d.inflightBudget.limit !== l.maxInflightBytes) changes.push(`limits.maxInflightBytes ${l.maxInflightBytes}`);
+  d.connections.max = l.maxConnections;
+  d.budget.resize(l.maxBufferedBytes);
+  d.inflightBudget.resize(l.maxInflightBytes);
 }
 
 export async function applyReload(d: Daemon, next: LoadedConfig, hooks: ReloadHook<OutriggerConfig>[], reason: string): Promise<ReloadResult> {

@@ -96,7 +96,7 @@ export class DaemonMetrics {
     this.#perListener('outrigger_listener_connections_refused_total', 'Connections refused (listener or total connection limit, CIDR allow-list).', 'counter', (l) => l.refusedTotal);
     this.#add({
       name: 'outrigger_connections_closed_total',
-      help: 'Connections the daemon closed, by reason (read_timeout, write_timeout, idle, errors, auth_failures).',
+      help: 'Connections the daemon closed, by reason (read_timeout, write_timeout, memory, idle, errors, auth_failures).',
       type: 'counter',
       collect: () =>
         d.listeners.flatMap((l) => {
@@ -105,6 +105,7 @@ export class DaemonMetrics {
           return [
             { labels: { listener: l.name, reason: 'read_timeout' }, value: c.readTimeout },
             { labels: { listener: l.name, reason: 'write_timeout' }, value: c.writeTimeout },
+            { labels: { listener: l.name, reason: 'memory' }, value: c.memory },
             { labels: { listener: l.name, reason: 'idle' }, value: c.idle },
             { labels: { listener: l.name, reason: 'errors' }, value: c.errors },
             { labels: { listener: l.name, reason: 'auth_failures' }, value: c.authFailures },

@@ -69,7 +69,7 @@ export class GoridgeSession extends Session {
     // A stream broken part-way through the chunk (error budget spent) leaves the rest unanswered.
     for (let i = 0; i < frames.length && !this.#broken; i++) this.#onFrame(frames[i]!);
     if (error) this.#onBrokenStream(error);
-    this.afterRead();
+    this.afterRead(chunk.length);
   }
 
   #onFrame(f: GoridgeFrame): void {

@@ -23,6 +23,8 @@ class IpcToken {
   readonly async: boolean;
   /** The request's payload size, counted in flight until the reply goes out (0 for one answered at once). */
   bytes = 0;
+  /** The reply's size while it is held behind an earlier sync request (Session.holdReply). */
+  heldReply = 0;
   constructor(
     readonly version: number,
     readonly type: IpcTypeValue,
@@ -89,7 +91,7 @@ export class IpcSession extends Session {
       this.conn.end();
       return;
     }
-    this.afterRead();
+    this.afterRead(chunk.length);
   }
 
   override onClose(): void {
@@ -197,6 +199,11 @@ export class IpcSession extends Session {
   #deliver(t: IpcToken, frame: Buffer): void {
     if (t.type === IpcType.SYNC) {
       t.frame = frame;
+      if (this.#syncQueue[this.#syncHead] !== t) {
+        // Held behind an earlier sync request: its bytes count until it is written.
+        t.heldReply = frame.length;
+        this.holdReply(frame.length);
+      }
       this.#drainSync();
     } else {
       this.#asyncIds?.delete(t.id!);
@@ -210,6 +217,7 @@ export class IpcSession extends Session {
     while (this.#syncHead < q.length && q[this.#syncHead]!.frame) {
       const t = q[this.#syncHead]!;
       this.conn.write(t.frame!);
+      if (t.heldReply !== 0) this.releaseReply(t.heldReply);
       q[this.#syncHead] = undefined as unknown as IpcToken;
       this.#syncHead++;
       this.settled(t.bytes);

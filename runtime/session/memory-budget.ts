@@ -10,6 +10,8 @@ export class MemoryBudget {
   readonly #waiting = new Set<() => void>();
   /** Connections paused by the budget so far. */
   pauses = 0;
+  /** Since when the budget has been pressed, as the connection sweeper saw it (0: not pressed). */
+  overSince = 0;
 
   constructor(public limit: number) {}
 
@@ -19,6 +21,17 @@ export class MemoryBudget {
 
   get over(): boolean {
     return this.#used > this.limit;
+  }
+
+  /** Over the limit, or not yet back under the low-water mark with connections waiting for it. */
+  get pressed(): boolean {
+    return this.#used > this.limit || this.#waiting.size > 0;
+  }
+
+  /** A new limit (reload): connections waiting for room go on at once if the total is now under its low-water mark. */
+  resize(limit: number): void {
+    this.limit = limit;
+    if (this.#waiting.size > 0 && this.#used <= limit * 0.75) this.#wake();
   }
 
   /** Records a change in one connection's held bytes; true when the caller must stop reading. */

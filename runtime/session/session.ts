@@ -18,7 +18,7 @@ import { type Connection, PauseReason, type ProtocolSession, coarseClock } from 
 /** Counters of one listener's sessions (metrics and status). */
 export class SessionStats {
   /** Connections closed by the daemon, by reason. */
-  readonly closed = { readTimeout: 0, writeTimeout: 0, idle: 0, errors: 0, authFailures: 0 };
+  readonly closed = { readTimeout: 0, writeTimeout: 0, memory: 0, idle: 0, errors: 0, authFailures: 0 };
   malformed = 0;
   authenticated = 0;
 }
@@ -52,6 +52,8 @@ export abstract class Session implements ProtocolSession, ReplySink {
   #held = 0;
   /** Bytes of replies the socket holds for a client that does not read them. */
   #repliesHeld = 0;
+  /** Bytes of replies held for ordering (holdReply), counted in inflightBytes too. */
+  #orderHeld = 0;
   #waitingForHeld: (() => void) | null = null;
   #errorsInRow = 0;
   #authFailures = 0;
@@ -95,7 +97,34 @@ export abstract class Session implements ProtocolSession, ReplySink {
     if (charged > 0) this.env.inflightBudget.change(-charged);
     this.inflightBytes = 0;
     this.#repliesHeld = 0;
+    this.#orderHeld = 0;
     if (this.#waitingForHeld) this.env.inflightBudget.forget(this.#waitingForHeld);
+  }
+
+  /** Bytes of replies waiting for this client: held for ordering, or in the socket and backlog while it is behind. */
+  get repliesHeld(): number {
+    return this.#repliesHeld + this.#orderHeld;
+  }
+
+  /**
+   * A reply of `bytes` is held for ordering (behind an earlier request):
+   * counted in flight until releaseReply, so the bounds see replies larger
+   * than their requests too.
+   */
+  holdReply(bytes: number): void {
+    if (this.conn.isClosed) return;
+    this.inflightBytes += bytes;
+    this.#orderHeld += bytes;
+    if (this.env.inflightBudget.change(bytes)) this.#waitForHeld();
+    if (this.inflightBytes >= this.env.limits.maxInflightBytesPerConnection) this.conn.pause(PauseReason.INFLIGHT);
+  }
+
+  /** A reply held for ordering went out (before its request's settled()). */
+  releaseReply(bytes: number): void {
+    if (this.conn.isClosed) return;
+    this.inflightBytes -= bytes;
+    this.#orderHeld -= bytes;
+    this.env.inflightBudget.change(-bytes);
   }
 
   onRepliesHeld(bytes: number): void {
@@ -116,10 +145,13 @@ export abstract class Session implements ProtocolSession, ReplySink {
   }
 
   /**
-   * After the decoder took a chunk: the connection was active; a partial
-   * frame starts the read timeout and counts against the memory budget.
+   * After the decoder took a chunk of `chunkBytes`: the connection was
+   * active; a partial frame counts against the memory budget, and the read
+   * timeout runs from the read that started it (a read that completed a
+   * frame and began the next restarts it: the timeout is per frame, so a
+   * client pipelining without pause is never cut off).
    */
-  afterRead(): void {
+  afterRead(chunkBytes: number): void {
     const now = coarseClock.now;
     this.conn.lastActive = now;
     // Requests in flight everywhere are over their budget: read no more here either, so the total can exceed it
@@ -134,7 +166,8 @@ export abstract class Session implements ProtocolSession, ReplySink {
       }
       return;
     }
-    if (this.partialSince === 0) this.partialSince = now;
+    // Fewer bytes held than before plus the chunk: a frame completed in this read, and the one now held began in it.
+    if (this.partialSince === 0 || held < this.#held + chunkBytes) this.partialSince = now;
     if (held === this.#held) return;
     const over = this.env.budget.change(held - this.#held);
     this.#held = held;

@@ -61,24 +61,55 @@ describe('bytes held for clients that do not read their replies', () => {
     expect(await metric(metricsPort, 'outrigger_inflight_bytes')).toBe(0);
   }, 30_000);
 
-  it('a client that reads its replies slowly, but reads, is not closed by the write timeout', async () => {
+  it('a client that reads its replies slowly, but reads, is closed by neither the write nor the read timeout', async () => {
     const s = new RawSocket(d.ipcPath);
     await s.connected();
     s.socket.pause();
-    // One reply of 2.5 MiB: seen as one write, it would look stalled until the client had read all of it.
-    s.write(echoes(1, 2.5 * MiB));
+    // One reply of 2.5 MiB: seen as one write, it would look stalled until the client had read all of it. Three more
+    // requests behind it go past the connection's 2 MiB in flight, so reading pauses with a frame cut in two.
+    s.write(Buffer.concat([echoes(1, 2.5 * MiB), echoes(3, MiB, 1)]));
     await new Promise((r) => setTimeout(r, 1000));
-    // One read (at most 64 KiB) every 100 ms: ~4 s for the whole reply, longer than writeTimeoutMs (1.5 s), while a
-    // piece of it (WRITE_PIECE_BYTES, 256 KiB) is taken every ~0.4 s.
-    while (s.payloads.length < 1 && !s.closed) {
+    // One read (at most 64 KiB) every 100 ms: ~9 s for the 5.5 MiB of replies, longer than writeTimeoutMs (1.5 s) and
+    // readTimeoutMs (4 s), while a piece of them (WRITE_PIECE_BYTES, 256 KiB) is taken every ~0.4 s.
+    while (s.payloads.length < 4 && !s.closed) {
       s.socket.resume();
       await new Promise((r) => s.socket.once('data', r));
       s.socket.pause();
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(s.closed).toBe(false);
-    expect(s.payloads).toHaveLength(1);
+    expect(s.payloads).toHaveLength(4);
     expect(JSON.parse(s.payloads[0]!)).toEqual({ id: '0', result: 'x'.repeat(2.5 * MiB) });
+    s.close();
+  }, 30_000);
+
+  it('a client pipelining without pause, its reads seldom ending on a frame boundary, is not cut off by the read timeout', async () => {
+    const s = new RawSocket(d.ipcPath);
+    await s.connected();
+    const frame = echoes(1, 1024 * 1024);
+    let pending = Buffer.alloc(0);
+    let sent = 0;
+    const until = Date.now() + 6000; // longer than readTimeoutMs (4 s)
+    // A buffered writer: 64 KiB writes, a frame's tail going out with the next frame's head.
+    const top = (): void => {
+      while (Date.now() < until && sent - s.payloads.length < 8) {
+        pending = Buffer.concat([pending, frame]);
+        sent++;
+        while (pending.length >= 64 * 1024) {
+          s.write(pending.subarray(0, 64 * 1024));
+          pending = pending.subarray(64 * 1024);
+        }
+      }
+      if (Date.now() >= until && pending.length > 0) {
+        s.write(pending);
+        pending = Buffer.alloc(0);
+      }
+    };
+    s.socket.on('data', () => setImmediate(top));
+    top();
+    while (!s.closed && (Date.now() < until || s.payloads.length < sent)) await new Promise((r) => setTimeout(r, 100));
+    expect(s.closed).toBe(false);
+    expect(s.payloads).toHaveLength(sent);
     s.close();
   }, 30_000);
 
@@ -95,4 +126,55 @@ describe('bytes held for clients that do not read their replies', () => {
       s.close();
     }
   }, 30_000);
+});
+
+describe('clients that take a reply now and then, never stalling for the write timeout', () => {
+  let d: DaemonProcess;
+  let metricsPort: number;
+
+  beforeAll(async () => {
+    metricsPort = await freePort();
+    d = await startDaemonProcess({
+      metrics: { http: { port: metricsPort } },
+      limits: { maxInflightBytes: LIMIT },
+      requests: { maxInflightBytesPerConnection: PER_CONNECTION },
+      // Neither timeout can free the budget here: only closing the heaviest holder can.
+      listeners: { ipc: { unix: { path: 'ipc.sock' }, readTimeoutMs: 60_000, writeTimeoutMs: 60_000 } },
+    });
+    expect(await d.client().call('sys.echo', 'warm')).toBe('warm');
+  });
+  afterAll(async () => {
+    await d?.stop();
+  });
+
+  it('closes the connection holding the most once the total has stayed over limits.maxInflightBytes, until it is back under its low-water mark', async () => {
+    const hogs = Array.from({ length: 10 }, () => new RawSocket(d.ipcPath));
+    await Promise.all(hogs.map((s) => s.connected()));
+    for (const s of hogs) {
+      s.socket.pause();
+      s.write(echoes(24, 256 * 1024));
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await metric(metricsPort, 'outrigger_inflight_bytes')).toBeGreaterThan(LIMIT * 0.75);
+    const pressed = Date.now();
+    const evictedCount = async () => (await metric(metricsPort, 'outrigger_connections_closed_total', { listener: 'ipc', reason: 'memory' }))!;
+    // HELD_EVICT_AFTER_MS (5 s) of pressure, then one connection per sweep (1 s) until the total is back under 75 %.
+    while ((await evictedCount()) === 0 && Date.now() - pressed < 15_000) await new Promise((r) => setTimeout(r, 200));
+    expect(Date.now() - pressed).toBeGreaterThan(2500);
+    while (((await metric(metricsPort, 'outrigger_inflight_bytes')) ?? 0) > LIMIT * 0.75 && Date.now() - pressed < 25_000) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(await metric(metricsPort, 'outrigger_inflight_bytes')).toBeLessThanOrEqual(LIMIT * 0.75);
+    const evicted = await evictedCount();
+    expect(evicted).toBeGreaterThanOrEqual(1);
+    expect(evicted).toBeLessThan(hogs.length);
+    await until(() => hogs.filter((s) => s.closed).length === evicted, 5000, 'the evicted hogs to see their connections closed');
+    // A client that pipelines (and so needs more than one read) is served again.
+    const reader = new RawSocket(d.ipcPath);
+    await reader.connected();
+    reader.write(echoes(8, 256 * 1024));
+    expect(await reader.waitFor(8, 10_000)).toHaveLength(8);
+    reader.close();
+    for (const s of hogs) s.close();
+  }, 40_000);
 });

@@ -71,7 +71,7 @@ export class IspSession extends Session {
   onData(chunk: Buffer): void {
     this.lastSeen = Date.now();
     this.#decoder.push(chunk, this.#onLine, this.#onLineError);
-    this.afterRead();
+    this.afterRead(chunk.length);
   }
 
   // ISP answers with RESPONSE lines of its own; the router never replies to a gateway directly.

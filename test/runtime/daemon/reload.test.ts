@@ -111,6 +111,17 @@ describe('hot reload', () => {
     expect((await reload()).rejected).toMatch(/runDir changes need a restart/);
   });
 
+  it('applies and reports the byte budgets and connection cap in place', async () => {
+    const actors = { example: { module: COUNTER }, opsprobe: { module: PROBE, options: { tag: 'b' } } };
+    f.write(config({ limits: { maxConnections: 100, maxBufferedBytes: 8 * 1024 * 1024, maxInflightBytes: 16 * 1024 * 1024 }, actors }));
+    const r = await reload();
+    expect(r.ok).toBe(true);
+    expect(r.changes).toEqual(expect.arrayContaining(['limits.maxConnections 100', 'limits.maxBufferedBytes 8388608', 'limits.maxInflightBytes 16777216']));
+    expect([f.daemon.connections.max, f.daemon.budget.limit, f.daemon.inflightBudget.limit]).toEqual([100, 8 * 1024 * 1024, 16 * 1024 * 1024]);
+    f.write(config({ actors }));
+    expect((await reload()).changes).toContain('limits.maxInflightBytes 134217728');
+  });
+
   it('moves the TCP listener: open connections keep working, the new port accepts, the old one refuses', async () => {
     const oldConn = client({ port: tcpPort });
     expect(await oldConn.call('sys.ping')).toBe('pong');
