@@ -107,7 +107,7 @@ export class Connection {
    */
   stalledSince = 0;
   /** Replies not yet handed to the socket, in order, while it holds others. */
-  #backlog: Buffer[] = [];
+  #backlog: Buffer[] | null = null;
   #backlogBytes = 0;
   #awaitingDrain = false;
 
@@ -174,7 +174,7 @@ export class Connection {
       else if (!this.socket.write(data)) this.#blocked();
       return;
     }
-    this.#backlog.push(data);
+    (this.#backlog ??= []).push(data);
     this.#backlogBytes += data.length;
     if (this.#awaitingDrain) this.#reportHeld();
     else this.#pump();
@@ -182,14 +182,15 @@ export class Connection {
 
   /** Hands the backlog to the socket a piece at a time while it takes them; ends the socket after it when closing. */
   #pump(): void {
-    while (this.#backlog.length > 0) {
-      const head = this.#backlog[0]!;
+    const backlog = this.#backlog;
+    while (backlog !== null && backlog.length > 0) {
+      const head = backlog[0]!;
       let piece = head;
       if (head.length > WRITE_PIECE_BYTES) {
         piece = head.subarray(0, WRITE_PIECE_BYTES);
-        this.#backlog[0] = head.subarray(WRITE_PIECE_BYTES);
+        backlog[0] = head.subarray(WRITE_PIECE_BYTES);
       } else {
-        this.#backlog.shift();
+        backlog.shift();
       }
       this.#backlogBytes -= piece.length;
       if (!this.socket.write(piece)) {
