@@ -93,7 +93,7 @@ export abstract class Session implements ProtocolSession, ReplySink {
     this.#held = 0;
     if (this.#waitingForMemory) this.env.budget.forget(this.#waitingForMemory);
     // Requests still in flight settle later into a closed socket; what they and the unread replies hold is released now.
-    const charged = this.inflightBytes + this.#repliesHeld;
+    const charged = this.heldBytes;
     if (charged > 0) this.env.inflightBudget.change(-charged);
     this.inflightBytes = 0;
     this.#repliesHeld = 0;
@@ -113,17 +113,30 @@ export abstract class Session implements ProtocolSession, ReplySink {
    */
   holdReply(bytes: number): void {
     if (this.conn.isClosed) return;
-    this.inflightBytes += bytes;
     this.#orderHeld += bytes;
-    if (this.env.inflightBudget.change(bytes)) this.#waitForHeld();
+    this.#charge(bytes);
     if (this.inflightBytes >= this.env.limits.maxInflightBytesPerConnection) this.conn.pause(PauseReason.INFLIGHT);
   }
 
   /** A reply held for ordering went out (before its request's settled()). */
   releaseReply(bytes: number): void {
     if (this.conn.isClosed) return;
-    this.inflightBytes -= bytes;
     this.#orderHeld -= bytes;
+    this.#discharge(bytes);
+  }
+
+  /** Bytes this connection holds in flight and in replies waiting for it: what closing it under pressure frees. */
+  get heldBytes(): number {
+    return this.inflightBytes + this.#repliesHeld;
+  }
+
+  #charge(bytes: number): void {
+    this.inflightBytes += bytes;
+    if (this.env.inflightBudget.change(bytes)) this.#waitForHeld();
+  }
+
+  #discharge(bytes: number): void {
+    this.inflightBytes -= bytes;
     this.env.inflightBudget.change(-bytes);
   }
 
@@ -198,10 +211,7 @@ export abstract class Session implements ProtocolSession, ReplySink {
   started(p: Pending | null, bytes: number): void {
     this.inflight++;
     const limits = this.env.limits;
-    if (bytes > 0) {
-      this.inflightBytes += bytes;
-      if (this.env.inflightBudget.change(bytes)) this.#waitForHeld();
-    }
+    if (bytes > 0) this.#charge(bytes);
     if (this.inflight >= limits.maxInflightPerConnection || this.inflightBytes >= limits.maxInflightBytesPerConnection) this.conn.pause(PauseReason.INFLIGHT);
     const host = p?.holder;
     if (host?.saturated && !this.#waitingForActor) {
@@ -218,10 +228,7 @@ export abstract class Session implements ProtocolSession, ReplySink {
   settled(bytes: number): void {
     this.inflight--;
     this.conn.lastActive = coarseClock.now;
-    if (bytes > 0 && !this.conn.isClosed) {
-      this.inflightBytes -= bytes;
-      this.env.inflightBudget.change(-bytes);
-    }
+    if (bytes > 0 && !this.conn.isClosed) this.#discharge(bytes);
     const limits = this.env.limits;
     if (this.inflight <= limits.maxInflightPerConnection >> 1 && this.inflightBytes <= limits.maxInflightBytesPerConnection / 2) {
       this.conn.resume(PauseReason.INFLIGHT);

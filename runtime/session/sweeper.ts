@@ -70,7 +70,7 @@ export class ConnectionSweeper {
           if (s.repliesHeld > 0) {
             heaviest ??= new Map();
             const top = heaviest.get(budget);
-            if (!top || s.inflightBytes + s.repliesHeld > top.inflightBytes + top.repliesHeld) heaviest.set(budget, s);
+            if (!top || s.heldBytes > top.heldBytes) heaviest.set(budget, s);
           }
         }
         const { readTimeoutMs, writeTimeoutMs, idleTimeoutMs } = s.env.limits;

@@ -18,19 +18,25 @@ function echoes(n: number, size: number, from = 0): Buffer {
   return Buffer.concat(Array.from({ length: n }, (_, i) => ipcFrame(JSON.stringify({ id: String(from + i), method: 'sys.echo', params: text }))));
 }
 
+/** A daemon with small byte bounds and the given IPC timeouts, its sys worker up; its metrics port. */
+async function startBounded(timeouts: { readTimeoutMs: number; writeTimeoutMs: number }): Promise<{ d: DaemonProcess; metricsPort: number }> {
+  const metricsPort = await freePort();
+  const d = await startDaemonProcess({
+    metrics: { http: { port: metricsPort } },
+    limits: { maxInflightBytes: LIMIT },
+    requests: { maxInflightBytesPerConnection: PER_CONNECTION },
+    listeners: { ipc: { unix: { path: 'ipc.sock' }, ...timeouts } },
+  });
+  expect(await d.client().call('sys.echo', 'warm')).toBe('warm');
+  return { d, metricsPort };
+}
+
 describe('bytes held for clients that do not read their replies', () => {
   let d: DaemonProcess;
   let metricsPort: number;
 
   beforeAll(async () => {
-    metricsPort = await freePort();
-    d = await startDaemonProcess({
-      metrics: { http: { port: metricsPort } },
-      limits: { maxInflightBytes: LIMIT },
-      requests: { maxInflightBytesPerConnection: PER_CONNECTION },
-      listeners: { ipc: { unix: { path: 'ipc.sock' }, readTimeoutMs: 4000, writeTimeoutMs: 1500 } },
-    });
-    expect(await d.client().call('sys.echo', 'warm')).toBe('warm'); // the sys worker is up
+    ({ d, metricsPort } = await startBounded({ readTimeoutMs: 4000, writeTimeoutMs: 1500 }));
   });
   afterAll(async () => {
     await d?.stop();
@@ -139,15 +145,8 @@ describe('clients that take a reply now and then, never stalling for the write t
   let metricsPort: number;
 
   beforeAll(async () => {
-    metricsPort = await freePort();
-    d = await startDaemonProcess({
-      metrics: { http: { port: metricsPort } },
-      limits: { maxInflightBytes: LIMIT },
-      requests: { maxInflightBytesPerConnection: PER_CONNECTION },
-      // Neither timeout can free the budget here: only closing the heaviest holder can.
-      listeners: { ipc: { unix: { path: 'ipc.sock' }, readTimeoutMs: 60_000, writeTimeoutMs: 60_000 } },
-    });
-    expect(await d.client().call('sys.echo', 'warm')).toBe('warm');
+    // Neither timeout can free the budget here: only closing the heaviest holder can.
+    ({ d, metricsPort } = await startBounded({ readTimeoutMs: 60_000, writeTimeoutMs: 60_000 }));
   });
   afterAll(async () => {
     await d?.stop();
