@@ -142,6 +142,11 @@ export const consumerSchema = z.strictObject({
    * until kafka.consume.init is called again. Consume option on_ack_timeout overrides it.
    */
   onAckTimeout: z.enum(['redeliver', 'fail']).default('redeliver'),
+  /**
+   * Record bytes (counted as maxBytesPerCall counts them) one kafka.consume.receive hands out at most; a record
+   * larger than this goes out alone. A receive's `max_bytes` can only lower it.
+   */
+  maxBytesPerReceive: z.number().int().positive().default(8 * 1024 * 1024),
 });
 
 export const kafkaConfigSchema = z.strictObject({

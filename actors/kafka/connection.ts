@@ -174,6 +174,7 @@ export class Connection {
         concurrency: o.concurrency ?? 0,
         ackTimeoutMs: o.ack_timeout ?? c.ackTimeoutMs,
         onAckTimeout: o.on_ack_timeout ?? c.onAckTimeout,
+        maxBytesPerReceive: c.maxBytesPerReceive,
       },
       this.log.child({ groupId: g.group_id }),
       {

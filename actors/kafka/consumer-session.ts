@@ -3,11 +3,11 @@
 // of acknowledged offsets, and the rebalance rules (revoked partitions are
 // forgotten so their next owner redelivers; kept ones resume where they were).
 import type { Logger } from 'pino';
-import type { DriverClient, DriverConsumer, GroupMemberOptions, IncomingRecord, TopicPartition, TopicPartitionOffset } from './driver.ts';
+import { type DriverClient, type DriverConsumer, type GroupMemberOptions, type IncomingRecord, type TopicPartition, type TopicPartitionOffset, incomingRecordSize } from './driver.ts';
 import { kafkaError } from './errors.ts';
 import type { OutriggerError } from '../../runtime/errors/error.ts';
 import { RecordBuffer } from './record-buffer.ts';
-import type { AckOutcome } from './offset-tracker.ts';
+import { type AckOutcome, ByteBudget } from './offset-tracker.ts';
 
 /** What a session reports for the metrics (consumed records, lag per partition). */
 export interface SessionObserver {
@@ -28,6 +28,8 @@ export interface SessionOptions extends GroupMemberOptions {
   /** Received and not acked for this long: the record timed out (0 = never). */
   ackTimeoutMs: number;
   onAckTimeout: 'redeliver' | 'fail';
+  /** Record bytes one receive hands out at most (a larger record goes out alone). */
+  maxBytesPerReceive: number;
 }
 
 export interface AckResult {
@@ -105,12 +107,16 @@ export class ConsumerSession {
     return groupId === this.opts.groupId && topics.length === this.opts.topics.length && topics.every((t) => this.opts.topics.includes(t));
   }
 
-  /** Up to `size` records of `topic`, waiting at most `waitMs` (or until `signal` aborts) when none can be handed out. */
-  async receive(topic: string, size: number, waitMs: number, signal?: AbortSignal): Promise<IncomingRecord[]> {
+  /**
+   * Up to `size` records of `topic` and `maxBytes` of them (at most the session's maxBytesPerReceive), waiting at
+   * most `waitMs` (or until `signal` aborts) when none can be handed out.
+   */
+  async receive(topic: string, size: number, waitMs: number, signal?: AbortSignal, maxBytes = Infinity): Promise<IncomingRecord[]> {
     if (this.#failure) throw this.#failure;
     const deadline = Date.now() + waitMs;
+    const bytes = Math.min(maxBytes, this.opts.maxBytesPerReceive);
     for (;;) {
-      const got = this.#take(topic, size);
+      const got = this.#take(topic, size, bytes);
       if (this.#failure) throw this.#failure;
       if (got.length > 0 || this.#closed) return got;
       const left = deadline - Date.now();
@@ -196,10 +202,10 @@ export class ConsumerSession {
     };
   }
 
-  #take(topic: string, size: number): IncomingRecord[] {
+  #take(topic: string, size: number, maxBytes: number): IncomingRecord[] {
     if (this.#rebalancing || this.#closed) return [];
     const room = this.opts.concurrency > 0 ? Math.max(0, this.opts.concurrency - this.buffer.unacked(topic)) : size;
-    const got = this.buffer.take(topic, Math.min(size, room), Date.now());
+    const got = this.buffer.take(topic, Math.min(size, room), Date.now(), new ByteBudget(maxBytes, incomingRecordSize));
     this.stats.received += got.length;
     if (got.length > 0) this.observer.received(topic, got.length);
     return got;

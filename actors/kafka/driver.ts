@@ -142,8 +142,17 @@ function payloadBytes(v: Buffer | string | null): number {
  */
 export function recordSize(r: OutgoingRecord): number {
   if (r.size !== undefined) return r.size;
-  let n = 70 + (r.key?.length ?? 0) + payloadBytes(r.value);
-  for (const h of r.headers) n += Buffer.byteLength(h.key) + h.value.length + 10;
-  r.size = n;
+  r.size = sizeOf(r.key, payloadBytes(r.value), r.headers);
+  return r.size;
+}
+
+/** A fetched record's size, counted as recordSize counts a produced one (receive's byte budget). */
+export function incomingRecordSize(r: IncomingRecord): number {
+  return sizeOf(r.key, r.value?.length ?? 0, r.headers);
+}
+
+function sizeOf(key: Buffer | null, valueBytes: number, headers: readonly KafkaHeader[]): number {
+  let n = 70 + (key?.length ?? 0) + valueBytes;
+  for (const h of headers) n += Buffer.byteLength(h.key) + h.value.length + 10;
   return n;
 }

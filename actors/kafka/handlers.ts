@@ -80,7 +80,7 @@ export function kafkaHandlers(registry: ConnectionRegistry): Record<KafkaMethod,
       const p = parseReceive(params);
       const session = registry.consumer(p.connection, p.topic);
       const wait = Math.max(0, Math.min(p.max_wait_ms, call.deadline - Date.now() - DEADLINE_MARGIN_MS));
-      const records = await session.receive(p.topic, p.size, wait, call.signal);
+      const records = await session.receive(p.topic, p.size, wait, call.signal, p.max_bytes);
       return records.map((r) => toWire(r, p.encoding));
     },
 

@@ -34,6 +34,24 @@ export type AckOutcome =
   /** Not held: never fetched here, already committed, or the partition moved away. */
   | 'unknown';
 
+/**
+ * Bytes a take may still hand out: `fits` charges a record when it fits (or is the first of the take). A
+ * partition stops at its first record that does not fit; the others of the take may still add smaller ones.
+ */
+export class ByteBudget<R> {
+  constructor(
+    public left: number,
+    readonly sizeOf: (record: R) => number,
+  ) {}
+
+  fits(record: R, first: boolean): boolean {
+    const size = this.sizeOf(record);
+    if (size > this.left && !first) return false;
+    this.left = Math.max(0, this.left - size);
+    return true;
+  }
+}
+
 export class PartitionOffsets<R> {
   #entries: Entry<R>[] = [];
   #head = 0;
@@ -93,14 +111,19 @@ export class PartitionOffsets<R> {
     return true;
   }
 
-  /** Hands out up to `max` buffered records in offset order and marks them delivered (at `now`). */
-  take(max: number, out: R[], now = 0): number {
+  /**
+   * Hands out up to `max` buffered records in offset order and marks them delivered (at `now`).
+   * With a byte budget it stops before the first record that does not fit what is left of it,
+   * unless `out` is still empty: a record larger than the whole budget goes out alone.
+   */
+  take(max: number, out: R[], now = 0, budget?: ByteBudget<R>): number {
     let n = 0;
     const entries = this.#entries;
     let i = Math.max(this.#cursor, this.#head);
     while (n < max && i < entries.length) {
       const e = entries[i]!;
       if (e.state === BUFFERED) {
+        if (budget && !budget.fits(e.record!, out.length === 0)) break;
         e.state = DELIVERED;
         e.deliveredAt = now;
         this.#buffered--;

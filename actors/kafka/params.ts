@@ -76,6 +76,8 @@ const receiveSchema = z.strictObject({
   size: z.number().int().positive().max(100_000).default(1),
   /** How long to wait when nothing is buffered. */
   max_wait_ms: z.number().int().min(0).max(600_000).default(500),
+  /** Record bytes this receive may hand out (kafka.consumer.maxBytesPerReceive still applies). */
+  max_bytes: z.number().int().positive().optional(),
   encoding,
 });
 export type ReceiveParams = z.output<typeof receiveSchema> & { encoding: BinaryEncoding };

@@ -3,7 +3,7 @@
 // applies acks, answers which offsets may be committed, and follows
 // assignment changes. Pause/resume decisions are left to the caller, which
 // reads `buffered(topic)`.
-import { type AckOutcome, PartitionOffsets } from './offset-tracker.ts';
+import { type AckOutcome, type ByteBudget, PartitionOffsets } from './offset-tracker.ts';
 
 export interface TopicPartition {
   topic: string;
@@ -93,8 +93,11 @@ export class RecordBuffer<R> {
     return p ? p.accept(offset, record) : false;
   }
 
-  /** Up to `max` buffered records of one topic, taken round-robin across its partitions (handed out at `now`). */
-  take(topic: string, max: number, now = 0): R[] {
+  /**
+   * Up to `max` buffered records of one topic, taken round-robin across its partitions (handed out at `now`),
+   * and with a byte budget no more than it allows (at least one record when any is buffered).
+   */
+  take(topic: string, max: number, now = 0, budget?: ByteBudget<R>): R[] {
     const out: R[] = [];
     const t = this.#topics.get(topic);
     if (!t || t.order.length === 0 || max <= 0) return out;
@@ -107,9 +110,9 @@ export class RecordBuffer<R> {
       const share = Math.ceil((max - out.length) / n);
       let got = 0;
       for (let k = 0; k < n && out.length < max; k++) {
-        got += t.partitions.get(t.order[(start + k) % n]!)!.take(Math.min(share, max - out.length), out, now);
+        got += t.partitions.get(t.order[(start + k) % n]!)!.take(Math.min(share, max - out.length), out, now, budget);
       }
-      if (got === 0) break;
+      if (got === 0 || budget?.left === 0) break;
     }
     return out;
   }

@@ -1,19 +1,25 @@
 // The ack timeout (consumer-session.ts) over IPC with the memory driver: a
 // record received and never acknowledged no longer holds its partition's
 // commits forever. `redeliver` hands it out again; `fail` closes the consumer
-// with KAFKA_ACK_TIMEOUT until init is called again.
+// with KAFKA_ACK_TIMEOUT until init is called again. And receive's byte
+// budget: large records come a few per receive, never skipped.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WireRecord } from '../../../actors/kafka/handlers.ts';
 import type { IpcClient } from '../../../clients/ts/ipc-client.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 import { codeOf } from './driver-contract.ts';
 
+const MAX_BYTES_PER_RECEIVE = 64 * 1024;
 let d: TestDaemon;
 let c: IpcClient;
 
 beforeAll(async () => {
   d = await startTestDaemon({
-    kafka: { driver: 'memory', connections: { dev: { brokers: ['memory-ack-timeout:9092'], auto_create_topics_enable: true } } },
+    kafka: {
+      driver: 'memory',
+      consumer: { maxBytesPerReceive: MAX_BYTES_PER_RECEIVE },
+      connections: { dev: { brokers: ['memory-ack-timeout:9092'], auto_create_topics_enable: true } },
+    },
   });
   c = d.client();
 });
@@ -79,6 +85,27 @@ describe('ack timeout', () => {
     await new Promise((r) => setTimeout(r, 400));
     expect(await receive(topic, 2, 100)).toEqual([]);
     expect(await consumerStats()).toMatchObject({ ackTimeouts: 0 });
+    await c.call('kafka.consume.close', { connection: 'dev', topic });
+  });
+});
+
+describe('receive byte budget', () => {
+  it('hands out at most kafka.consumer.maxBytesPerReceive of records (a larger record alone), lowered by max_bytes, skipping none', async () => {
+    const topic = 'receive-bytes';
+    const sizes = [20_000, 20_000, 20_000, 100_000, 20_000, 20_000];
+    for (const [i, n] of sizes.entries()) {
+      await c.call('kafka.produce', { connection: 'dev', topic, value: String(i).repeat(n), sync_mode: true });
+    }
+    await init(topic, {});
+    const batches: number[][] = [];
+    for (const max_bytes of [undefined, undefined, 10, undefined]) {
+      const got = (await c.call('kafka.consume.receive', { connection: 'dev', topic, size: 100, max_wait_ms: 1000, ...(max_bytes ? { max_bytes } : {}) })) as WireRecord[];
+      batches.push(got.map((r) => r.offset));
+      await ack(topic, got);
+    }
+    // 3 × 20 kB fit in 64 KiB; the 100 kB record is larger than the budget and comes alone; max_bytes 10 still
+    // hands out one record; the last one is what is left.
+    expect(batches).toEqual([[0, 1, 2], [3], [4], [5]]);
     await c.call('kafka.consume.close', { connection: 'dev', topic });
   });
 });
