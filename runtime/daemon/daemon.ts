@@ -64,6 +64,7 @@ export class Daemon implements DaemonHandle {
       maxTimeoutMs: c.requests.maxTimeoutMs,
       methodTimeoutsMs: c.requests.methodTimeoutsMs,
       overflow: c.requests.overflow,
+      maxReplyBytes: c.requests.maxReplyBytes,
     });
     this.control = new Router({ defaultTimeoutMs: c.shutdown.graceMs + 60_000, overflow: 'reject' });
     this.connections = new ConnectionCount(c.limits.maxConnections);

@@ -140,6 +140,10 @@ export async function applyReload(d: Daemon, next: LoadedConfig, hooks: ReloadHo
     d.router.setTimeouts(nr.timeoutMs, nr.methodTimeoutsMs);
     result.changes.push('request deadlines updated (for requests dispatched from now on)');
   }
+  if (pr.maxReplyBytes !== nr.maxReplyBytes) {
+    d.router.opts.maxReplyBytes = nr.maxReplyBytes;
+    result.changes.push(`requests.maxReplyBytes ${nr.maxReplyBytes} (for replies from now on)`);
+  }
   if (pr.overflow !== nr.overflow) {
     d.router.opts.overflow = nr.overflow;
     result.changes.push(`overflow mode ${nr.overflow}`);

@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   SHUTTING_DOWN: 'The daemon is draining and accepts no new requests.',
   DUPLICATE_ID: 'A request id is already in flight on this connection.',
   CONNECTION_CLOSED: 'The connection closed before the reply arrived (client side).',
+  REPLY_TOO_LARGE: 'The result, encoded, is larger than requests.maxReplyBytes; it was not sent.',
   // routing and input
   UNKNOWN_METHOD: 'No actor serves this method.',
   MISSING_METHOD: 'The request carries no method name.',

@@ -59,6 +59,8 @@ export interface RouterOptions {
   /** Per-method overrides from config, by full method name. */
   methodTimeoutsMs?: Record<string, number>;
   overflow: 'pause' | 'reject';
+  /** A result encoded larger than this is answered REPLY_TOO_LARGE instead (default: no cap). */
+  maxReplyBytes?: number;
   clock?: Clock;
 }
 
@@ -266,6 +268,16 @@ export class Router implements Settler {
   }
 
   resolve(p: Pending, result: Uint8Array): void {
+    // Checked here, where every host's results pass, before a connection holds the bytes for its client.
+    const limit = this.opts.maxReplyBytes;
+    if (limit !== undefined && result.byteLength > limit) {
+      this.reject(p, {
+        code: 'REPLY_TOO_LARGE',
+        message: `the result of '${p.method}' is ${result.byteLength} bytes encoded; at most ${limit} (requests.maxReplyBytes)`,
+        data: { bytes: result.byteLength, limit },
+      });
+      return;
+    }
     if (!this.#settle(p, 'ok')) return;
     this.stats.ok++;
     p.sink.resolve(p, result);

@@ -1,7 +1,8 @@
 // Memory and connections a client can hold: a partial frame must complete
 // within the read timeout, all connections together hold at most
 // limits.maxBufferedBytes of partial frames, idle connections are closed,
-// and connections are capped across listeners.
+// connections are capped across listeners, and no reply is larger than
+// requests.maxReplyBytes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.ts';
 import { RawSocket, freePort, metric, until } from './attacker.ts';
@@ -27,6 +28,7 @@ describe('bytes and connections held by clients', () => {
     d = await startDaemonProcess({
       metrics: { http: { port: metricsPort } },
       limits: { maxBufferedBytes: 1 * MiB, maxConnections: 12 },
+      requests: { maxReplyBytes: 256 * 1024 },
       listeners: {
         ipc: { unix: { path: 'ipc.sock' }, tcp: { host: '127.0.0.1', port: tcpPort }, readTimeoutMs: 1500, idleTimeoutMs: 2500 },
       },
@@ -60,6 +62,16 @@ describe('bytes and connections held by clients', () => {
     // The read timeout closes the stalled senders and releases what they held.
     await until(() => senders.every((s) => s.closed), 10_000, 'the stalled senders to be closed');
     expect(await metric(metricsPort, 'outrigger_buffered_bytes')).toBe(0);
+  });
+
+  it('answers REPLY_TOO_LARGE instead of a result larger than requests.maxReplyBytes, and the connection goes on', async () => {
+    const c = d.client();
+    const small = 'x'.repeat(200 * 1024);
+    expect(await c.call('sys.echo', small)).toBe(small);
+    const err = await c.call('sys.echo', 'x'.repeat(300 * 1024)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'REPLY_TOO_LARGE', data: { limit: 256 * 1024 } });
+    expect(await c.call('sys.ping')).toBe('pong');
+    c.close();
   });
 
   it('closes an idle connection after idleTimeoutMs', async () => {

@@ -111,13 +111,15 @@ describe('hot reload', () => {
     expect((await reload()).rejected).toMatch(/runDir changes need a restart/);
   });
 
-  it('applies and reports the byte budgets and connection cap in place', async () => {
+  it('applies and reports the byte budgets, the reply cap and the connection cap in place', async () => {
     const actors = { example: { module: COUNTER }, opsprobe: { module: PROBE, options: { tag: 'b' } } };
-    f.write(config({ limits: { maxConnections: 100, maxBufferedBytes: 8 * 1024 * 1024, maxInflightBytes: 16 * 1024 * 1024 }, actors }));
+    f.write(config({ limits: { maxConnections: 100, maxBufferedBytes: 8 * 1024 * 1024, maxInflightBytes: 16 * 1024 * 1024 }, requests: { maxReplyBytes: 1024 * 1024 }, actors }));
     const r = await reload();
     expect(r.ok).toBe(true);
-    expect(r.changes).toEqual(expect.arrayContaining(['limits.maxConnections 100', 'limits.maxBufferedBytes 8388608', 'limits.maxInflightBytes 16777216']));
-    expect([f.daemon.connections.max, f.daemon.budget.limit, f.daemon.inflightBudget.limit]).toEqual([100, 8 * 1024 * 1024, 16 * 1024 * 1024]);
+    expect(r.changes).toEqual(
+      expect.arrayContaining(['limits.maxConnections 100', 'limits.maxBufferedBytes 8388608', 'limits.maxInflightBytes 16777216', 'requests.maxReplyBytes 1048576 (for replies from now on)']),
+    );
+    expect([f.daemon.connections.max, f.daemon.budget.limit, f.daemon.inflightBudget.limit, f.daemon.router.opts.maxReplyBytes]).toEqual([100, 8 * 1024 * 1024, 16 * 1024 * 1024, 1024 * 1024]);
     f.write(config({ actors }));
     expect((await reload()).changes).toContain('limits.maxInflightBytes 134217728');
   });

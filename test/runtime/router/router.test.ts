@@ -77,6 +77,20 @@ describe('router', () => {
     expect(router.stats.lateReplies).toBe(1);
   });
 
+  it('answers REPLY_TOO_LARGE for a result larger than maxReplyBytes, and the same result once the cap allows it', () => {
+    const { router, sink, dispatch } = setup();
+    router.opts.maxReplyBytes = 4;
+    const p = dispatch('t.hold', 'big');
+    router.resolve(p, Buffer.from('12345'));
+    expect(sink.results).toHaveLength(0);
+    expect(sink.errors).toEqual([['big', { code: 'REPLY_TOO_LARGE', message: "the result of 't.hold' is 5 bytes encoded; at most 4 (requests.maxReplyBytes)", data: { bytes: 5, limit: 4 } }]]);
+    expect(router.stats.errorsByCode.get('REPLY_TOO_LARGE')).toBe(1);
+    expect(router.inflight).toBe(0);
+    router.opts.maxReplyBytes = 5;
+    router.resolve(dispatch('t.hold', 'fits'), Buffer.from('12345'));
+    expect(sink.results).toEqual([['fits', '12345']]);
+  });
+
   it('drops and counts replies whose connection is gone', () => {
     const { router, sink, dispatch } = setup();
     const p = dispatch('t.hold', 'x');
