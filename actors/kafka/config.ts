@@ -125,6 +125,8 @@ export const producerSchema = z.strictObject({
 export const consumerSchema = z.strictObject({
   /** Default records buffered ahead per topic (consume option fetch_size overrides it); partitions pause when it is full. */
   fetchSize: z.number().int().positive().max(1_000_000).default(1024),
+  /** Record bytes buffered ahead per topic (with those received and not acknowledged); partitions pause at it too. */
+  fetchBytes: z.number().int().positive().default(64 * 1024 * 1024),
   /** Broker fetch wait, and how often paused partitions are rechecked. */
   maxWaitMs: z.number().int().positive().default(200),
   maxBytesPerPartition: z.number().int().positive().default(1_048_576),

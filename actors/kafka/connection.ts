@@ -175,6 +175,7 @@ export class Connection {
         ackTimeoutMs: o.ack_timeout ?? c.ackTimeoutMs,
         onAckTimeout: o.on_ack_timeout ?? c.onAckTimeout,
         maxBytesPerReceive: c.maxBytesPerReceive,
+        fetchBytes: c.fetchBytes,
       },
       this.log.child({ groupId: g.group_id }),
       {

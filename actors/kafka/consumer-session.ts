@@ -30,6 +30,8 @@ export interface SessionOptions extends GroupMemberOptions {
   onAckTimeout: 'redeliver' | 'fail';
   /** Record bytes one receive hands out at most (a larger record goes out alone). */
   maxBytesPerReceive: number;
+  /** Record bytes buffered + unacked per topic before its partitions pause. */
+  fetchBytes: number;
 }
 
 export interface AckResult {
@@ -44,7 +46,7 @@ export interface AckResult {
 type Waiter = () => void;
 
 export class ConsumerSession {
-  readonly buffer = new RecordBuffer<IncomingRecord>();
+  readonly buffer = new RecordBuffer<IncomingRecord>(incomingRecordSize);
   readonly #consumer: DriverConsumer;
   readonly #waiters = new Map<string, Set<Waiter>>();
   readonly #paused = new Set<string>();
@@ -224,7 +226,7 @@ export class ConsumerSession {
     this.stats.fetched += accepted;
     this.stats.duplicatesDropped += records.length - accepted;
     if (accepted === 0) return;
-    if (!this.#paused.has(topic) && this.buffer.buffered(topic) + this.buffer.unacked(topic) >= this.opts.fetchSize) {
+    if (!this.#paused.has(topic) && (this.buffer.buffered(topic) + this.buffer.unacked(topic) >= this.opts.fetchSize || this.buffer.bytes(topic) >= this.opts.fetchBytes)) {
       this.#paused.add(topic);
       this.stats.pauses++;
       this.#consumer.pause(this.#partitionsOf(topic));
@@ -302,7 +304,7 @@ export class ConsumerSession {
   }
 
   #resumeIfDrained(topic: string): void {
-    if (this.#paused.has(topic) && this.buffer.buffered(topic) + this.buffer.unacked(topic) <= this.opts.fetchSize / 2) {
+    if (this.#paused.has(topic) && this.buffer.buffered(topic) + this.buffer.unacked(topic) <= this.opts.fetchSize / 2 && this.buffer.bytes(topic) <= this.opts.fetchBytes / 2) {
       this.#paused.delete(topic);
       this.#consumer.resume(this.#partitionsOf(topic));
     }

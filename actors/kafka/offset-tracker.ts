@@ -20,6 +20,8 @@ interface Entry<R> {
   state: EntryState;
   /** Dropped once acknowledged: nothing will deliver it again. */
   record: R | null;
+  /** The record's bytes as the owner counts them (0 once dropped). */
+  size: number;
   /** When take() last handed it out (the caller's clock; the ack timeout compares against it). */
   deliveredAt: number;
 }
@@ -59,6 +61,7 @@ export class PartitionOffsets<R> {
   #cursor = 0;
   #buffered = 0;
   #delivered = 0;
+  #bytes = 0;
   /** Offset after the last record accepted; later fetches below it are duplicates. */
   #nextFetch: number | null = null;
   /** Offset after the last record that left the window acknowledged. */
@@ -66,8 +69,14 @@ export class PartitionOffsets<R> {
   /** Last position the broker confirmed as committed. */
   #committed: number | null = null;
 
-  /** @param startAt position the consumer starts from, when known (committed offset or seek). */
-  constructor(startAt: number | null = null) {
+  /**
+   * @param startAt position the consumer starts from, when known (committed offset or seek).
+   * @param sizeOf a record's bytes, for `bytes` (default: not counted).
+   */
+  constructor(
+    startAt: number | null = null,
+    readonly sizeOf: (record: R) => number = () => 0,
+  ) {
     if (startAt !== null) {
       this.#nextFetch = startAt;
       this.#drainedTo = startAt;
@@ -82,6 +91,11 @@ export class PartitionOffsets<R> {
   /** Records handed out and not yet acknowledged. */
   get unacked(): number {
     return this.#delivered;
+  }
+
+  /** Bytes of the records held (buffered and unacknowledged; acknowledged ones are dropped). */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   /** Records held in memory (buffered + unacked + acked behind an unacked one). */
@@ -104,8 +118,10 @@ export class PartitionOffsets<R> {
    */
   accept(offset: number, record: R): boolean {
     if (this.#nextFetch !== null && offset < this.#nextFetch) return false;
-    this.#entries.push({ offset, state: BUFFERED, record, deliveredAt: 0 });
+    const size = this.sizeOf(record);
+    this.#entries.push({ offset, state: BUFFERED, record, size, deliveredAt: 0 });
     this.#buffered++;
+    this.#bytes += size;
     this.#nextFetch = offset + 1;
     if (this.#drainedTo === null) this.#drainedTo = offset;
     return true;
@@ -217,6 +233,8 @@ export class PartitionOffsets<R> {
   #markAcked(e: Entry<R>): void {
     e.state = ACKED;
     e.record = null;
+    this.#bytes -= e.size;
+    e.size = 0;
     this.#delivered--;
   }
 

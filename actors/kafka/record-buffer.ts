@@ -38,6 +38,9 @@ class TopicRecords<R> {
 export class RecordBuffer<R> {
   readonly #topics = new Map<string, TopicRecords<R>>();
 
+  /** @param sizeOf a record's bytes, for `bytes(topic)` (default: not counted). */
+  constructor(readonly sizeOf: (record: R) => number = () => 0) {}
+
   topics(): string[] {
     return [...this.#topics.keys()];
   }
@@ -79,7 +82,7 @@ export class RecordBuffer<R> {
       if (!t) this.#topics.set(topic, (t = new TopicRecords<R>()));
       for (const partition of partitions) {
         if (t.partitions.has(partition)) continue;
-        t.partitions.set(partition, new PartitionOffsets<R>(startAt?.({ topic, partition }) ?? null));
+        t.partitions.set(partition, new PartitionOffsets<R>(startAt?.({ topic, partition }) ?? null, this.sizeOf));
         change.added.push({ topic, partition });
       }
       t.sync();
@@ -183,13 +186,18 @@ export class RecordBuffer<R> {
     return this.#sum(topic, (p) => p.held);
   }
 
+  /** Bytes of one topic's buffered and unacknowledged records. */
+  bytes(topic: string): number {
+    return this.#sum(topic, (p) => p.bytes);
+  }
+
   /** Per-partition view for stats. */
-  describe(): { topic: string; partition: number; buffered: number; unacked: number; committed: number | null; position: number | null }[] {
+  describe(): { topic: string; partition: number; buffered: number; unacked: number; bytes: number; committed: number | null; position: number | null }[] {
     const out = [];
     for (const [topic, t] of this.#topics) {
       for (const partition of t.order) {
         const p = t.partitions.get(partition)!;
-        out.push({ topic, partition, buffered: p.buffered, unacked: p.unacked, committed: p.committed, position: p.commitPosition() });
+        out.push({ topic, partition, buffered: p.buffered, unacked: p.unacked, bytes: p.bytes, committed: p.committed, position: p.commitPosition() });
       }
     }
     return out;

@@ -1,8 +1,9 @@
 // The ack timeout (consumer-session.ts) over IPC with the memory driver: a
 // record received and never acknowledged no longer holds its partition's
 // commits forever. `redeliver` hands it out again; `fail` closes the consumer
-// with KAFKA_ACK_TIMEOUT until init is called again. And receive's byte
-// budget: large records come a few per receive, never skipped.
+// with KAFKA_ACK_TIMEOUT until init is called again. And the byte bounds:
+// large records come a few per receive, never skipped, and a topic's
+// partitions pause once its records held reach kafka.consumer.fetchBytes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WireRecord } from '../../../actors/kafka/handlers.ts';
 import type { IpcClient } from '../../../clients/ts/ipc-client.ts';
@@ -17,7 +18,7 @@ beforeAll(async () => {
   d = await startTestDaemon({
     kafka: {
       driver: 'memory',
-      consumer: { maxBytesPerReceive: MAX_BYTES_PER_RECEIVE },
+      consumer: { maxBytesPerReceive: MAX_BYTES_PER_RECEIVE, fetchBytes: 256 * 1024 },
       connections: { dev: { brokers: ['memory-ack-timeout:9092'], auto_create_topics_enable: true } },
     },
   });
@@ -106,6 +107,29 @@ describe('receive byte budget', () => {
     // 3 × 20 kB fit in 64 KiB; the 100 kB record is larger than the budget and comes alone; max_bytes 10 still
     // hands out one record; the last one is what is left.
     expect(batches).toEqual([[0, 1, 2], [3], [4], [5]]);
+    await c.call('kafka.consume.close', { connection: 'dev', topic });
+  });
+
+  it('pauses a topic whose buffered and unacknowledged records reach kafka.consumer.fetchBytes, and resumes as acks drain it', async () => {
+    const topic = 'fetch-bytes';
+    const total = 120;
+    for (let i = 0; i < total; i++) await c.call('kafka.produce', { connection: 'dev', topic, value: 'y'.repeat(20_000), sync_mode: true });
+    await init(topic, {});
+    await new Promise((r) => setTimeout(r, 300));
+    type Stats = { consumers: { topics: string[]; paused: string[]; partitions: { buffered: number; bytes: number }[] }[] };
+    const held = ((await c.call('kafka.stats', { connection: 'dev' })) as Stats).consumers.find((s) => s.topics.includes(topic))!;
+    expect(held.paused).toEqual([topic]);
+    // 256 KiB is 13 records of 20 kB; the fetch that crossed it (1 MiB per partition and fetch) is what it overshoots.
+    expect(held.partitions[0]!.buffered).toBeLessThan(total);
+    expect(held.partitions[0]!.bytes).toBeGreaterThanOrEqual(256 * 1024);
+    const seen: number[] = [];
+    while (seen.length < total) {
+      const got = (await c.call('kafka.consume.receive', { connection: 'dev', topic, size: 100, max_wait_ms: 2000 })) as WireRecord[];
+      expect(got.length).toBeGreaterThan(0);
+      seen.push(...got.map((r) => r.offset));
+      await ack(topic, got);
+    }
+    expect(seen).toEqual(Array.from({ length: total }, (_, i) => i));
     await c.call('kafka.consume.close', { connection: 'dev', topic });
   });
 });

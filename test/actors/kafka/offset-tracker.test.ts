@@ -31,6 +31,21 @@ describe('PartitionOffsets', () => {
     expect(p.unacked).toBe(4);
   });
 
+  it('counts the bytes of buffered and unacknowledged records; an ack releases them, a redelivery keeps them', () => {
+    const p = new PartitionOffsets<number>(null, (o) => o * 10);
+    for (const o of [1, 2, 3]) p.accept(o, o);
+    expect(p.bytes).toBe(60);
+    takeAll(p);
+    expect(p.bytes).toBe(60);
+    p.ack(2);
+    expect(p.bytes).toBe(40);
+    p.redeliver();
+    expect(p.bytes).toBe(40);
+    takeAll(p);
+    p.ackDelivered();
+    expect(p.bytes).toBe(0);
+  });
+
   it('commits only the contiguous prefix: a received-but-unacked record is never skipped', () => {
     const p = filled([0, 1, 2, 3, 4]);
     takeAll(p);
