@@ -1,17 +1,23 @@
 /**
- * A cap on the bytes all connections together hold for frames and lines
- * still arriving. A connection whose partial frame grows while the total is
- * over the cap stops being read until the total falls to the low-water mark
- * (frames completing elsewhere, or read timeouts closing slow senders), so
- * many slow senders can't pin memory without bound.
+ * A cap on bytes all connections together hold, with a low-water mark. The
+ * daemon keeps two: bytes of frames and lines still arriving
+ * (`limits.maxBufferedBytes`), and bytes of requests in flight and replies
+ * clients have not read (`limits.maxInflightBytes`). A connection that adds
+ * to a budget over its cap stops being read until the total falls to the
+ * low-water mark (bytes released elsewhere, or timeouts and the sweeper
+ * closing the connections that hold them), so many clients together can't
+ * pin memory without bound.
  */
+/** Waiting connections go on once the total is back at this share of the limit. */
+const LOW_WATER = 0.75;
+
 export class MemoryBudget {
   #used = 0;
   readonly #waiting = new Set<() => void>();
   /** Connections paused by the budget so far. */
   pauses = 0;
   /** Since when the budget has been pressed, as the connection sweeper saw it (0: not pressed). */
-  overSince = 0;
+  pressedSince = 0;
 
   constructor(public limit: number) {}
 
@@ -31,14 +37,14 @@ export class MemoryBudget {
   /** A new limit (reload): connections waiting for room go on at once if the total is now under its low-water mark. */
   resize(limit: number): void {
     this.limit = limit;
-    if (this.#waiting.size > 0 && this.#used <= limit * 0.75) this.#wake();
+    this.#wakeIfRoom();
   }
 
   /** Records a change in one connection's held bytes; true when the caller must stop reading. */
   change(delta: number): boolean {
     this.#used += delta;
     if (delta < 0) {
-      if (this.#waiting.size > 0 && this.#used <= this.limit * 0.75) this.#wake();
+      this.#wakeIfRoom();
       return false;
     }
     return this.#used > this.limit;
@@ -54,7 +60,8 @@ export class MemoryBudget {
     this.#waiting.delete(resume);
   }
 
-  #wake(): void {
+  #wakeIfRoom(): void {
+    if (this.#waiting.size === 0 || this.#used > this.limit * LOW_WATER) return;
     const waiting = [...this.#waiting];
     this.#waiting.clear();
     for (const fn of waiting) fn();

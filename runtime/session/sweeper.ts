@@ -64,9 +64,9 @@ export class ConnectionSweeper {
         if (!s?.env || !conn.open) continue;
         const budget = s.env.inflightBudget;
         if (!budget.pressed) {
-          budget.overSince = 0;
+          budget.pressedSince = 0;
         } else {
-          if (budget.overSince === 0) budget.overSince = now;
+          if (budget.pressedSince === 0) budget.pressedSince = now;
           if (s.repliesHeld > 0) {
             heaviest ??= new Map();
             const top = heaviest.get(budget);
@@ -94,7 +94,7 @@ export class ConnectionSweeper {
     }
     if (heaviest) {
       for (const [budget, s] of heaviest) {
-        if (now - budget.overSince < HELD_EVICT_AFTER_MS || !s.conn.open || s.conn.socket.destroyed) continue;
+        if (now - budget.pressedSince < HELD_EVICT_AFTER_MS || !s.conn.open || s.conn.socket.destroyed) continue;
         s.env.stats.closed.memory++;
         s.conn.destroy();
       }
