@@ -68,7 +68,7 @@ function translateKafka(k: PipelineKafkaParsed): { connection: KafkaConnection; 
 export const pipelineConsumerSchema = consumerSchema
   // The pipeline acknowledges its records itself, when the cluster has them: a cluster outage holds them on
   // purpose (the pipeline waits and retries), so the consume API's ack timeout does not apply here.
-  .omit({ ackTimeoutMs: true, onAckTimeout: true })
+  .omit({ ackTimeoutMs: true, onAckTimeout: true, maxBytesPerReceive: true })
   .extend({
     // Bigger fetches cost less CPU per record (measured in kafkajs: 1 MiB → 4.3 µs, 8 MiB → 2.3 µs per 10-row Canal
     // message); the pipeline's own buffer bound still applies behind them.

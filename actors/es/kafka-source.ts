@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { PipelineConfig } from './config.ts';
 import { Backoff } from '../../runtime/resilience/backoff.ts';
-import type { CommitOffset, DriverClient, DriverConsumer, IncomingRecord, TopicPartition } from '../kafka/driver.ts';
+import { type CommitOffset, type DriverClient, type DriverConsumer, type IncomingRecord, type TopicPartition, incomingRecordSize } from '../kafka/driver.ts';
 import { RecordBuffer } from '../kafka/record-buffer.ts';
 import { BinlogClock, clockFromMetadata, clockMetadata } from './version.ts';
 
@@ -42,7 +42,7 @@ const key = (topic: string, partition: number): string => `${topic}\u0000${parti
 const RECORDS_PER_TURN = 256;
 
 export class KafkaSource {
-  readonly #buffer = new RecordBuffer<IncomingRecord>();
+  readonly #buffer = new RecordBuffer<IncomingRecord>(incomingRecordSize);
   /** Clock of every assigned partition whose committed clock is known. */
   readonly #clocks = new Map<string, BinlogClock>();
   #consumer: DriverConsumer | null = null;
@@ -200,7 +200,8 @@ export class KafkaSource {
     let accepted = 0;
     for (const r of records) if (this.#buffer.accept(topic, partition, r.offset, r)) accepted++;
     if (accepted === 0) return;
-    if (!this.#paused.has(topic) && this.#buffer.buffered(topic) >= this.cfg.consumer.fetchSize) {
+    const c = this.cfg.consumer;
+    if (!this.#paused.has(topic) && (this.#buffer.buffered(topic) >= c.fetchSize || this.#buffer.bufferedBytes(topic) >= c.fetchBytes)) {
       this.#paused.add(topic);
       this.#consumer?.pause(this.#partitionsOf(topic));
     }
@@ -250,7 +251,8 @@ export class KafkaSource {
   }
 
   #resumeIfDrained(topic: string): void {
-    if (this.#paused.has(topic) && this.#buffer.buffered(topic) <= this.cfg.consumer.fetchSize / 2) {
+    const c = this.cfg.consumer;
+    if (this.#paused.has(topic) && this.#buffer.buffered(topic) <= c.fetchSize / 2 && this.#buffer.bufferedBytes(topic) <= c.fetchBytes / 2) {
       this.#paused.delete(topic);
       this.#consumer?.resume(this.#partitionsOf(topic));
     }

@@ -62,6 +62,7 @@ export class PartitionOffsets<R> {
   #buffered = 0;
   #delivered = 0;
   #bytes = 0;
+  #bufferedBytes = 0;
   /** Offset after the last record accepted; later fetches below it are duplicates. */
   #nextFetch: number | null = null;
   /** Offset after the last record that left the window acknowledged. */
@@ -98,6 +99,11 @@ export class PartitionOffsets<R> {
     return this.#bytes;
   }
 
+  /** Bytes of the records fetched and not yet handed out. */
+  get bufferedBytes(): number {
+    return this.#bufferedBytes;
+  }
+
   /** Records held in memory (buffered + unacked + acked behind an unacked one). */
   get held(): number {
     return this.#entries.length - this.#head;
@@ -122,6 +128,7 @@ export class PartitionOffsets<R> {
     this.#entries.push({ offset, state: BUFFERED, record, size, deliveredAt: 0 });
     this.#buffered++;
     this.#bytes += size;
+    this.#bufferedBytes += size;
     this.#nextFetch = offset + 1;
     if (this.#drainedTo === null) this.#drainedTo = offset;
     return true;
@@ -143,6 +150,7 @@ export class PartitionOffsets<R> {
         e.state = DELIVERED;
         e.deliveredAt = now;
         this.#buffered--;
+        this.#bufferedBytes -= e.size;
         this.#delivered++;
         out.push(e.record!);
         n++;
@@ -190,6 +198,7 @@ export class PartitionOffsets<R> {
       const e = entries[i]!;
       if (e.state === DELIVERED && e.deliveredAt < deliveredBefore) {
         e.state = BUFFERED;
+        this.#bufferedBytes += e.size;
         n++;
       }
     }

@@ -191,6 +191,11 @@ export class RecordBuffer<R> {
     return this.#sum(topic, (p) => p.bytes);
   }
 
+  /** Bytes of one topic's records fetched and not yet handed out. */
+  bufferedBytes(topic: string): number {
+    return this.#sum(topic, (p) => p.bufferedBytes);
+  }
+
   /** Per-partition view for stats. */
   describe(): { topic: string; partition: number; buffered: number; unacked: number; bytes: number; committed: number | null; position: number | null }[] {
     const out = [];

@@ -70,6 +70,7 @@ describe('pipelines.<name>.kafka', () => {
   it('has consumer settings in the kafka section shape, with 4 MiB fetches', () => {
     expect(pipelineSchema.parse({ ...base, kafka: { brokers: ['k1:9092'] } }).consumer).toEqual({
       fetchSize: 1024,
+      fetchBytes: 64 * 1024 * 1024,
       maxWaitMs: 200,
       maxBytesPerPartition: 4 * 1024 * 1024,
       sessionTimeoutMs: 30_000,
