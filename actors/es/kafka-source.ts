@@ -192,6 +192,8 @@ export class KafkaSource {
 
   #open(): void {
     this.#ready = true;
+    // A rebalance may have taken away the partitions whose records paused a topic: nothing else would resume it.
+    for (const t of this.cfg.topics) this.#resumeIfDrained(t);
     this.#pump();
   }
 
@@ -252,7 +254,7 @@ export class KafkaSource {
 
   #resumeIfDrained(topic: string): void {
     const c = this.cfg.consumer;
-    if (this.#paused.has(topic) && this.#buffer.buffered(topic) <= c.fetchSize / 2 && this.#buffer.bufferedBytes(topic) <= c.fetchBytes / 2) {
+    if (!this.#closing && this.#paused.has(topic) && this.#buffer.buffered(topic) <= c.fetchSize / 2 && this.#buffer.bufferedBytes(topic) <= c.fetchBytes / 2) {
       this.#paused.delete(topic);
       this.#consumer?.resume(this.#partitionsOf(topic));
     }

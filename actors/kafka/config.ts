@@ -146,9 +146,10 @@ export const consumerSchema = z.strictObject({
   onAckTimeout: z.enum(['redeliver', 'fail']).default('redeliver'),
   /**
    * Record bytes (counted as maxBytesPerCall counts them) one kafka.consume.receive hands out at most; a record
-   * larger than this goes out alone. A receive's `max_bytes` can only lower it.
+   * larger than this goes out alone. A receive's `max_bytes` can only lower it. JSON makes a reply at most 6× its
+   * record bytes, so the default keeps every reply of records within it under requests.maxReplyBytes (16 MiB).
    */
-  maxBytesPerReceive: z.number().int().positive().default(8 * 1024 * 1024),
+  maxBytesPerReceive: z.number().int().positive().default(2 * 1024 * 1024),
 });
 
 export const kafkaConfigSchema = z.strictObject({

@@ -7,7 +7,7 @@ import { type DriverClient, type DriverConsumer, type GroupMemberOptions, type I
 import { kafkaError } from './errors.ts';
 import type { OutriggerError } from '../../runtime/errors/error.ts';
 import { RecordBuffer } from './record-buffer.ts';
-import { type AckOutcome, ByteBudget } from './offset-tracker.ts';
+import type { AckOutcome } from './offset-tracker.ts';
 
 /** What a session reports for the metrics (consumed records, lag per partition). */
 export interface SessionObserver {
@@ -207,7 +207,7 @@ export class ConsumerSession {
   #take(topic: string, size: number, maxBytes: number): IncomingRecord[] {
     if (this.#rebalancing || this.#closed) return [];
     const room = this.opts.concurrency > 0 ? Math.max(0, this.opts.concurrency - this.buffer.unacked(topic)) : size;
-    const got = this.buffer.take(topic, Math.min(size, room), Date.now(), new ByteBudget(maxBytes, incomingRecordSize));
+    const got = this.buffer.take(topic, Math.min(size, room), Date.now(), maxBytes);
     this.stats.received += got.length;
     if (got.length > 0) this.observer.received(topic, got.length);
     return got;

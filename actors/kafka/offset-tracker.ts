@@ -37,17 +37,14 @@ export type AckOutcome =
   | 'unknown';
 
 /**
- * Bytes a take may still hand out: `fits` charges a record when it fits (or is the first of the take). A
- * partition stops at its first record that does not fit; the others of the take may still add smaller ones.
+ * Bytes a take may still hand out: `fits` charges a record's size (as its partition counted it) when it fits,
+ * or when it is the first of the take. A partition stops at its first record that does not fit; the others of
+ * the take may still add smaller ones.
  */
-export class ByteBudget<R> {
-  constructor(
-    public left: number,
-    readonly sizeOf: (record: R) => number,
-  ) {}
+export class ByteBudget {
+  constructor(public left: number) {}
 
-  fits(record: R, first: boolean): boolean {
-    const size = this.sizeOf(record);
+  fits(size: number, first: boolean): boolean {
     if (size > this.left && !first) return false;
     this.left = Math.max(0, this.left - size);
     return true;
@@ -139,14 +136,14 @@ export class PartitionOffsets<R> {
    * With a byte budget it stops before the first record that does not fit what is left of it,
    * unless `out` is still empty: a record larger than the whole budget goes out alone.
    */
-  take(max: number, out: R[], now = 0, budget?: ByteBudget<R>): number {
+  take(max: number, out: R[], now = 0, budget?: ByteBudget): number {
     let n = 0;
     const entries = this.#entries;
     let i = Math.max(this.#cursor, this.#head);
     while (n < max && i < entries.length) {
       const e = entries[i]!;
       if (e.state === BUFFERED) {
-        if (budget && !budget.fits(e.record!, out.length === 0)) break;
+        if (budget && !budget.fits(e.size, out.length === 0)) break;
         e.state = DELIVERED;
         e.deliveredAt = now;
         this.#buffered--;

@@ -3,7 +3,7 @@
 // applies acks, answers which offsets may be committed, and follows
 // assignment changes. Pause/resume decisions are left to the caller, which
 // reads `buffered(topic)`.
-import { type AckOutcome, type ByteBudget, PartitionOffsets } from './offset-tracker.ts';
+import { type AckOutcome, ByteBudget, PartitionOffsets } from './offset-tracker.ts';
 
 export interface TopicPartition {
   topic: string;
@@ -98,15 +98,16 @@ export class RecordBuffer<R> {
 
   /**
    * Up to `max` buffered records of one topic, taken round-robin across its partitions (handed out at `now`),
-   * and with a byte budget no more than it allows (at least one record when any is buffered).
+   * and no more than `maxBytes` of them as `sizeOf` counts them (at least one record when any is buffered).
    */
-  take(topic: string, max: number, now = 0, budget?: ByteBudget<R>): R[] {
+  take(topic: string, max: number, now = 0, maxBytes = Infinity): R[] {
     const out: R[] = [];
     const t = this.#topics.get(topic);
     if (!t || t.order.length === 0 || max <= 0) return out;
     const n = t.order.length;
     // Each round offers every partition an equal share of what is left, so one
     // busy partition cannot starve the others; the first partition rotates.
+    const budget = maxBytes === Infinity ? undefined : new ByteBudget(maxBytes);
     const start = t.rr;
     t.rr = (start + 1) % n;
     while (out.length < max) {

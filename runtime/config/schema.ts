@@ -114,8 +114,8 @@ export function coreConfigShape(featureActors: readonly string[]) {
         maxInflightPerConnection: z.number().int().positive().default(1024),
         /** Bytes of requests in flight on one connection at which reading pauses. */
         maxInflightBytesPerConnection: z.number().int().positive().default(16 * MiB),
-        /** A result larger than this, encoded, is answered REPLY_TOO_LARGE instead. */
-        maxReplyBytes: z.number().int().positive().default(64 * MiB),
+        /** A result larger than this, encoded, is answered REPLY_TOO_LARGE instead (the clients' default frame cap). */
+        maxReplyBytes: z.number().int().positive().default(16 * MiB),
         /** pause: stop reading a socket at a bound; reject: answer BUSY instead. */
         overflow: z.enum(['pause', 'reject']).default('pause'),
       })

@@ -1,12 +1,13 @@
 /**
  * A cap on bytes all connections together hold, with a low-water mark. The
  * daemon keeps two: bytes of frames and lines still arriving
- * (`limits.maxBufferedBytes`), and bytes of requests in flight and replies
- * clients have not read (`limits.maxInflightBytes`). A connection that adds
- * to a budget over its cap stops being read until the total falls to the
- * low-water mark (bytes released elsewhere, or timeouts and the sweeper
- * closing the connections that hold them), so many clients together can't
- * pin memory without bound.
+ * (`limits.maxBufferedBytes`: a connection whose partial frame grows while
+ * it is over stops being read), and bytes of requests in flight and replies
+ * clients have not read (`limits.maxInflightBytes`: while it is over, every
+ * connection stops at its next read). Waiting connections go on once the
+ * total falls to the low-water mark (bytes released elsewhere, or timeouts
+ * and the sweeper closing the connections that hold them), so many clients
+ * together can't pin memory without bound.
  */
 /** Waiting connections go on once the total is back at this share of the limit. */
 const LOW_WATER = 0.75;

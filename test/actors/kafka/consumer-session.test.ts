@@ -93,20 +93,20 @@ describe('ack timeout', () => {
 describe('receive byte budget', () => {
   it('hands out at most kafka.consumer.maxBytesPerReceive of records (a larger record alone), lowered by max_bytes, skipping none', async () => {
     const topic = 'receive-bytes';
-    const sizes = [20_000, 20_000, 20_000, 100_000, 20_000, 20_000];
+    const sizes = [20_000, 20_000, 20_000, 100_000, 20_000, 20_000, 20_000, 20_000, 20_000, 20_000];
     for (const [i, n] of sizes.entries()) {
       await c.call('kafka.produce', { connection: 'dev', topic, value: String(i).repeat(n), sync_mode: true });
     }
     await init(topic, {});
     const batches: number[][] = [];
-    for (const max_bytes of [undefined, undefined, 10, undefined]) {
+    for (const max_bytes of [undefined, undefined, 10, 10 * 1024 * 1024, undefined]) {
       const got = (await c.call('kafka.consume.receive', { connection: 'dev', topic, size: 100, max_wait_ms: 1000, ...(max_bytes ? { max_bytes } : {}) })) as WireRecord[];
       batches.push(got.map((r) => r.offset));
       await ack(topic, got);
     }
     // 3 × 20 kB fit in 64 KiB; the 100 kB record is larger than the budget and comes alone; max_bytes 10 still
-    // hands out one record; the last one is what is left.
-    expect(batches).toEqual([[0, 1, 2], [3], [4], [5]]);
+    // hands out one record; max_bytes 10 MiB is capped by the setting; the last call gets what is left.
+    expect(batches).toEqual([[0, 1, 2], [3], [4], [5, 6, 7], [8, 9]]);
     await c.call('kafka.consume.close', { connection: 'dev', topic });
   });
 
@@ -115,9 +115,11 @@ describe('receive byte budget', () => {
     const total = 120;
     for (let i = 0; i < total; i++) await c.call('kafka.produce', { connection: 'dev', topic, value: 'y'.repeat(20_000), sync_mode: true });
     await init(topic, {});
-    await new Promise((r) => setTimeout(r, 300));
     type Stats = { consumers: { topics: string[]; paused: string[]; partitions: { buffered: number; bytes: number }[] }[] };
-    const held = ((await c.call('kafka.stats', { connection: 'dev' })) as Stats).consumers.find((s) => s.topics.includes(topic))!;
+    const stats = async (): Promise<Stats['consumers'][number]> =>
+      ((await c.call('kafka.stats', { connection: 'dev' })) as Stats).consumers.find((s) => s.topics.includes(topic))!;
+    let held = await stats();
+    for (const end = Date.now() + 10_000; held.paused.length === 0 && Date.now() < end; held = await stats()) await new Promise((r) => setTimeout(r, 50));
     expect(held.paused).toEqual([topic]);
     // 256 KiB is 13 records of 20 kB; the fetch that crossed it (1 MiB per partition and fetch) is what it overshoots.
     expect(held.partitions[0]!.buffered).toBeLessThan(total);

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ByteBudget } from '../../../actors/kafka/offset-tracker.ts';
 import { RecordBuffer } from '../../../actors/kafka/record-buffer.ts';
 
 type Rec = { p: number; o: number };
@@ -36,16 +35,15 @@ describe('RecordBuffer', () => {
   });
 
   it('stops at a byte budget without skipping a record, and hands out a record larger than the budget alone', () => {
-    const b = new RecordBuffer<Rec>();
+    // Offset 2 of each partition weighs 100, the others 10.
+    const b = new RecordBuffer<Rec>((r) => (r.o === 2 ? 100 : 10));
     b.assign([0, 1].map((partition) => ({ topic: 't', partition })));
     fill(b, 't', 0, 0, 5);
     fill(b, 't', 1, 0, 5);
-    // Offset 2 of each partition weighs 100, the others 10.
-    const size = (r: Rec): number => (r.o === 2 ? 100 : 10);
-    const first = b.take('t', 100, 0, new ByteBudget(45, size));
+    const first = b.take('t', 100, 0, 45);
     expect(first.map((r) => `${r.p}:${r.o}`).sort()).toEqual(['0:0', '0:1', '1:0', '1:1']);
     // The next record of partition 0 is larger than the whole budget: it goes out alone.
-    const big = b.take('t', 100, 0, new ByteBudget(50, size));
+    const big = b.take('t', 100, 0, 50);
     expect(big).toHaveLength(1);
     expect(big[0]!.o).toBe(2);
     // Nothing was skipped: everything left comes out, in order within each partition.
