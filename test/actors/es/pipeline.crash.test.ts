@@ -49,13 +49,24 @@ async function groupLag(group: string, topic: string): Promise<number> {
   }
 }
 
-/** Produces the workload in 12 slices, running `steps[i]` after slice i. */
-async function produceSlowly(topic: string, messages: Outgoing[], steps: Record<number, () => Promise<void>>): Promise<void> {
+/**
+ * Produces the workload in 12 slices, running `steps[i]` after slice i. A step may produce the next slice early
+ * (`more`, false when none is left): the loop goes on after it.
+ */
+async function produceSlowly(topic: string, messages: Outgoing[], steps: Record<number, (more: () => Promise<boolean>) => Promise<void>>): Promise<void> {
   const slices = 12;
   const per = Math.ceil(messages.length / slices);
-  for (let i = 0; i < slices; i++) {
+  let next = 0;
+  const more = async (): Promise<boolean> => {
+    if (next >= slices) return false;
+    const i = next++;
     await produce(topic, messages.slice(i * per, (i + 1) * per));
-    await steps[i]?.();
+    return true;
+  };
+  while (next < slices) {
+    const i = next;
+    await more();
+    await steps[i]?.(more);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -97,17 +108,29 @@ describe.each(CLUSTERS)('ES pipeline under failure (real Kafka, real $name)', (c
       // One refused row every few slices, before, during and after the outage.
       for (let i = 0; i < REJECTED; i++) messages.splice(Math.floor(((i + 0.5) * messages.length) / REJECTED), 0, reject(i + 1));
       await produceSlowly(topic, messages, {
-        3: async () => {
+        3: async (more) => {
           await waitFor('first documents', async () => (await status()).counters.indexed > 0);
-          // Kill while bulks are on the wire: their responses never come.
-          const s = await waitFor('a bulk in flight', async () => {
-            const x = await status();
-            return x.inFlight.bulks > 0 ? x : undefined;
-          }, 30_000);
+          // Kill while bulks are on the wire: their responses never come. A bulk is on the wire for a few ms
+          // only, so look often; a pipeline already through what was produced gets the next slice early.
+          let idleSince = Date.now();
+          const s = await waitFor(
+            'a bulk in flight',
+            async () => {
+              const x = await status();
+              if (x.inFlight.bulks > 0) return x;
+              if (Date.now() - idleSince > 500) {
+                await more();
+                idleSince = Date.now();
+              }
+              return undefined;
+            },
+            30_000,
+            5,
+          );
           bulksAtKill = s.inFlight.bulks;
           await cluster.control('kill9');
         },
-        // Slices 4-7 are produced while the cluster is down; the pipeline must retry, not drop.
+        // Slices 4-7 (5-7 if step 3 produced 4) are produced while the cluster is down; the pipeline must retry, not drop.
         7: async () => {
           await waitFor('pipeline retrying', async () => {
             const s = await status();
