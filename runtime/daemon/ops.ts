@@ -8,6 +8,7 @@ import { DaemonMetrics, allBreakers } from '../metrics/runtime-metrics.ts';
 import { OpsHttpServer } from '../metrics/http-server.ts';
 import { readiness } from '../metrics/probes.ts';
 import { collectProcessMetrics, collected, exposition, sharedRegistry } from '../metrics/registry.ts';
+import { repeatLimit } from '../log.ts';
 import { scrubLabelValue } from '../security/redact.ts';
 import { RequestTracer } from '../tracing/tracer.ts';
 import { watchConfigFile } from './config-reload.ts';
@@ -27,6 +28,12 @@ export async function startOps(d: Daemon): Promise<void> {
   d.router.onSettled = (p, outcome, ms) => {
     requests?.record(p, outcome, ms);
     if (p.traceSpan !== null) tracer?.onSettled(p, outcome, ms);
+    // A handler that made a result too large to send is a bug or a request for too much: say which method.
+    if (outcome === 'REPLY_TOO_LARGE') {
+      repeatLimit.log('reply too large', (suppressed) =>
+        d.log.warn({ method: p.method, maxReplyBytes: d.router.opts.maxReplyBytes, suppressed }, 'a result larger than requests.maxReplyBytes was dropped; REPLY_TOO_LARGE answered'),
+      );
+    }
   };
   const wireTracer = (): void => {
     const t = tracer;

@@ -71,6 +71,8 @@ describe('bytes and connections held by clients', () => {
     const err = await c.call('sys.echo', 'x'.repeat(300 * 1024)).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'REPLY_TOO_LARGE', data: { limit: 256 * 1024 } });
     expect(await c.call('sys.ping')).toBe('pong');
+    expect(await metric(metricsPort, 'outrigger_requests_total', { method: 'sys.echo', outcome: 'REPLY_TOO_LARGE' })).toBe(1);
+    await until(() => /"method":"sys.echo".*requests.maxReplyBytes was dropped/.test(d.output()), 5000, 'the warning naming the method');
     c.close();
   });
 
