@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '../helpers/wait.ts';
 
 /** Dropping to another user needs root (setpriv changes the uid). */
 export const CAN_DROP_PRIVILEGES = process.getuid?.() === 0;
@@ -75,11 +76,7 @@ export class RawSocket {
 }
 
 export async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await waitFor(what, cond, timeoutMs);
 }
 
 /**

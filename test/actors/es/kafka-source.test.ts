@@ -7,7 +7,7 @@ import { pipelineSchema } from '../../../actors/es/config.ts';
 import { KafkaSource } from '../../../actors/es/kafka-source.ts';
 import type { DriverClient, TopicPartition } from '../../../actors/kafka/driver.ts';
 import { memoryDriver } from '../../../actors/kafka/memory/driver.ts';
-import { until } from '../../security/attacker.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
 /** The memory driver's client, with the pause and resume calls of its consumers recorded. */
 function recorded(client: DriverClient, calls: string[]): DriverClient {
@@ -57,11 +57,11 @@ describe('KafkaSource', () => {
       seen.push(r.offset);
       return gate; // the pipeline is full until the gate opens
     });
-    await until(() => calls.includes('pause'), 5000, 'the topic to pause');
+    await waitFor('the topic to pause', () => calls.includes('pause'), 5000);
     // 256 KiB is 13 records of 20 kB; one fetch (1 MiB per partition here) may land after the bound.
     expect(seen).toEqual([0]);
     open();
-    await until(() => seen.length === total, 10_000, 'every record to reach the pipeline');
+    await waitFor('every record to reach the pipeline', () => seen.length === total, 10_000);
     expect(seen).toEqual(Array.from({ length: total }, (_, i) => i));
     expect(calls).toContain('resume');
     await source.close();

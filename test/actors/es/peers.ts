@@ -5,6 +5,7 @@ import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { fileURLToPath } from 'node:url';
 import { lockKafkaPeer } from '../kafka/kafka-peer.ts';
 import { acquireDirLock } from '../../helpers/dir-lock.ts';
+import { waitFor as waitUntil } from '../../helpers/wait.ts';
 import { CLUSTERS, type SearchPeer } from './search-peers.ts';
 
 // The broker's fixed address; ES_TEST_KAFKA points the tests and the bench elsewhere.
@@ -123,19 +124,9 @@ export async function readTopic(topic: string, expect: number, timeoutMs = 20_00
   return out;
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 250): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < until) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+/** A peer's state, polled every `everyMs` (a peer that fails a check meanwhile, e.g. restarting, is asked again). */
+export function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+  return waitUntil(what, fn, timeoutMs, { everyMs, retryErrors: true });
 }
 
 /** A Canal flat message as Canal 1.1.x writes it (all values strings). */

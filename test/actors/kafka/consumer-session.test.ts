@@ -9,6 +9,7 @@ import type { WireRecord } from '../../../actors/kafka/handlers.ts';
 import type { IpcClient } from '../../../clients/ts/ipc-client.ts';
 import { startTestDaemon, type TestDaemon } from '../../helpers/daemon.ts';
 import { codeOf } from './driver-contract.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
 const MAX_BYTES_PER_RECEIVE = 64 * 1024;
 let d: TestDaemon;
@@ -118,8 +119,10 @@ describe('receive byte budget', () => {
     type Stats = { consumers: { topics: string[]; paused: string[]; partitions: { buffered: number; bytes: number }[] }[] };
     const stats = async (): Promise<Stats['consumers'][number]> =>
       ((await c.call('kafka.stats', { connection: 'dev' })) as Stats).consumers.find((s) => s.topics.includes(topic))!;
-    let held = await stats();
-    for (const end = Date.now() + 10_000; held.paused.length === 0 && Date.now() < end; held = await stats()) await new Promise((r) => setTimeout(r, 50));
+    const held = await waitFor('the topic to pause', async () => {
+      const s = await stats();
+      return s.paused.length > 0 && s;
+    }, 10_000, { everyMs: 50 });
     expect(held.paused).toEqual([topic]);
     // 256 KiB is 13 records of 20 kB; the fetch that crossed it (1 MiB per partition and fetch) is what it overshoots.
     expect(held.partitions[0]!.buffered).toBeLessThan(total);

@@ -15,6 +15,7 @@ import type {
   TopicPartition,
 } from '../../../actors/kafka/driver.ts';
 import { partitionForKey } from '../../../actors/kafka/partitioner.ts';
+import { waitFor as waitUntil } from '../../helpers/wait.ts';
 import { createLogger } from '../../../runtime/log.ts';
 import type { OutriggerError } from '../../../runtime/errors/error.ts';
 
@@ -55,11 +56,7 @@ export class Collector {
 }
 
 export async function waitFor(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await waitUntil(what, cond, timeoutMs);
 }
 
 export async function codeOf(p: Promise<unknown>): Promise<string> {
