@@ -115,7 +115,6 @@ export abstract class Session implements ProtocolSession, ReplySink {
     if (this.conn.isClosed) return;
     this.#orderHeld += bytes;
     this.#charge(bytes);
-    if (this.inflightBytes >= this.env.limits.maxInflightBytesPerConnection) this.conn.pause(PauseReason.INFLIGHT);
   }
 
   /** A reply held for ordering went out (before its request's settled()). */
@@ -130,8 +129,10 @@ export abstract class Session implements ProtocolSession, ReplySink {
     return this.inflightBytes + this.#repliesHeld;
   }
 
+  /** Bytes now held in flight: reading pauses at the connection's bound, or when all connections together hold too much. */
   #charge(bytes: number): void {
     this.inflightBytes += bytes;
+    if (this.inflightBytes >= this.env.limits.maxInflightBytesPerConnection) this.conn.pause(PauseReason.INFLIGHT);
     if (this.env.inflightBudget.change(bytes)) this.#waitForHeld();
   }
 
@@ -212,7 +213,7 @@ export abstract class Session implements ProtocolSession, ReplySink {
     this.inflight++;
     const limits = this.env.limits;
     if (bytes > 0) this.#charge(bytes);
-    if (this.inflight >= limits.maxInflightPerConnection || this.inflightBytes >= limits.maxInflightBytesPerConnection) this.conn.pause(PauseReason.INFLIGHT);
+    if (this.inflight >= limits.maxInflightPerConnection) this.conn.pause(PauseReason.INFLIGHT);
     const host = p?.holder;
     if (host?.saturated && !this.#waitingForActor) {
       this.#waitingForActor = true;
